@@ -1,0 +1,32 @@
+//! The record rules (SPEC R1–R21, F1–F4): what a CCAI session does to Kustomer's customers and
+//! conversations.
+//!
+//! Architecture invariant: pure. The connector gathers the facts (`KustomerFacts`) and performs the
+//! operations (`Operation`); this module only decides. Time comes in on the event (`at_ms`,
+//! `session_started_at_ms`) and on the facts (`FieldDef::created_at_ms`).
+//!
+//! - `event`: the CCAI session events.
+//! - `facts`: the Kustomer facts the rules read.
+//! - `operation`: the Kustomer operations they return.
+//! - `fields`: F1's field names and F2's creation-time filter.
+//! - `rules`: `decide`, the rules themselves.
+
+pub mod event;
+pub mod facts;
+pub mod fields;
+pub mod operation;
+pub mod rules;
+
+#[cfg(test)]
+mod tests;
+
+pub use event::{
+    Channel, CustomerKey, EndUser, EventKind, Origin, SessionEvent, SessionInfo, SharedFile,
+    VoicemailAction,
+};
+pub use facts::{ConversationFacts, ConversationStatus, CustomerFacts, FieldDef, KustomerFacts};
+pub use operation::{
+    ConversationKind, ConversationRef, CustomerRef, Decision, FieldTarget, FieldValue, Operation,
+    StandardData,
+};
+pub use rules::decide;
