@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Builds the unpacked extension into dist/extension/, and more:
+#   ./build.sh                 build dist/extension (release WASM, wasm-bindgen, wasm-opt) and print sizes
+#   ./build.sh --sandbox[=PORT] the same, plus sandbox-defaults.json pointing at the sandbox (default 8123)
+#   ./build.sh demo [--port N] install what is missing, build, run the sandbox and open it in Chromium
+#   ./build.sh test            every test: fmt, clippy, native tests, wasm tests in Chromium, end-to-end
+#   ./build.sh bench           every figure, printed and written to target/bench.json
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+DIST=$ROOT/dist/extension
+WASM=target/wasm32-unknown-unknown/release/app.wasm
+
+die() { echo "build.sh: $*" >&2; exit 1; }
+step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+need_tools() {
+  command -v cargo >/dev/null || die "cargo not found: install Rust with rustup."
+  rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
+    || die "the wasm32-unknown-unknown target is missing: run scripts/install-deps.sh (what .ci/run does) or 'rustup target add wasm32-unknown-unknown'."
+  local want have
+  want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+  [ "$have" = "$want" ] \
+    || die "wasm-bindgen $want is needed (found: ${have:-none}): run scripts/install-deps.sh (what .ci/run does) or 'cargo install wasm-bindgen-cli --version $want'."
+  [ -x node_modules/.bin/wasm-opt ] \
+    || die "wasm-opt (npm binaryen 132) is missing: run scripts/install-deps.sh (what .ci/run does) or 'npm ci'. Debian's binaryen 108 miscompiles: do not use it."
+}
+
+size_line() { # name file... (several files count as one concatenation)
+  local name=$1 raw gz; shift
+  raw=$(cat "$@" | wc -c); gz=$(cat "$@" | gzip -9 | wc -c)
+  printf '  %-28s %9d B raw %9d B gzip\n' "$1" "$raw" "$gz"
+}
+
+build_extension() {
+  local sandbox_port=${1:-}
+  need_tools
+  step "cargo build (wasm32, release)"
+  cargo build --release --target wasm32-unknown-unknown -p ccai-kustomer
+  step "assemble dist/extension"
+  rm -rf "$DIST"; mkdir -p "$DIST/pkg"
+  cp -r extension/. "$DIST/"
+  wasm-bindgen --target web --no-typescript --out-dir "$DIST/pkg" --out-name app "$WASM"
+  node_modules/.bin/wasm-opt -Oz "$DIST/pkg/app_bg.wasm" -o "$DIST/pkg/app_bg.wasm"
+  if [ -n "$sandbox_port" ]; then
+    cat > "$DIST/sandbox-defaults.json" <<JSON
+{"kustomer_base":"http://127.0.0.1:$sandbox_port/kapi","kustomer_key":"sandbox-kustomer-key","ccai_base":"http://127.0.0.1:$sandbox_port/ccai","ccai_user":"sandbox","ccai_token":"sandbox-ccai-token","agent_email":"agent@example.com"}
+JSON
+  fi
+  step "sizes"
+  size_line "pkg/app_bg.wasm" "$DIST/pkg/app_bg.wasm"
+  size_line "pkg/app.js" "$DIST/pkg/app.js"
+  size_line "content script" "$DIST"/content/*.js
+  mapfile -t shipped < <(find "$DIST" -type f ! -path '*/icons/*' | sort)
+  size_line "extension (less icons)" "${shipped[@]}"
+  echo "  unpacked extension: $DIST"
+}
+
+cmd=${1:-build}
+case "$cmd" in
+  build) build_extension ;;
+  --sandbox) build_extension 8123 ;;
+  --sandbox=*) build_extension "${cmd#--sandbox=}" ;;
+  demo)
+    shift
+    port=8123
+    while [ $# -gt 0 ]; do case "$1" in --port) port=$2; shift 2 ;; --port=*) port=${1#--port=}; shift ;; *) die "demo: unknown flag $1 (flags: --port N)" ;; esac; done
+    scripts/install-deps.sh
+    build_extension "$port"
+    step "sandbox on http://127.0.0.1:$port with the extension in Chromium"
+    cargo run --quiet --release -p e2e --bin demo -- --port "$port" --extension "$DIST"
+    ;;
+  test)
+    build_extension
+    step "rustfmt and clippy"
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy -p ccai-kustomer --target wasm32-unknown-unknown -- -D warnings
+    step "native tests (core, sandbox, connector)"
+    cargo test -p ccai-core -p sandbox -p connector
+    step "wasm tests in headless Chromium"
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
+      cargo test -p ccai-kustomer --target wasm32-unknown-unknown
+    step "end-to-end tests: Chromium + the unpacked extension + the sandbox"
+    E2E_EXTENSION_DIR="$DIST" cargo test -p e2e -- --test-threads=1
+    ;;
+  bench)
+    build_extension
+    step "benchmark"
+    mkdir -p target
+    cargo run --quiet --release -p e2e --bin bench -- --extension "$DIST" --out target/bench.json
+    ;;
+  -h|--help|help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown command '$cmd' (see ./build.sh --help)" ;;
+esac

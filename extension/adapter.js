@@ -1,0 +1,40 @@
+// Loader of the adapter frame. It registers the port listener synchronously, before the WASM loads,
+// so the content script's first facts are buffered rather than lost, then hands the port to Rust.
+import init, { start_adapter } from './pkg/app.js';
+
+const nonce = location.hash.slice(1);
+const pending = [];
+let deliver = null;
+let port = null;
+
+chrome.runtime.onConnect.addListener((p) => {
+  // Every adapter frame in every tab hears every content script's connect: keep only ours. The page
+  // cannot call chrome.runtime at all; the nonce travels in our URL, which the page cannot read.
+  const ours = p.name === 'ccai-page:' + nonce && p.sender && p.sender.id === chrome.runtime.id && p.sender.tab;
+  if (!ours) { p.disconnect(); return; }
+  port = p;
+  p.onMessage.addListener((m) => (deliver ? deliver(m) : pending.push(m)));
+  p.onDisconnect.addListener(() => { if (port === p) port = null; });
+  if (lastSize) p.postMessage(lastSize);
+});
+
+let lastSize = null;
+function post(msg) {
+  if (msg && msg.type === 'Resize') lastSize = msg;
+  if (port) port.postMessage(msg);
+}
+
+// The frame is sized to the panel: the panel grows upwards from the bottom-left corner.
+function watchSize(el) {
+  new ResizeObserver(() => {
+    const r = el.getBoundingClientRect();
+    post({ type: 'Resize', width: Math.ceil(r.width), height: Math.ceil(r.height) });
+  }).observe(el);
+}
+
+await init({ module_or_path: './pkg/app_bg.wasm' });
+start_adapter({
+  post,
+  subscribe(fn) { deliver = fn; pending.splice(0).forEach(fn); },
+  watchSize,
+});

@@ -1,0 +1,94 @@
+// The content script: the one piece of the extension that lives beside the untrusted Kustomer page.
+// It is plain JavaScript because a page's CSP blocks WASM here (TOOLCHAIN.md). It decides nothing: it
+// mounts the adapter frame, reads facts off the page through selectors.js, and passes them to the
+// frame over a chrome.runtime port, which the page can neither read nor forge (ARCHITECTURE.md).
+(() => {
+  'use strict';
+  if (globalThis.__ccaiAdapter) return; // Injected twice (extension reload): keep the first.
+  globalThis.__ccaiAdapter = true;
+
+  const startedAt = performance.now();
+  const nonce = crypto.randomUUID();
+  const host = document.createElement('ccai-adapter');
+  // A closed shadow root keeps the page's scripts and CSS away from the frame element.
+  const shadow = host.attachShadow({ mode: 'closed' });
+  const frame = document.createElement('iframe');
+  let port = null;
+  let lastFacts = '';
+  let scheduled = false;
+
+  // CSSOM writes are allowed under a strict page style-src; style attributes would not be.
+  Object.assign(host.style, {
+    all: 'initial', position: 'fixed', left: '0', bottom: '0', zIndex: '2147483647',
+    width: '0', height: '0', display: 'block', margin: '0', padding: '0', border: '0',
+  });
+  Object.assign(frame.style, {
+    width: '100%', height: '100%', border: '0', margin: '0', padding: '0', display: 'block',
+    background: 'transparent', colorScheme: 'normal',
+  });
+  frame.title = chrome.i18n.getMessage('frameTitle');
+  frame.setAttribute('allow', 'microphone; autoplay');
+  frame.src = chrome.runtime.getURL('adapter.html') + '#' + nonce;
+  frame.addEventListener('load', connect);
+  shadow.appendChild(frame);
+  document.documentElement.appendChild(host);
+
+  function connect() {
+    port = chrome.runtime.connect({ name: 'ccai-page:' + nonce });
+    port.onMessage.addListener(onFrameMessage);
+    port.onDisconnect.addListener(() => { port = null; });
+    lastFacts = '';
+    sendFacts();
+  }
+
+  function onFrameMessage(msg) {
+    if (!msg || typeof msg !== 'object') return;
+    if (msg.type === 'Resize') {
+      host.style.width = Math.max(0, Math.min(+msg.width || 0, innerWidth)) + 'px';
+      host.style.height = Math.max(0, Math.min(+msg.height || 0, innerHeight)) + 'px';
+    } else if (msg.type === 'Ready') {
+      // Timing for `./build.sh bench`: not secret, so a plain attribute is fine.
+      host.dataset.readyMs = performance.now().toFixed(1);
+      host.dataset.startupMs = (performance.now() - startedAt).toFixed(1);
+    }
+  }
+
+  function text(selector) {
+    const el = document.querySelector(selector);
+    return el ? el.textContent.trim() : null;
+  }
+
+  function readFacts() {
+    const status = document.querySelector(KUSTOMER.routingStatus);
+    return {
+      type: 'PageFacts',
+      markup_found: status !== null,
+      kustomer_email: text(KUSTOMER.currentUserEmail),
+      status_id: status ? status.getAttribute('data-status-id') : null,
+      status_name: text(KUSTOMER.routingStatusName),
+      path: location.pathname,
+    };
+  }
+
+  function sendFacts() {
+    scheduled = false;
+    if (!host.isConnected) document.documentElement.appendChild(host); // A page re-render removed us.
+    if (!port) return;
+    const facts = readFacts();
+    const key = JSON.stringify(facts);
+    if (key === lastFacts) return;
+    lastFacts = key;
+    port.postMessage(facts);
+  }
+
+  // One observer for the whole page; work is batched to one read per microtask burst.
+  new MutationObserver(() => {
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(sendFacts);
+  }).observe(document.documentElement, {
+    subtree: true, childList: true, characterData: true,
+    attributes: true, attributeFilter: KUSTOMER.watchedAttributes,
+  });
+  addEventListener('popstate', () => queueMicrotask(sendFacts));
+})();

@@ -1,0 +1,85 @@
+//! The adapter frame: the panel and the bottom-left status dropdown inside the Kustomer page.
+
+mod bridge;
+mod notice;
+mod panel;
+mod startup;
+mod state;
+mod status_menu;
+
+use std::rc::Rc;
+
+use ccai_core::protocol::{FrameMessage, PageMessage};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+pub use bridge::Bridge;
+use panel::Panel;
+use state::AdapterState;
+use status_menu::StatusMenu;
+
+use crate::chrome::i18n::{t, ui_language};
+
+/// Mounts the adapter into `#root` and starts talking to CCAI and the content script.
+pub fn mount(bridge: Bridge) {
+    let bridge = Rc::new(bridge);
+    let state = AdapterState::new();
+    let Some(root) = document().get_element_by_id("root") else { return };
+    if let Some(html) = document().document_element() {
+        let _ = html.set_attribute("lang", &ui_language());
+    }
+    document().set_title(&t("extName"));
+
+    {
+        let page = state.page;
+        bridge.on_message(move |msg| match msg {
+            PageMessage::PageFacts(facts) => page.set(Some(facts)),
+        });
+    }
+
+    let handle = leptos::mount::mount_to(root.unchecked_into(), move || {
+        provide_context(state);
+        view! { <Adapter/> }
+    });
+    handle.forget();
+
+    if let Some(panel) = document().query_selector(".adapter").ok().flatten() {
+        bridge.watch_size(&panel);
+    }
+    leptos::task::spawn_local(startup::run(state, bridge));
+}
+
+/// The panel (hidden while minimised) above the always-visible status bar.
+#[component]
+fn Adapter() -> impl IntoView {
+    let state = expect_context::<AdapterState>();
+    let toggle = move |_| {
+        state.minimised.update(|m| *m = !*m);
+        startup::save_minimised(state.minimised.get_untracked());
+    };
+    let toggle_label = move || if state.minimised.get() { t("restorePanel") } else { t("minimisePanel") };
+    view! {
+        <div class="adapter" class:minimised=move || state.minimised.get()>
+            <Panel/>
+            <div class="bar" role="toolbar" aria-label=t("statusBarLabel")>
+                <StatusMenu/>
+                <button
+                    class="toggle"
+                    id="panel-toggle"
+                    aria-controls="panel"
+                    aria-expanded=move || (!state.minimised.get()).to_string()
+                    aria-label=toggle_label
+                    title=toggle_label
+                    on:click=toggle
+                >
+                    <span aria-hidden="true">{move || if state.minimised.get() { "▴" } else { "▾" }}</span>
+                </button>
+            </div>
+        </div>
+    }
+}
+
+/// Tells the content script the adapter is interactive, after the frame has painted it.
+pub(crate) fn announce_ready(bridge: Rc<Bridge>) {
+    request_animation_frame(move || bridge.send(&FrameMessage::Ready));
+}

@@ -1,0 +1,35 @@
+//! The expanded panel: who is signed in, what Kustomer shows, and what needs the agent's attention.
+
+use leptos::prelude::*;
+
+use super::state::AdapterState;
+use crate::chrome::i18n::t;
+
+#[component]
+pub fn Panel() -> impl IntoView {
+    let state = expect_context::<AdapterState>();
+    let kustomer_status = move || {
+        state.page.with(|page| match page {
+            None => t("kustomerWaiting"),
+            Some(f) if !f.markup_found => t("kustomerStatusNotFound"),
+            Some(f) => f.status_name.clone().unwrap_or_else(|| t("kustomerStatusNotFound")),
+        })
+    };
+    let notice = move || state.notice.get().map(|n| n.text()).unwrap_or_default();
+    let notice_class = move || match state.notice.get() {
+        Some(n) if n.is_problem() => "notice problem",
+        _ => "notice",
+    };
+    view! {
+        <section id="panel" class="panel" aria-labelledby="panel-title" hidden=move || state.minimised.get()>
+            <header class="panel-head">
+                <h1 id="panel-title">{t("extShortName")}</h1>
+            </header>
+            <dl class="facts">
+                <dt>{t("kustomerStatusLabel")}</dt>
+                <dd id="kustomer-status">{kustomer_status}</dd>
+            </dl>
+            <p id="notice" class=notice_class role="status" aria-live="polite">{notice}</p>
+        </section>
+    }
+}

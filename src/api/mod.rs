@@ -1,0 +1,3 @@
+//! The two services' API shapes (API-NOTES.md), as the extension calls them.
+
+pub mod ccai;

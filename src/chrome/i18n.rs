@@ -1,0 +1,38 @@
+//! `chrome.i18n`: every user-visible string comes from `_locales` (en, es).
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["chrome", "i18n"], js_name = getMessage)]
+    fn get_message(name: &str, substitutions: &JsValue) -> String;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "i18n"], js_name = getUILanguage)]
+    fn get_ui_language() -> String;
+}
+
+/// The message `key` in the browser's language. A missing key shows the key itself, so a test (and
+/// a person) can see which one is missing instead of an empty label.
+pub fn t(key: &str) -> String {
+    let s = get_message(key, &JsValue::UNDEFINED);
+    if s.is_empty() {
+        key.to_owned()
+    } else {
+        s
+    }
+}
+
+/// The message `key` with `$1` replaced by `arg`.
+pub fn t1(key: &str, arg: &str) -> String {
+    let s = get_message(key, &JsValue::from_str(arg));
+    if s.is_empty() {
+        format!("{key}: {arg}")
+    } else {
+        s
+    }
+}
+
+/// The browser's UI language, e.g. "es" or "en-US", for the `lang` attribute.
+pub fn ui_language() -> String {
+    get_ui_language()
+}
