@@ -1,0 +1,243 @@
+//! CCAI Platform's side as the sandbox keeps it: user statuses, agents, and what CCAI received.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::SandboxConfig;
+
+pub struct UserStatus {
+    pub id: i64,
+    pub name: &'static str,
+    pub color: &'static str,
+}
+
+/// Built-ins (API-NOTES.md) then custom statuses, one of which repeats a built-in name on purpose.
+pub const USER_STATUSES: &[UserStatus] = &[
+    UserStatus {
+        id: 0,
+        name: "Available",
+        color: "green",
+    },
+    UserStatus {
+        id: -1,
+        name: "Unavailable",
+        color: "red",
+    },
+    UserStatus {
+        id: -2,
+        name: "Break",
+        color: "yellow",
+    },
+    UserStatus {
+        id: -3,
+        name: "Special Task",
+        color: "purple",
+    },
+    UserStatus {
+        id: -4,
+        name: "Meal",
+        color: "orange",
+    },
+    UserStatus {
+        id: -5,
+        name: "Missed Call",
+        color: "red",
+    },
+    UserStatus {
+        id: -6,
+        name: "Wrap-up",
+        color: "blue",
+    },
+    UserStatus {
+        id: -7,
+        name: "In-call",
+        color: "blue",
+    },
+    UserStatus {
+        id: -8,
+        name: "In-chat",
+        color: "blue",
+    },
+    UserStatus {
+        id: -10,
+        name: "Offline",
+        color: "gray",
+    },
+    UserStatus {
+        id: 1,
+        name: "Training",
+        color: "purple",
+    },
+    UserStatus {
+        id: 2,
+        name: "Coaching",
+        color: "purple",
+    },
+    UserStatus {
+        id: 3,
+        name: "Admin work",
+        color: "yellow",
+    },
+    UserStatus {
+        id: 5,
+        name: "Meal",
+        color: "orange",
+    },
+];
+
+pub const AVAILABLE: i64 = 0;
+pub const MISSED_CALL: i64 = -5;
+pub const WRAP_UP: i64 = -6;
+pub const IN_CALL: i64 = -7;
+pub const IN_CHAT: i64 = -8;
+pub const OFFLINE: i64 = -10;
+
+/// The agent the page's e-mail belongs to.
+pub const PAGE_AGENT_ID: i64 = 11;
+
+/// Statuses that only CCAI itself sets and leaves: an agent cannot be moved into or out of them.
+pub fn is_system(id: i64) -> bool {
+    matches!(id, MISSED_CALL | WRAP_UP | IN_CALL | IN_CHAT)
+}
+
+pub fn user_status(id: i64) -> Option<&'static UserStatus> {
+    USER_STATUSES.iter().find(|s| s.id == id)
+}
+
+/// Name lookup picks the first match in list order, so a name shared by a built-in and a custom status
+/// means the built-in. Clients that care send `status_id`.
+pub fn user_status_by_name(name: &str) -> Option<&'static UserStatus> {
+    USER_STATUSES
+        .iter()
+        .find(|s| s.name.eq_ignore_ascii_case(name.trim()))
+}
+
+pub fn status_ref(id: i64) -> Value {
+    let name = user_status(id).map(|s| s.name).unwrap_or("Unknown");
+    serde_json::json!({ "id": id, "name": name })
+}
+
+pub struct Agent {
+    pub id: i64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub agent_number: String,
+    pub status_id: i64,
+    pub status_changed_at_ms: f64,
+    pub team_ids: Vec<i64>,
+    /// Bumped on every status change, so a scheduled automatic move (end of wrap-up) that has been
+    /// overtaken by another change does nothing.
+    pub status_generation: u64,
+}
+
+impl Agent {
+    pub fn name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// One entry of the agent activity feed (`GET /manager/api/v1/agents/{id}/activities`).
+#[derive(Clone, Serialize)]
+pub struct Activity {
+    pub seq: u64,
+    pub at_ms: f64,
+    pub agent_id: i64,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub previous_status: Value,
+    pub current_status: Value,
+    /// `api` (agent_statuses), `system` (CCAI moved the agent: call, wrap-up end) or `control`.
+    pub source: &'static str,
+    /// Why CCAI moved the agent, e.g. `call_started`, `wrap_up_ended`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u64>,
+}
+
+/// One entry of `GET /sandbox/ccai/received`: one per agent per `agent_statuses` request.
+#[derive(Clone, Serialize)]
+pub struct Received {
+    pub seq: u64,
+    pub at_ms: f64,
+    pub agent_id: Option<i64>,
+    pub status_id: Option<i64>,
+    pub status_name: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub epoch: Option<u64>,
+    pub applied: bool,
+    pub duplicate: bool,
+    /// `applied`, `unchanged`, `refused_system_status`, `duplicate`, `stale_epoch`, `unknown_status`,
+    /// `unknown_agent`, `bad_request`, or `fault_<kind>` when an injected fault answered instead.
+    pub outcome: String,
+    /// The change was applied but its response was dropped by a `lost_response` fault.
+    pub response_lost: bool,
+}
+
+pub struct CcaiState {
+    pub agents: Vec<Agent>,
+    pub teams: Vec<(i64, Vec<i64>)>,
+    pub activities: Vec<Activity>,
+    pub received: Vec<Received>,
+    /// `Idempotency-Key` → the first answer (status code, body).
+    pub idempotency: HashMap<String, (u16, Value)>,
+    /// Highest `X-Owner-Epoch` seen per agent: the fence against a revived stale owner tab.
+    pub epochs: HashMap<i64, u64>,
+    pub next_seq: u64,
+    pub calls: crate::ccai::calls::Calls,
+    /// Differs after every reset, so timers set before a reset do nothing after it.
+    pub instance: u64,
+}
+
+impl CcaiState {
+    pub fn seeded(cfg: &SandboxConfig) -> CcaiState {
+        let agent =
+            |id: i64, email: &str, first: &str, last: &str, number: &str, status_id: i64| Agent {
+                id,
+                email: email.into(),
+                first_name: first.into(),
+                last_name: last.into(),
+                agent_number: number.into(),
+                status_id,
+                status_changed_at_ms: 0.0,
+                team_ids: vec![1],
+                status_generation: 0,
+            };
+        CcaiState {
+            agents: vec![
+                agent(
+                    PAGE_AGENT_ID,
+                    &cfg.agent_email,
+                    "Alex",
+                    "Agent",
+                    "1011",
+                    AVAILABLE,
+                ),
+                agent(12, "bo@example.com", "Bo", "Berg", "1012", OFFLINE),
+                agent(13, "chris@example.com", "Chris", "Cole", "1013", AVAILABLE),
+            ],
+            teams: vec![(1, vec![PAGE_AGENT_ID, 12, 13])],
+            activities: Vec::new(),
+            received: Vec::new(),
+            idempotency: HashMap::new(),
+            epochs: HashMap::new(),
+            next_seq: 0,
+            calls: Default::default(),
+            instance: crate::state::random_u64(),
+        }
+    }
+
+    pub fn seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    pub fn agent_mut(&mut self, id: i64) -> Option<&mut Agent> {
+        self.agents.iter_mut().find(|a| a.id == id)
+    }
+}

@@ -1,0 +1,345 @@
+//! Conversations and what hangs off them: messages, notes, attachments (metadata only: name, content
+//! type, size, url), custom attributes and assignment (`assignedUsers`). Every change is pushed to the
+//! page, which refreshes the conversation if it is showing it (issue 8: a person sees the rules' results).
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use super::jsonapi::{self, PageQuery};
+use super::model::{Attachment, Conversation, KustomerState, Message, Note};
+use super::{custom, records_event};
+use crate::state::{iso_now, App};
+
+pub fn conversation_json(c: &Conversation) -> Value {
+    json!({
+        "type": "conversation",
+        "id": c.id,
+        "attributes": {
+            "name": c.name,
+            "status": c.status,
+            "channels": c.channels,
+            "custom": c.custom,
+            "assignedUsers": c.assigned_users,
+            "preview": c.messages.last().map(|m| m.body.as_str()),
+            "messageCount": c.messages.len(),
+            "noteCount": c.notes.len(),
+            "createdAt": c.created_at,
+            "updatedAt": c.updated_at,
+        },
+        "relationships": {
+            "customer": { "data": { "type": "customer", "id": c.customer_id } },
+            "assignedUsers": { "data": c.assigned_users.iter().map(|u| json!({ "type": "user", "id": u })).collect::<Vec<_>>() },
+        },
+    })
+}
+
+fn message_json(conversation: &str, m: &Message) -> Value {
+    json!({
+        "type": "message",
+        "id": m.id,
+        "attributes": { "direction": m.direction, "channel": m.channel, "preview": m.body, "body": m.body, "createdAt": m.created_at },
+        "relationships": { "conversation": { "data": { "type": "conversation", "id": conversation } } },
+    })
+}
+
+fn note_json(conversation: &str, n: &Note) -> Value {
+    json!({
+        "type": "note",
+        "id": n.id,
+        "attributes": { "body": n.body, "userId": n.user_id, "createdAt": n.created_at },
+        "relationships": { "conversation": { "data": { "type": "conversation", "id": conversation } } },
+    })
+}
+
+fn attachment_json(conversation: &str, a: &Attachment) -> Value {
+    json!({
+        "type": "attachment",
+        "id": a.id,
+        "attributes": { "name": a.name, "contentType": a.content_type, "contentLength": a.size, "size": a.size, "url": a.url, "createdAt": a.created_at },
+        "relationships": { "conversation": { "data": { "type": "conversation", "id": conversation } } },
+    })
+}
+
+/// The inbox: newest first; `?status=open` and `?customer=<id>` filter.
+pub async fn list(
+    State(app): State<App>,
+    Query(q): Query<HashMap<String, String>>,
+    Query(page): Query<PageQuery>,
+) -> Response {
+    let st = app.lock();
+    let mut list: Vec<&Conversation> = st
+        .kustomer
+        .conversations
+        .iter()
+        .filter(|c| q.get("status").is_none_or(|s| &c.status == s))
+        .filter(|c| q.get("customer").is_none_or(|s| &c.customer_id == s))
+        .collect();
+    list.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    let items = list.into_iter().map(conversation_json).collect();
+    jsonapi::page(items, &page, 100, "/kapi/v1/conversations")
+}
+
+pub async fn get_one(State(app): State<App>, Path(id): Path<String>) -> Response {
+    let st = app.lock();
+    match st.kustomer.conversations.iter().find(|c| c.id == id) {
+        Some(c) => jsonapi::one(conversation_json(c)),
+        None => jsonapi::not_found("conversation", &id),
+    }
+}
+
+/// Reads and checks the writable attributes shared by create and update.
+fn apply(k: &KustomerState, c: &mut Conversation, attrs: &Value) -> Result<(), String> {
+    if let Some(name) = attrs.get("name").and_then(Value::as_str) {
+        c.name = name.to_owned();
+    }
+    if let Some(status) = attrs.get("status").and_then(Value::as_str) {
+        if !["open", "snoozed", "done"].contains(&status) {
+            return Err(format!(
+                "status must be open, snoozed or done, got '{status}'"
+            ));
+        }
+        c.status = status.to_owned();
+    }
+    if let Some(channels) = attrs.get("channels").and_then(Value::as_array) {
+        c.channels = channels
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+    } else if let Some(channel) = attrs.get("channel").and_then(Value::as_str) {
+        c.channels = vec![channel.to_owned()];
+    }
+    if let Some(users) = attrs.get("assignedUsers").and_then(Value::as_array) {
+        let ids: Vec<String> = users
+            .iter()
+            .filter_map(|u| u.as_str().or(u.get("id").and_then(Value::as_str)))
+            .map(str::to_owned)
+            .collect();
+        if let Some(bad) = ids.iter().find(|id| !k.users.iter().any(|u| &u.id == *id)) {
+            return Err(format!("assignedUsers: unknown user {bad}"));
+        }
+        c.assigned_users = ids;
+    }
+    match attrs.get("custom") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(patch)) => {
+            custom::validate("conversation", k.metadata.get("conversation"), patch)?;
+            custom::merge(&mut c.custom, patch);
+        }
+        Some(_) => return Err("custom must be an object".into()),
+    }
+    Ok(())
+}
+
+/// `customer` as an attribute (id) or as a JSON:API relationship.
+fn customer_id(body: &Value, attrs: &Value) -> Option<String> {
+    attrs
+        .get("customer")
+        .and_then(|c| c.as_str().or(c.get("id").and_then(Value::as_str)))
+        .or_else(|| {
+            body.pointer("/data/relationships/customer/data/id")
+                .and_then(Value::as_str)
+        })
+        .map(str::to_owned)
+}
+
+pub async fn create(State(app): State<App>, Json(body): Json<Value>) -> Response {
+    let attrs = jsonapi::attributes(&body);
+    let Some(customer) = customer_id(&body, &attrs) else {
+        return jsonapi::error(
+            StatusCode::BAD_REQUEST,
+            "a conversation needs a customer (attribute customer or relationships.customer)",
+        );
+    };
+    let mut st = app.lock();
+    if st.kustomer.customer(&customer).is_none() {
+        return jsonapi::error(
+            StatusCode::BAD_REQUEST,
+            format!("customer {customer} not found"),
+        );
+    }
+    let now = iso_now();
+    let mut c = Conversation {
+        id: st.kustomer.new_id('d'),
+        customer_id: customer,
+        name: String::new(),
+        status: "open".into(),
+        channels: Vec::new(),
+        custom: Map::new(),
+        assigned_users: Vec::new(),
+        created_at: now.clone(),
+        updated_at: now,
+        messages: Vec::new(),
+        notes: Vec::new(),
+        attachments: Vec::new(),
+    };
+    if let Err(e) = apply(&st.kustomer, &mut c, &attrs) {
+        return jsonapi::error(StatusCode::BAD_REQUEST, e);
+    }
+    let out = conversation_json(&c);
+    let id = c.id.clone();
+    st.kustomer.conversations.push(c);
+    drop(st);
+    app.push(records_event(Some(id)));
+    jsonapi::created(out)
+}
+
+pub async fn update(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    let attrs = jsonapi::attributes(&body);
+    let mut st = app.lock();
+    let Some(i) = st.kustomer.conversations.iter().position(|c| c.id == id) else {
+        return jsonapi::not_found("conversation", &id);
+    };
+    // Validate on a copy so a bad patch changes nothing.
+    let k = &mut st.kustomer;
+    let mut c = std::mem::replace(&mut k.conversations[i], placeholder());
+    let result = apply(k, &mut c, &attrs);
+    if result.is_ok() {
+        c.updated_at = iso_now();
+    }
+    let out = conversation_json(&c);
+    k.conversations[i] = c;
+    drop(st);
+    if let Err(e) = result {
+        return jsonapi::error(StatusCode::BAD_REQUEST, e);
+    }
+    app.push(records_event(Some(id)));
+    jsonapi::one(out)
+}
+
+fn placeholder() -> Conversation {
+    Conversation {
+        id: String::new(),
+        customer_id: String::new(),
+        name: String::new(),
+        status: String::new(),
+        channels: Vec::new(),
+        custom: Map::new(),
+        assigned_users: Vec::new(),
+        created_at: String::new(),
+        updated_at: String::new(),
+        messages: Vec::new(),
+        notes: Vec::new(),
+        attachments: Vec::new(),
+    }
+}
+
+/// `messages`, `notes` or `attachments` of a conversation, oldest first.
+pub async fn list_children(
+    State(app): State<App>,
+    Path((id, kind)): Path<(String, String)>,
+    Query(page): Query<PageQuery>,
+) -> Response {
+    let st = app.lock();
+    let Some(c) = st.kustomer.conversations.iter().find(|c| c.id == id) else {
+        return jsonapi::not_found("conversation", &id);
+    };
+    let items: Vec<Value> = match kind.as_str() {
+        "messages" => c.messages.iter().map(|m| message_json(&id, m)).collect(),
+        "notes" => c.notes.iter().map(|n| note_json(&id, n)).collect(),
+        "attachments" => c
+            .attachments
+            .iter()
+            .map(|a| attachment_json(&id, a))
+            .collect(),
+        _ => return jsonapi::error(StatusCode::NOT_FOUND, format!("no such collection {kind}")),
+    };
+    jsonapi::page(
+        items,
+        &page,
+        100,
+        &format!("/kapi/v1/conversations/{id}/{kind}"),
+    )
+}
+
+pub async fn create_child(
+    State(app): State<App>,
+    Path((id, kind)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Response {
+    let attrs = jsonapi::attributes(&body);
+    let text = |k: &str| attrs.get(k).and_then(Value::as_str).map(str::to_owned);
+    let mut st = app.lock();
+    let child_id = st.kustomer.new_id(match kind.as_str() {
+        "messages" => 'a',
+        "notes" => 'e',
+        _ => 'f',
+    });
+    let Some(c) = st.kustomer.conversation_mut(&id) else {
+        return jsonapi::not_found("conversation", &id);
+    };
+    let now = iso_now();
+    let out = match kind.as_str() {
+        "messages" => {
+            let Some(body) = text("body").or_else(|| text("preview")) else {
+                return jsonapi::error(StatusCode::BAD_REQUEST, "a message needs a body");
+            };
+            let channel = text("channel")
+                .or_else(|| c.channels.first().cloned())
+                .unwrap_or_else(|| "voice".into());
+            let m = Message {
+                id: child_id,
+                direction: text("direction").unwrap_or_else(|| "in".into()),
+                channel,
+                body,
+                created_at: now.clone(),
+            };
+            let out = message_json(&id, &m);
+            c.messages.push(m);
+            out
+        }
+        "notes" => {
+            let Some(body) = text("body") else {
+                return jsonapi::error(StatusCode::BAD_REQUEST, "a note needs a body");
+            };
+            let n = Note {
+                id: child_id,
+                body,
+                user_id: text("userId"),
+                created_at: now.clone(),
+            };
+            let out = note_json(&id, &n);
+            c.notes.push(n);
+            out
+        }
+        "attachments" => {
+            let Some(name) = text("name") else {
+                return jsonapi::error(StatusCode::BAD_REQUEST, "an attachment needs a name");
+            };
+            let size = attrs
+                .get("size")
+                .or(attrs.get("contentLength"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            let url = text("url").unwrap_or_else(|| {
+                format!("/kapi/v1/conversations/{id}/attachments/{child_id}/content")
+            });
+            let a = Attachment {
+                id: child_id,
+                name,
+                content_type: text("contentType")
+                    .unwrap_or_else(|| "application/octet-stream".into()),
+                size,
+                url,
+                created_at: now.clone(),
+            };
+            let out = attachment_json(&id, &a);
+            c.attachments.push(a);
+            out
+        }
+        _ => return jsonapi::error(StatusCode::NOT_FOUND, format!("no such collection {kind}")),
+    };
+    c.updated_at = now;
+    drop(st);
+    app.push(records_event(Some(id)));
+    jsonapi::created(out)
+}

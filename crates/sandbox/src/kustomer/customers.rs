@@ -1,0 +1,225 @@
+//! Customers: list and search, create, read, update, and a customer's conversations.
+//!
+//! Search by phone is `GET /v1/customers?phone=<number>` (the sandbox's choice; Kustomer's own search
+//! is a POST with a query language). Numbers match on their digits, ignoring formatting, a leading `+`
+//! or `00`; a national number matches an international one that ends with it (at least 9 digits), so
+//! `+34612345678` finds both "+34 612 34 56 78" and "612 345 678". Newest first.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use super::conversations::conversation_json;
+use super::jsonapi::{self, PageQuery};
+use super::model::Customer;
+use super::{custom, records_event};
+use crate::state::{iso_now, App};
+
+pub fn customer_json(c: &Customer) -> Value {
+    json!({
+        "type": "customer",
+        "id": c.id,
+        "attributes": {
+            "name": c.name,
+            "displayName": c.name,
+            "emails": c.emails.iter().map(|e| json!({ "email": e, "type": "other" })).collect::<Vec<_>>(),
+            "phones": c.phones.iter().map(|(p, t)| json!({ "phone": p, "type": t })).collect::<Vec<_>>(),
+            "custom": c.custom,
+            "createdAt": c.created_at,
+            "updatedAt": c.updated_at,
+        },
+    })
+}
+
+/// Digits only, without an international prefix marker (`+` is dropped by digit filtering; `00` here).
+fn digits(s: &str) -> String {
+    let d: String = s.chars().filter(char::is_ascii_digit).collect();
+    d.strip_prefix("00").map(str::to_owned).unwrap_or(d)
+}
+
+pub fn phone_matches(stored: &str, query: &str) -> bool {
+    let (a, b) = (digits(stored), digits(query));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    a == b || (a.len().min(b.len()) >= 9 && (a.ends_with(&b) || b.ends_with(&a)))
+}
+
+pub async fn list(
+    State(app): State<App>,
+    Query(q): Query<HashMap<String, String>>,
+    Query(page): Query<PageQuery>,
+) -> Response {
+    let st = app.lock();
+    let mut found: Vec<&Customer> = st
+        .kustomer
+        .customers
+        .iter()
+        .filter(|c| {
+            q.get("phone")
+                .is_none_or(|p| c.phones.iter().any(|(s, _)| phone_matches(s, p)))
+        })
+        .filter(|c| {
+            q.get("email")
+                .is_none_or(|e| c.emails.iter().any(|s| s.eq_ignore_ascii_case(e.trim())))
+        })
+        .collect();
+    found.reverse();
+    found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+    let items = found.into_iter().map(customer_json).collect();
+    let mut path = "/kapi/v1/customers".to_owned();
+    for key in ["phone", "email"] {
+        if let Some(v) = q.get(key) {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            path.push_str(&format!(
+                "{sep}{key}={}",
+                v.replace('+', "%2B").replace(' ', "%20")
+            ));
+        }
+    }
+    jsonapi::page(items, &page, 100, &path)
+}
+
+pub async fn get_one(State(app): State<App>, Path(id): Path<String>) -> Response {
+    let st = app.lock();
+    match st.kustomer.customer(&id) {
+        Some(c) => jsonapi::one(customer_json(c)),
+        None => jsonapi::not_found("customer", &id),
+    }
+}
+
+fn emails(attrs: &Value) -> Option<Vec<String>> {
+    let list = attrs.get("emails")?.as_array()?;
+    Some(
+        list.iter()
+            .filter_map(|e| {
+                e.get("email")
+                    .and_then(Value::as_str)
+                    .or(e.as_str())
+                    .map(str::to_owned)
+            })
+            .collect(),
+    )
+}
+
+fn phones(attrs: &Value) -> Option<Vec<(String, String)>> {
+    let list = attrs.get("phones")?.as_array()?;
+    Some(
+        list.iter()
+            .filter_map(|p| {
+                let number = p.get("phone").and_then(Value::as_str).or(p.as_str())?;
+                let kind = p.get("type").and_then(Value::as_str).unwrap_or("other");
+                Some((number.to_owned(), kind.to_owned()))
+            })
+            .collect(),
+    )
+}
+
+fn custom_patch(attrs: &Value) -> Result<Map<String, Value>, Response> {
+    match attrs.get("custom") {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m.clone()),
+        Some(_) => Err(jsonapi::error(
+            StatusCode::BAD_REQUEST,
+            "custom must be an object",
+        )),
+    }
+}
+
+pub async fn create(State(app): State<App>, Json(body): Json<Value>) -> Response {
+    let attrs = jsonapi::attributes(&body);
+    let patch = match custom_patch(&attrs) {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let mut st = app.lock();
+    if let Err(e) = custom::validate("customer", st.kustomer.metadata.get("customer"), &patch) {
+        return jsonapi::error(StatusCode::BAD_REQUEST, e);
+    }
+    let now = iso_now();
+    let id = st.kustomer.new_id('c');
+    let mut c = Customer {
+        id,
+        name: attrs
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned(),
+        emails: emails(&attrs).unwrap_or_default(),
+        phones: phones(&attrs).unwrap_or_default(),
+        custom: Map::new(),
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    custom::merge(&mut c.custom, &patch);
+    let out = customer_json(&c);
+    st.kustomer.customers.push(c);
+    drop(st);
+    app.push(records_event(None));
+    jsonapi::created(out)
+}
+
+pub async fn update(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    let attrs = jsonapi::attributes(&body);
+    let patch = match custom_patch(&attrs) {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let mut st = app.lock();
+    if let Err(e) = custom::validate("customer", st.kustomer.metadata.get("customer"), &patch) {
+        return jsonapi::error(StatusCode::BAD_REQUEST, e);
+    }
+    let Some(c) = st.kustomer.customers.iter_mut().find(|c| c.id == id) else {
+        return jsonapi::not_found("customer", &id);
+    };
+    if let Some(name) = attrs.get("name").and_then(Value::as_str) {
+        c.name = name.to_owned();
+    }
+    if let Some(e) = emails(&attrs) {
+        c.emails = e;
+    }
+    if let Some(p) = phones(&attrs) {
+        c.phones = p;
+    }
+    custom::merge(&mut c.custom, &patch);
+    c.updated_at = iso_now();
+    let out = customer_json(c);
+    drop(st);
+    app.push(records_event(None));
+    jsonapi::one(out)
+}
+
+/// The customer's conversations, newest first (the record rules look at the most recent one).
+pub async fn conversations(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(page): Query<PageQuery>,
+) -> Response {
+    let st = app.lock();
+    if st.kustomer.customer(&id).is_none() {
+        return jsonapi::not_found("customer", &id);
+    }
+    let mut list: Vec<_> = st
+        .kustomer
+        .conversations
+        .iter()
+        .filter(|c| c.customer_id == id)
+        .collect();
+    list.reverse();
+    list.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    let items = list.into_iter().map(conversation_json).collect();
+    jsonapi::page(
+        items,
+        &page,
+        100,
+        &format!("/kapi/v1/customers/{id}/conversations"),
+    )
+}

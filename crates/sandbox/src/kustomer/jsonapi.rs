@@ -1,0 +1,79 @@
+//! JSON:API framing as Kustomer uses it: `{"data": …, "links": …, "meta": …}` and
+//! `{"errors": [{"status", "title", "detail"}]}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+/// A Kustomer error answer.
+pub fn error(status: StatusCode, detail: impl Into<String>) -> Response {
+    let body = json!({
+        "errors": [{
+            "status": status.as_u16().to_string(),
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "detail": detail.into(),
+        }]
+    });
+    (status, Json(body)).into_response()
+}
+
+pub fn not_found(what: &str, id: &str) -> Response {
+    error(StatusCode::NOT_FOUND, format!("{what} {id} not found"))
+}
+
+pub fn one(data: Value) -> Response {
+    Json(json!({ "data": data })).into_response()
+}
+
+pub fn created(data: Value) -> Response {
+    (StatusCode::CREATED, Json(json!({ "data": data }))).into_response()
+}
+
+/// Query parameters of a paginated list. Kustomer counts pages from 1.
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PageQuery {
+    pub page: Option<usize>,
+    pub page_size: Option<usize>,
+}
+
+/// One page of `items`, with `links.self/first/prev/next` as origin-relative paths (`/kapi/v1/…`), as
+/// real Kustomer answers with `/v1/…` on its own origin: a client resolves them against the origin.
+///
+/// `path` is the list's path with its other query parameters (e.g. `/kapi/v1/customers?phone=1`).
+pub fn page(items: Vec<Value>, query: &PageQuery, default_size: usize, path: &str) -> Response {
+    let size = query.page_size.unwrap_or(default_size).clamp(1, 1000);
+    let page = query.page.unwrap_or(1).max(1);
+    let total = items.len();
+    let start = (page - 1).saturating_mul(size).min(total);
+    let end = (start + size).min(total);
+    let data: Vec<Value> = items.into_iter().skip(start).take(end - start).collect();
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let link = |p: usize| Value::String(format!("{path}{sep}page={p}&pageSize={size}"));
+    let next = if end < total {
+        link(page + 1)
+    } else {
+        Value::Null
+    };
+    let prev = if page > 1 {
+        link(page - 1)
+    } else {
+        Value::Null
+    };
+    Json(json!({
+        "data": data,
+        "links": { "self": link(page), "first": link(1), "prev": prev, "next": next },
+        "meta": { "page": page, "pageSize": size, "totalCount": total },
+    }))
+    .into_response()
+}
+
+/// Reads a JSON:API request body: `{"data": {"attributes": {…}}}` or, as Kustomer also accepts, the
+/// attributes object itself.
+pub fn attributes(body: &Value) -> Value {
+    body.get("data")
+        .and_then(|d| d.get("attributes"))
+        .cloned()
+        .unwrap_or_else(|| body.clone())
+}

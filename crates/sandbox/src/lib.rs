@@ -1,0 +1,144 @@
+//! The sandbox: a fake Kustomer (its agent page and API) and a fake CCAI Platform API on one loopback
+//! origin, with test hooks and fault injection. Used in-process by the end-to-end and connector tests,
+//! and as a binary for people (`cargo run -p sandbox -- --port 8123`).
+//!
+//! URL layout, so that a real tenant changes only base URLs:
+//! - `/` and `/app/…` — the agent page; `/static/…` its assets.
+//! - `/kapi/v1/…` — Kustomer's API (Bearer `sandbox-kustomer-key`, or the page's `ksession` cookie).
+//! - `/ccai/apps/api/v1/…`, `/ccai/manager/api/v1/…` — CCAI's APIs (Basic `sandbox:sandbox-ccai-token`).
+//! - `/sandbox/…` — control hooks, loopback peers only.
+//!
+//! Architecture invariant: the sandbox binds 127.0.0.1 only, and keeps everything in memory.
+
+mod auth;
+pub mod ccai;
+mod control;
+mod faults;
+pub mod kustomer;
+mod net;
+mod page;
+mod state;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use axum::middleware;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use auth::{CCAI_TOKEN, CCAI_USER, KUSTOMER_API_KEY};
+pub use page::CSP;
+pub use state::App;
+
+/// The binary's default port.
+pub const DEFAULT_PORT: u16 = 8123;
+
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    /// The signed-in agent's e-mail, in Kustomer (user `u-agent-1`) and in CCAI (agent 11).
+    pub agent_email: String,
+    /// How long CCAI keeps an agent in Wrap-up before moving them to Available by itself, when a test
+    /// hook starts Wrap-up without saying. 0 = until `/sandbox/ccai/agents/{id}/wrap-up/end`.
+    pub wrap_up_ms: u64,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            port: DEFAULT_PORT,
+            agent_email: "agent@example.com".into(),
+            wrap_up_ms: 5000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("port {port} on 127.0.0.1 is already in use: stop whatever listens there, or start the sandbox on another port with --port <PORT> (--port 0 picks a free one)")]
+    PortInUse { port: u16 },
+    #[error("could not start the sandbox on 127.0.0.1:{port}: {source}")]
+    Io { port: u16, source: std::io::Error },
+}
+
+/// A running sandbox. Dropping it leaves the server running until the runtime ends; call [`Sandbox::stop`].
+pub struct Sandbox {
+    pub addr: SocketAddr,
+    app: App,
+    task: JoinHandle<()>,
+}
+
+impl Sandbox {
+    pub async fn start(cfg: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let port = cfg.port;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+            .await
+            .map_err(|source| match source.kind() {
+                std::io::ErrorKind::AddrInUse => SandboxError::PortInUse { port },
+                _ => SandboxError::Io { port, source },
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| SandboxError::Io { port, source })?;
+        let app = state::Shared::new(cfg);
+        let service = router(app.clone()).into_make_service_with_connect_info::<net::Peer>();
+        let mut stop = app.shutdown.subscribe();
+        let server = axum::serve(net::CuttableListener(listener), service).with_graceful_shutdown(
+            async move {
+                let _ = stop.wait_for(|s| *s).await;
+            },
+        );
+        let task = tokio::spawn(async move {
+            let _ = server.await;
+        });
+        Ok(Sandbox { addr, app, task })
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The shared state, for in-process tests that want to look inside.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Restores the seeds and clears logs, faults and caches (same as `POST /sandbox/reset`).
+    pub fn reset(&self) {
+        self.app.reset();
+    }
+
+    /// Stops accepting, ends the event streams, and waits (briefly) for open requests to finish.
+    pub async fn stop(self) {
+        self.app.shutdown.send_replace(true);
+        let mut task = self.task;
+        if tokio::time::timeout(Duration::from_secs(3), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+/// The whole application. The Kustomer and CCAI routers sit behind fault injection, which sits outside
+/// their auth, so a test can inject a 401 even with good credentials.
+pub fn router(app: App) -> Router {
+    let kustomer = kustomer::router(app.clone()).layer(middleware::from_fn_with_state(
+        app.clone(),
+        faults::kustomer,
+    ));
+    let ccai = ccai::router()
+        // The connector's webhook routes (issue 8) merge in here: `.merge(ccai_webhooks::router())`.
+        .layer(middleware::from_fn_with_state(app.clone(), faults::ccai));
+    let control = control::router().layer(middleware::from_fn(auth::loopback_only));
+    Router::new()
+        .merge(page::router())
+        .nest("/kapi", kustomer)
+        .nest("/ccai", ccai)
+        .nest("/sandbox", control)
+        .with_state(app)
+}

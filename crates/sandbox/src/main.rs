@@ -1,0 +1,89 @@
+//! `cargo run -p sandbox -- --port 8123`: the sandbox for people. Only parses flags and mounts.
+
+use std::process::ExitCode;
+
+use sandbox::{Sandbox, SandboxConfig, CCAI_TOKEN, CCAI_USER, DEFAULT_PORT, KUSTOMER_API_KEY};
+
+const HELP: &str = "\
+sandbox — a fake Kustomer agent page and API, and a fake CCAI Platform API, on 127.0.0.1
+
+USAGE:
+    sandbox [--port <PORT>] [--agent-email <EMAIL>] [--wrap-up-ms <MS>]
+
+FLAGS:
+    --port <PORT>           port on 127.0.0.1 (default 8123; 0 picks a free one)
+    --agent-email <EMAIL>   the signed-in agent's e-mail in Kustomer and CCAI (default agent@example.com)
+    --wrap-up-ms <MS>       how long CCAI keeps an agent in Wrap-up before Available (default 5000; 0 = never)
+    -h, --help              print this help
+";
+
+fn parse(args: &[String]) -> Result<Option<SandboxConfig>, String> {
+    let mut cfg = SandboxConfig {
+        port: DEFAULT_PORT,
+        ..SandboxConfig::default()
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let (name, inline) = match flag.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_owned())),
+            None => (flag.as_str(), None),
+        };
+        let mut value = |what: &str| {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or(format!("{name} needs {what}"))
+        };
+        match name {
+            "-h" | "--help" => return Ok(None),
+            "--port" => {
+                let v = value("a port number")?;
+                cfg.port = v
+                    .parse()
+                    .map_err(|_| format!("--port: '{v}' is not a port number (0-65535)"))?;
+            }
+            "--agent-email" => cfg.agent_email = value("an e-mail address")?,
+            "--wrap-up-ms" => {
+                let v = value("milliseconds")?;
+                cfg.wrap_up_ms = v
+                    .parse()
+                    .map_err(|_| format!("--wrap-up-ms: '{v}' is not a number"))?;
+            }
+            other => return Err(format!("unknown flag '{other}'")),
+        }
+    }
+    Ok(Some(cfg))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cfg = match parse(&args) {
+        Ok(Some(cfg)) => cfg,
+        Ok(None) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("sandbox: {e}\n\n{HELP}");
+            return ExitCode::from(2);
+        }
+    };
+    let sandbox = match Sandbox::start(cfg).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("sandbox: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let base = sandbox.base_url();
+    println!("sandbox listening on {base}/");
+    println!("  agent page      {base}/");
+    println!("  Kustomer API    {base}/kapi/v1   (Authorization: Bearer {KUSTOMER_API_KEY})");
+    println!("  CCAI API        {base}/ccai/apps/api/v1, {base}/ccai/manager/api/v1   (Basic {CCAI_USER}:{CCAI_TOKEN})");
+    println!("  control hooks   {base}/sandbox/…   (loopback only)");
+    println!("Ctrl-C stops.");
+    let _ = tokio::signal::ctrl_c().await;
+    sandbox.stop().await;
+    ExitCode::SUCCESS
+}
