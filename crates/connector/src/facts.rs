@@ -1,0 +1,154 @@
+//! Gathers the `KustomerFacts` for one event: what the connector stored, plus what only Kustomer knows
+//! (a conversation's current status, the custom fields and when each was created).
+
+use std::time::{Duration, Instant};
+
+use ccai_core::records::{ConversationStatus, EventKind, FieldDef, KustomerFacts, SessionEvent};
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use crate::kustomer::{iso_to_ms, Kustomer, KustomerError};
+use crate::store::{Store, StoreError};
+
+/// How many of a customer's latest conversations the placement rules look at (R6, R7).
+const RECENT: usize = 3;
+/// Field definitions change rarely (an admin creates one); re-read them this often.
+const FIELDS_TTL: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum FactsError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Kustomer(#[from] KustomerError),
+}
+
+#[derive(Default)]
+pub struct FieldCache {
+    cached: Mutex<Option<(Instant, Vec<FieldDef>)>>,
+}
+
+impl FieldCache {
+    /// The custom fields of conversations and customers, with their creation times (F2).
+    pub async fn get(&self, k: &Kustomer) -> Result<Vec<FieldDef>, KustomerError> {
+        let mut guard = self.cached.lock().await;
+        if let Some((at, defs)) = guard.as_ref() {
+            if at.elapsed() < FIELDS_TTL {
+                return Ok(defs.clone());
+            }
+        }
+        let mut defs = Vec::new();
+        for resource in ["conversation", "customer"] {
+            let v = k.get(&format!("/v1/metadata/{resource}")).await?;
+            collect_fields(&v, &mut defs);
+        }
+        *guard = Some((Instant::now(), defs.clone()));
+        Ok(defs)
+    }
+}
+
+/// Finds `{name: {…, "createdAt": iso}}` entries (or `[{name, createdAt}]`) anywhere in a metadata answer,
+/// so that the exact JSON:API nesting does not matter.
+pub fn collect_fields(v: &Value, out: &mut Vec<FieldDef>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                let created = child
+                    .get("createdAt")
+                    .and_then(Value::as_str)
+                    .and_then(iso_to_ms);
+                match created {
+                    Some(ms) if typed_name(k) => out.push(FieldDef {
+                        name: k.clone(),
+                        created_at_ms: ms,
+                    }),
+                    _ => collect_fields(child, out),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                let name = item.get("name").and_then(Value::as_str);
+                let created = item
+                    .get("createdAt")
+                    .and_then(Value::as_str)
+                    .and_then(iso_to_ms);
+                match (name, created) {
+                    (Some(n), Some(ms)) if typed_name(n) => out.push(FieldDef {
+                        name: n.to_owned(),
+                        created_at_ms: ms,
+                    }),
+                    _ => collect_fields(item, out),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn typed_name(name: &str) -> bool {
+    ["Str", "Txt", "Num", "At", "Bool", "Url", "Id"]
+        .iter()
+        .any(|s| name.ends_with(s))
+}
+
+/// Asks Kustomer for a conversation's status.
+pub async fn status(k: &Kustomer, id: &str) -> Result<ConversationStatus, KustomerError> {
+    let v = k.get(&format!("/v1/conversations/{id}")).await?;
+    let s = v
+        .pointer("/data/attributes/status")
+        .and_then(Value::as_str)
+        .unwrap_or("done");
+    Ok(ConversationStatus::from_kustomer(s))
+}
+
+/// Everything `decide` reads for `event`.
+pub async fn gather(
+    store: &Store,
+    k: &Kustomer,
+    fields: &FieldCache,
+    sdk_mapping: &std::collections::BTreeMap<String, String>,
+    event: &SessionEvent,
+    customer_key: &str,
+) -> Result<KustomerFacts, FactsError> {
+    let mut facts = KustomerFacts {
+        customer: store.customer(customer_key)?,
+        fields: fields.get(k).await?,
+        sdk_mapping: sdk_mapping.clone(),
+        ..KustomerFacts::default()
+    };
+    let own = store.session_conversation(&event.session_id)?;
+    let places = match &event.kind {
+        EventKind::SessionStarted
+        | EventKind::CallAnswered { .. }
+        | EventKind::Abandoned { .. } => own.is_none(),
+        EventKind::OutboundCallStarted { .. }
+        | EventKind::HangUpAndCallBack { .. }
+        | EventKind::CallBack { .. } => true,
+        _ => false,
+    };
+    if places {
+        for mut c in store.recent_conversations(customer_key, RECENT)? {
+            c.status = status(k, &c.id).await?;
+            facts.recent_conversations.push(c);
+        }
+    }
+    if let Some(c) = own {
+        facts
+            .session_conversations
+            .insert(event.session_id.clone(), c);
+    }
+    if let EventKind::CallBack {
+        previous_session_id,
+        ..
+    } = &event.kind
+    {
+        if let Some(mut c) = store.session_conversation(previous_session_id)? {
+            c.status = status(k, &c.id).await?;
+            facts
+                .session_conversations
+                .insert(previous_session_id.clone(), c);
+        }
+    }
+    Ok(facts)
+}
