@@ -30,7 +30,7 @@ need_tools() {
 size_line() { # name file... (several files count as one concatenation)
   local name=$1 raw gz; shift
   raw=$(cat "$@" | wc -c); gz=$(cat "$@" | gzip -9 | wc -c)
-  printf '  %-28s %9d B raw %9d B gzip\n' "$1" "$raw" "$gz"
+  printf '  %-28s %9d B raw %9d B gzip\n' "$name" "$raw" "$gz"
 }
 
 build_extension() {

@@ -80,7 +80,8 @@ pub fn StatusMenu() -> impl IntoView {
                 aria-controls="status-list"
                 aria-expanded=move || open.get().to_string()
                 aria-label=move || t1("statusButtonLabel", &label())
-                disabled=move || state.statuses.with(Vec::is_empty) || state.busy.get()
+                disabled=move || state.statuses.with(Vec::is_empty)
+                aria-busy=move || state.busy.get().to_string()
                 on:click=move |_| if open.get_untracked() { close_menu() } else { open_menu() }
                 on:keydown=on_button_key
             >

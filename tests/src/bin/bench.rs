@@ -1,0 +1,141 @@
+//! `./build.sh bench`: every figure, one line each, and all of them in `target/bench.json`.
+//! Budgets are checked here and printed beside each figure; a miss is reported, never hidden.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use e2e::{sandbox_config, wait_for, Browser, BrowserOptions, TestResult};
+use serde_json::{json, Value};
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> TestResult {
+    if let Some(ext) = arg("--extension") {
+        std::env::set_var("E2E_EXTENSION_DIR", ext);
+    }
+    let out = arg("--out").unwrap_or_else(|| "target/bench.json".into());
+    let mut figures: BTreeMap<String, Value> = match std::fs::read_to_string(&out) {
+        // Figures other steps wrote (e.g. the connector's) are kept and updated, not dropped.
+        Ok(text) => serde_json::from_str(&text).unwrap_or_default(),
+        Err(_) => BTreeMap::new(),
+    };
+    sizes(&e2e::extension_dir(), &mut figures)?;
+    startup(&mut figures).await?;
+
+    std::fs::write(&out, serde_json::to_string_pretty(&figures)?)?;
+    println!("wrote {out}");
+    Ok(())
+}
+
+/// Budgets: (key, limit, true when lower is better).
+const BUDGETS: &[(&str, f64)] = &[
+    ("extension_gz_bytes", 100.0 * 1024.0),
+    ("content_script_gz_bytes", 4.0 * 1024.0),
+    ("adapter_startup_ms_p50", 60.0),
+    ("adapter_startup_ms_p95", 120.0),
+];
+
+fn report(figures: &mut BTreeMap<String, Value>, key: &str, value: f64) {
+    let verdict = match BUDGETS.iter().find(|(k, _)| *k == key) {
+        Some((_, limit)) if value <= *limit => format!("(budget ≤ {limit}: ok)"),
+        Some((_, limit)) => format!("(budget ≤ {limit}: MISSED)"),
+        None => String::new(),
+    };
+    println!("{key:<28} {value:>12.1} {verdict}");
+    figures.insert(key.to_owned(), json!(value));
+}
+
+fn gz_len(path: &Path) -> TestResult<u64> {
+    let out = std::process::Command::new("gzip").arg("-9c").arg(path).output()?;
+    Ok(out.stdout.len() as u64)
+}
+
+fn files(dir: &Path, acc: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files(&path, acc)?;
+        } else {
+            acc.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Sizes as shipped: each file gzipped on its own (as it would travel), summed.
+fn sizes(ext: &Path, figures: &mut BTreeMap<String, Value>) -> TestResult {
+    let mut all = Vec::new();
+    files(ext, &mut all)?;
+    let (mut wasm, mut content, mut total) = (0, 0, 0);
+    for f in &all {
+        let rel = f.strip_prefix(ext)?.to_string_lossy().to_string();
+        if rel.starts_with("icons/") {
+            continue;
+        }
+        let gz = gz_len(f)?;
+        total += gz;
+        if rel.ends_with(".wasm") {
+            wasm += gz;
+        }
+        if rel.starts_with("content/") {
+            content += gz;
+        }
+    }
+    report(figures, "wasm_gz_bytes", wasm as f64);
+    report(figures, "content_script_gz_bytes", content as f64);
+    report(figures, "extension_gz_bytes", total as f64);
+    Ok(())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+/// 20 page loads: navigation start → the adapter's first interactive paint, and the same from the
+/// content script's own start (our cost).
+async fn startup(figures: &mut BTreeMap<String, Value>) -> TestResult {
+    let sandbox = e2e::Sandbox::start().await?;
+    let browser = Browser::start(BrowserOptions::default()).await?;
+    browser.configure(sandbox_config(&sandbox.url(""))).await?;
+    let (mut ready, mut startup) = (Vec::new(), Vec::new());
+    // One warm-up load: the first load compiles the WASM, which the browser then caches.
+    for i in 0..21 {
+        browser.client.goto(&sandbox.url("/")).await?;
+        let v = wait_for("the adapter to report ready", Duration::from_secs(15), || async {
+            let v = browser
+                .eval("const h = document.querySelector('ccai-adapter'); return h && h.dataset.readyMs ? [+h.dataset.readyMs, +h.dataset.startupMs] : null")
+                .await
+                .ok()?;
+            v.as_array().map(|a| (a[0].as_f64().unwrap_or(f64::NAN), a[1].as_f64().unwrap_or(f64::NAN)))
+        })
+        .await?;
+        if i > 0 {
+            ready.push(v.0);
+            startup.push(v.1);
+        }
+    }
+    browser.close().await;
+    ready.sort_by(f64::total_cmp);
+    startup.sort_by(f64::total_cmp);
+    report(figures, "adapter_ready_ms_p50", percentile(&ready, 50.0));
+    report(figures, "adapter_ready_ms_p95", percentile(&ready, 95.0));
+    report(figures, "adapter_startup_ms_p50", percentile(&startup, 50.0));
+    report(figures, "adapter_startup_ms_p95", percentile(&startup, 95.0));
+    Ok(())
+}
