@@ -19,6 +19,9 @@ pub struct Config {
     pub gap_ms: u64,
     /// F4: SDK custom-data key → Kustomer field name.
     pub sdk_mapping: BTreeMap<String, String>,
+    /// Agent e-mail → Kustomer user id, for assignments (A5 ties the two by e-mail). E-mails not listed
+    /// are looked up with `GET /v1/users?email=`.
+    pub agents: BTreeMap<String, String>,
 }
 
 impl Config {
@@ -32,10 +35,11 @@ impl Config {
             workers: 32,
             gap_ms: 10_000,
             sdk_mapping: BTreeMap::new(),
+            agents: BTreeMap::new(),
         }
     }
 
-    /// `--listen ADDR --db PATH --kustomer-url URL --workers N --gap-ms MS --map sdkKey=fieldName…`;
+    /// `--listen ADDR --db PATH --kustomer-url URL --workers N --gap-ms MS --map sdkKey=fieldName… --agent email=userId…`;
     /// the Kustomer key and the webhook secret come from `KUSTOMER_API_KEY` and `CCAI_WEBHOOK_SECRET`.
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
         let key =
@@ -68,6 +72,11 @@ impl Config {
                     let v = value()?;
                     let (k, f) = v.split_once('=').ok_or("--map takes sdkKey=fieldName")?;
                     cfg.sdk_mapping.insert(k.to_owned(), f.to_owned());
+                }
+                "--agent" => {
+                    let v = value()?;
+                    let (e, id) = v.split_once('=').ok_or("--agent takes email=kustomerUserId")?;
+                    cfg.agents.insert(e.to_owned(), id.to_owned());
                 }
                 other => return Err(format!("unknown flag {other}")),
             }

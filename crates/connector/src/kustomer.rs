@@ -38,7 +38,7 @@ pub struct Kustomer {
 }
 
 impl Kustomer {
-    pub fn new(base: &str, key: &str) -> Kustomer {
+    pub fn new(base: &str, key: &str, agents: &std::collections::BTreeMap<String, String>) -> Kustomer {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .pool_max_idle_per_host(64)
@@ -48,7 +48,7 @@ impl Kustomer {
             http,
             base: base.trim_end_matches('/').to_owned(),
             key: key.to_owned(),
-            users_by_email: Mutex::new(HashMap::new()),
+            users_by_email: Mutex::new(agents.clone().into_iter().collect()),
         }
     }
 

@@ -55,7 +55,7 @@ pub struct Connector {
 impl Connector {
     pub async fn start(cfg: Config) -> Result<Connector, StartError> {
         let store = Store::open(&cfg.db)?;
-        let kustomer = Kustomer::new(&cfg.kustomer_url, &cfg.kustomer_key);
+        let kustomer = Kustomer::new(&cfg.kustomer_url, &cfg.kustomer_key, &cfg.agents);
         let (engine, receivers) = Engine::new(
             store,
             kustomer,
