@@ -1,4 +1,34 @@
-//! (being written) Owner-tab election.
+//! One owner tab per agent (SPEC S6): the election protocol as a pure state machine.
+//!
+//! Modelled on bitwarden sdk-internal's `shared_unlock` (leader/follower, effects as outputs). The
+//! extension's driver owns the effects: it holds a Web Lock (`navigator.locks.request(name, ...)`) and a
+//! `BroadcastChannel`, both in the extension's own origin, feeds [`OwnerEvent`]s in and carries out the
+//! returned [`OwnerAction`]s.
+//!
+//! Why each piece:
+//! - **The lock decides who owns.** The browser releases a Web Lock when its tab closes or crashes, so a
+//!   waiting tab is granted it at once: crash handover needs no timer.
+//! - **Back/forward cache and freezing keep a lock** (measured in Chromium 156), so `pagehide` and
+//!   `freeze` release it explicitly ([`OwnerEvent::PageHide`], [`OwnerEvent::Frozen`]).
+//! - **A hung tab keeps its lock and says nothing.** Followers probe a silent owner with `Hello`; the
+//!   owner answers from its message handler, which background-tab timer throttling does not delay, so
+//!   the lease never depends on the owner's timers. No answer within `zombie_after_ms` (plus a per-tab
+//!   jitter, so followers do not all pounce) → the follower steals the lock (`steal: true`).
+//! - **Epochs fence a revived stale owner.** Every term gets an [`Epoch`] above every epoch seen on the
+//!   bus and in the storage fence. The new owner writes its epoch to the fence (`chrome.storage`, key
+//!   per agent) *before* relaying; an owner checks [`fence_allows`] against the stored fence before each
+//!   send, and the relay endpoint (the sandbox; any server we control) keeps the highest epoch per agent
+//!   and answers 409 to a lower one, which the driver feeds back as [`OwnerEvent::Fenced`]. A thawed
+//!   zombie therefore cannot send even before it has processed the loss of its lock.
+//! - **An owner that learns of a higher epoch yields** (releases and queues again). That resolves the
+//!   rare race where two tabs start a term at once: whoever holds the lock afterwards starts a fresh,
+//!   higher term.
+//! - **"Use this tab" is a clean handover.** The owner stops its relay (the in-flight send finishes or
+//!   is abandoned; the durable queue keeps the change and its idempotency key), announces
+//!   `SteppingDown { to }` and keeps the lock until `to` steals it, so no third tab slips in between.
+
+#[cfg(test)]
+mod tests;
 
 use serde::{Deserialize, Serialize};
 
@@ -24,5 +54,457 @@ pub struct Epoch {
 impl std::fmt::Display for Epoch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}.{}", self.term, self.tab)
+    }
+}
+
+/// The fence check before every send: an owner may send only if no later owner has written the fence.
+pub fn fence_allows(mine: &Epoch, stored_fence: Option<&Epoch>) -> bool {
+    stored_fence.is_none_or(|f| mine >= f)
+}
+
+/// What tabs say to each other on the `BroadcastChannel`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Msg {
+    /// A tab arrived or probes a silent owner; the owner answers with `OwnerAnnounce`.
+    Hello { from: TabId },
+    OwnerAnnounce { owner: TabId, epoch: Epoch },
+    /// "Use this tab", clicked in tab `from`.
+    TakeoverRequest { from: TabId },
+    /// The owner stopped relaying. `to`: the tab that should steal the lock now (a takeover), or none
+    /// (the owner released the lock: the next waiting tab gets it). `queue_handed_over`: the in-flight
+    /// send was finished or abandoned and the stored queue is complete.
+    SteppingDown {
+        epoch: Epoch,
+        to: Option<TabId>,
+        queue_handed_over: bool,
+    },
+    Heartbeat { epoch: Epoch },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum OwnerEvent {
+    /// The tab loaded.
+    Started,
+    /// The Web Lock was granted; `fence` is the stored fence, read after the grant.
+    LockGranted { fence: Option<Epoch> },
+    /// The lock was stolen from us (its promise rejected with `AbortError`).
+    LockLost,
+    Message { msg: Msg },
+    /// The agent clicked "Use this tab".
+    UseThisTab,
+    /// After `StopRelay`: the relay has no send in flight any more and its queue is stored.
+    RelayStopped,
+    /// The fence or the relay endpoint showed a later owner.
+    Fenced { by: Epoch },
+    /// `pagehide` (also into the back/forward cache).
+    PageHide,
+    PageShow,
+    /// Page Lifecycle `freeze` / `resume`.
+    Frozen,
+    Resumed,
+    /// A timer fired; see [`Ownership::next_tick_ms`].
+    Tick,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum OwnerAction {
+    /// Queue for the lock, or with `steal` take it now (cancel any queued request of ours first).
+    RequestLock { steal: bool },
+    /// Release the lock, or cancel our queued request.
+    ReleaseLock,
+    Broadcast { msg: Msg },
+    /// Write `epoch` to the storage fence, then show "this tab drives your status".
+    BecameOwner { epoch: Epoch },
+    /// Show the status read-only and offer "Use this tab".
+    BecameFollower { owner: Option<TabId> },
+    /// Start the relay (restore its queue from storage); every send carries `epoch`.
+    StartRelay { epoch: Epoch },
+    /// Stop sending; finish or abandon the in-flight send, store the queue, then send `RelayStopped`.
+    StopRelay,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnershipConfig {
+    /// How often an owner tells followers it is alive (saves them probing).
+    pub heartbeat_ms: u64,
+    /// A follower that heard nothing from the owner for this long sends a `Hello` probe.
+    pub probe_after_ms: u64,
+    /// A probe unanswered for this long (plus the tab's jitter) means a zombie owner: steal the lock.
+    pub zombie_after_ms: u64,
+    /// How long a takeover may take before the tabs involved stop waiting for each other.
+    pub handover_timeout_ms: u64,
+}
+
+impl Default for OwnershipConfig {
+    /// Detects a zombie in 1.5 + 2.5 + up to 1 s of jitter: well within the 10 s budget of issue 5.
+    fn default() -> Self {
+        Self {
+            heartbeat_ms: 1_000,
+            probe_after_ms: 1_500,
+            zombie_after_ms: 2_500,
+            handover_timeout_ms: 2_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Role {
+    /// Not started, in the back/forward cache, or frozen: no lock, no request.
+    Idle,
+    Follower {
+        stealing: bool,
+        takeover_since: Option<u64>,
+    },
+    Owner,
+    /// Stopping the relay for a takeover by `to`.
+    Draining { to: TabId, since: u64 },
+    /// Relay stopped, lock kept until `to` steals it.
+    Yielding { to: TabId, since: u64 },
+}
+
+/// One tab's view of the election.
+#[derive(Debug, Clone)]
+pub struct Ownership {
+    me: TabId,
+    config: OwnershipConfig,
+    zombie_jitter_ms: u64,
+    role: Role,
+    /// Our own term while Owner, Draining or Yielding.
+    epoch: Option<Epoch>,
+    /// The highest epoch seen anywhere, ours included.
+    highest: Option<Epoch>,
+    owner: Option<TabId>,
+    last_heard_ms: u64,
+    probe_sent_ms: Option<u64>,
+    last_heartbeat_ms: u64,
+    now_ms: u64,
+}
+
+impl Ownership {
+    /// `zombie_jitter_ms`: a random 0..1000 from the driver, so followers do not steal all at once.
+    pub fn new(me: TabId, config: OwnershipConfig, zombie_jitter_ms: u64, now_ms: u64) -> Self {
+        Self {
+            me,
+            config,
+            zombie_jitter_ms,
+            role: Role::Idle,
+            epoch: None,
+            highest: None,
+            owner: None,
+            last_heard_ms: now_ms,
+            probe_sent_ms: None,
+            last_heartbeat_ms: now_ms,
+            now_ms,
+        }
+    }
+
+    pub fn me(&self) -> &TabId {
+        &self.me
+    }
+
+    /// The owner this tab knows of (itself included).
+    pub fn owner(&self) -> Option<&TabId> {
+        self.owner.as_ref()
+    }
+
+    pub fn is_owner(&self) -> bool {
+        matches!(self.role, Role::Owner | Role::Draining { .. } | Role::Yielding { .. })
+    }
+
+    /// The epoch to send with, if this tab may start a send now. Still check [`fence_allows`] against
+    /// the stored fence: a tab that was frozen may not know yet that it lost the lock.
+    pub fn may_send(&self) -> Option<&Epoch> {
+        match (&self.role, &self.epoch) {
+            (Role::Owner, Some(e)) if self.highest.as_ref() <= Some(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// When the driver should next send [`OwnerEvent::Tick`].
+    pub fn next_tick_ms(&self) -> Option<u64> {
+        let c = &self.config;
+        match &self.role {
+            Role::Idle => None,
+            Role::Owner => Some(self.last_heartbeat_ms + c.heartbeat_ms),
+            Role::Draining { since, .. } | Role::Yielding { since, .. } => Some(since + c.handover_timeout_ms),
+            Role::Follower { stealing: true, .. } => None,
+            Role::Follower { takeover_since, .. } => {
+                let zombie = match self.probe_sent_ms {
+                    None => self.last_heard_ms + c.probe_after_ms,
+                    Some(p) => p + c.zombie_after_ms + self.zombie_jitter_ms,
+                };
+                Some(takeover_since.map_or(zombie, |t| zombie.min(t + c.handover_timeout_ms)))
+            }
+        }
+    }
+
+    pub fn handle(&mut self, event: OwnerEvent, now_ms: u64) -> Vec<OwnerAction> {
+        self.now_ms = self.now_ms.max(now_ms);
+        let mut out = Vec::new();
+        match event {
+            OwnerEvent::Started | OwnerEvent::PageShow | OwnerEvent::Resumed => {
+                if self.role == Role::Idle {
+                    self.follow(None, &mut out);
+                    out.push(OwnerAction::RequestLock { steal: false });
+                    // This hello is also a probe: if the lock is held by a tab that never answers, we
+                    // find out `zombie_after_ms` from now, not a probe period later.
+                    out.push(self.hello());
+                    self.probe_sent_ms = Some(self.now_ms);
+                }
+            }
+            OwnerEvent::PageHide | OwnerEvent::Frozen => self.go_idle(&mut out),
+            OwnerEvent::LockGranted { fence } => self.on_granted(fence, &mut out),
+            OwnerEvent::LockLost => {
+                if self.is_owner() {
+                    if !matches!(self.role, Role::Yielding { .. }) {
+                        out.push(OwnerAction::StopRelay);
+                    }
+                    self.follow(None, &mut out);
+                    out.push(OwnerAction::RequestLock { steal: false });
+                } else if let Role::Follower { stealing: true, .. } = self.role {
+                    // Another tab's steal overtook ours: queue normally behind it.
+                    self.role = Role::Follower {
+                        stealing: false,
+                        takeover_since: None,
+                    };
+                    out.push(OwnerAction::RequestLock { steal: false });
+                }
+            }
+            OwnerEvent::Message { msg } => self.on_message(msg, &mut out),
+            OwnerEvent::UseThisTab => {
+                if let Role::Follower { stealing: false, .. } = self.role {
+                    self.role = Role::Follower {
+                        stealing: false,
+                        takeover_since: Some(self.now_ms),
+                    };
+                    out.push(OwnerAction::Broadcast {
+                        msg: Msg::TakeoverRequest { from: self.me.clone() },
+                    });
+                }
+            }
+            OwnerEvent::RelayStopped => {
+                if let (Role::Draining { to, .. }, Some(epoch)) = (&self.role, &self.epoch) {
+                    out.push(OwnerAction::Broadcast {
+                        msg: Msg::SteppingDown {
+                            epoch: epoch.clone(),
+                            to: Some(to.clone()),
+                            queue_handed_over: true,
+                        },
+                    });
+                    self.role = Role::Yielding {
+                        to: to.clone(),
+                        since: self.now_ms,
+                    };
+                }
+            }
+            OwnerEvent::Fenced { by } => {
+                self.note(&by);
+                self.yield_if_outranked(&mut out);
+            }
+            OwnerEvent::Tick => self.on_tick(&mut out),
+        }
+        out
+    }
+
+    fn hello(&self) -> OwnerAction {
+        OwnerAction::Broadcast {
+            msg: Msg::Hello { from: self.me.clone() },
+        }
+    }
+
+    fn announce(&self) -> Option<OwnerAction> {
+        self.epoch.as_ref().map(|epoch| OwnerAction::Broadcast {
+            msg: Msg::OwnerAnnounce {
+                owner: self.me.clone(),
+                epoch: epoch.clone(),
+            },
+        })
+    }
+
+    fn note(&mut self, epoch: &Epoch) {
+        if self.highest.as_ref() < Some(epoch) {
+            self.highest = Some(epoch.clone());
+        }
+    }
+
+    fn follow(&mut self, owner: Option<TabId>, out: &mut Vec<OwnerAction>) {
+        self.role = Role::Follower {
+            stealing: false,
+            takeover_since: None,
+        };
+        self.epoch = None;
+        self.owner = owner.clone();
+        self.last_heard_ms = self.now_ms;
+        self.probe_sent_ms = None;
+        out.push(OwnerAction::BecameFollower { owner });
+    }
+
+    fn on_granted(&mut self, fence: Option<Epoch>, out: &mut Vec<OwnerAction>) {
+        match self.role {
+            Role::Follower { .. } => {}
+            // A grant for a request we gave up (hidden or frozen meanwhile): hand it straight back.
+            Role::Idle => {
+                out.push(OwnerAction::ReleaseLock);
+                return;
+            }
+            _ => return,
+        }
+        let term = [self.highest.as_ref(), fence.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|e| e.term)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let epoch = Epoch {
+            term,
+            tab: self.me.clone(),
+        };
+        self.note(&epoch);
+        self.epoch = Some(epoch.clone());
+        self.owner = Some(self.me.clone());
+        self.role = Role::Owner;
+        self.last_heartbeat_ms = self.now_ms;
+        out.push(OwnerAction::BecameOwner { epoch: epoch.clone() });
+        out.extend(self.announce());
+        out.push(OwnerAction::StartRelay { epoch });
+    }
+
+    fn go_idle(&mut self, out: &mut Vec<OwnerAction>) {
+        if let Some(epoch) = self.epoch.clone() {
+            if !matches!(self.role, Role::Yielding { .. }) {
+                out.push(OwnerAction::StopRelay);
+            }
+            // Said before the lock goes, so followers stop waiting for answers from us at once.
+            out.push(OwnerAction::Broadcast {
+                msg: Msg::SteppingDown {
+                    epoch,
+                    to: None,
+                    queue_handed_over: false,
+                },
+            });
+        }
+        if self.role != Role::Idle {
+            out.push(OwnerAction::ReleaseLock);
+        }
+        self.role = Role::Idle;
+        self.epoch = None;
+        self.owner = None;
+    }
+
+    /// Steps down if someone holds a later epoch than ours.
+    fn yield_if_outranked(&mut self, out: &mut Vec<OwnerAction>) {
+        let Some(mine) = &self.epoch else { return };
+        if self.highest.as_ref() <= Some(mine) {
+            return;
+        }
+        if !matches!(self.role, Role::Yielding { .. }) {
+            out.push(OwnerAction::StopRelay);
+        }
+        out.push(OwnerAction::ReleaseLock);
+        let owner = self.highest.as_ref().map(|e| e.tab.clone());
+        self.follow(owner, out);
+        out.push(OwnerAction::RequestLock { steal: false });
+    }
+
+    fn on_message(&mut self, msg: Msg, out: &mut Vec<OwnerAction>) {
+        if self.role == Role::Idle {
+            return;
+        }
+        match msg {
+            Msg::Hello { .. } => {
+                if matches!(self.role, Role::Owner | Role::Draining { .. }) {
+                    out.extend(self.announce());
+                }
+            }
+            Msg::OwnerAnnounce { epoch, .. } | Msg::Heartbeat { epoch } => {
+                self.note(&epoch);
+                if self.is_owner() {
+                    if self.epoch.as_ref() > Some(&epoch) {
+                        // A stale owner speaks: tell it who owns now, so it yields.
+                        out.extend(self.announce());
+                    } else {
+                        self.yield_if_outranked(out);
+                    }
+                } else if self.highest.as_ref() == Some(&epoch) {
+                    self.owner = Some(epoch.tab.clone());
+                    self.last_heard_ms = self.now_ms;
+                    self.probe_sent_ms = None;
+                }
+            }
+            Msg::TakeoverRequest { from } => {
+                if self.role == Role::Owner && from != self.me {
+                    out.push(OwnerAction::StopRelay);
+                    self.role = Role::Draining {
+                        to: from,
+                        since: self.now_ms,
+                    };
+                }
+            }
+            Msg::SteppingDown { epoch, to, .. } => {
+                self.note(&epoch);
+                if self.is_owner() {
+                    self.yield_if_outranked(out);
+                    return;
+                }
+                // A successor should announce itself shortly; if none does (it hung, or the tab that
+                // asked for the takeover is gone), treat the silence like an unanswered probe.
+                self.owner = None;
+                self.last_heard_ms = self.now_ms;
+                self.probe_sent_ms = Some(self.now_ms);
+                if to.as_ref() == Some(&self.me) {
+                    self.role = Role::Follower {
+                        stealing: true,
+                        takeover_since: None,
+                    };
+                    out.push(OwnerAction::RequestLock { steal: true });
+                }
+            }
+        }
+    }
+
+    fn on_tick(&mut self, out: &mut Vec<OwnerAction>) {
+        let now = self.now_ms;
+        let c = self.config;
+        match self.role.clone() {
+            Role::Idle | Role::Follower { stealing: true, .. } => {}
+            Role::Owner => {
+                if now >= self.last_heartbeat_ms + c.heartbeat_ms {
+                    self.last_heartbeat_ms = now;
+                    if let Some(epoch) = self.epoch.clone() {
+                        out.push(OwnerAction::Broadcast {
+                            msg: Msg::Heartbeat { epoch },
+                        });
+                    }
+                }
+            }
+            Role::Draining { since, .. } | Role::Yielding { since, .. } => {
+                if now >= since + c.handover_timeout_ms {
+                    // The tab that asked never took over (closed?): let the lock queue decide.
+                    out.push(OwnerAction::ReleaseLock);
+                    self.follow(None, out);
+                    out.push(OwnerAction::RequestLock { steal: false });
+                }
+            }
+            Role::Follower { takeover_since, .. } => {
+                let takeover_due = takeover_since.is_some_and(|t| now >= t + c.handover_timeout_ms);
+                let zombie = self
+                    .probe_sent_ms
+                    .is_some_and(|p| now >= p + c.zombie_after_ms + self.zombie_jitter_ms);
+                if takeover_due || zombie {
+                    self.role = Role::Follower {
+                        stealing: true,
+                        takeover_since: None,
+                    };
+                    out.push(OwnerAction::RequestLock { steal: true });
+                } else if self.probe_sent_ms.is_none() && now >= self.last_heard_ms + c.probe_after_ms {
+                    self.probe_sent_ms = Some(now);
+                    out.push(self.hello());
+                }
+            }
+        }
     }
 }
