@@ -9,6 +9,7 @@
   // Identifies this page instance in status PUTs, so its own echo over SSE can be recognised.
   const CLIENT = Math.random().toString(36).slice(2) + Date.now().toString(36);
   let change = 0;
+  const POLL = new URLSearchParams(location.search).get('poll') === '1';
   const state = {
     me: null,
     statuses: [],
@@ -391,27 +392,45 @@
 
   // ---- Live updates from the server (Kustomer's real-time channel) -----------------------------
 
-  function connectStream() {
-    const es = new EventSource(`${API}/sandbox-stream`);
-    es.addEventListener('status', (e) => {
-      const d = JSON.parse(e.data);
+  /** Applies one server event (from the stream or from polling). */
+  function onEvent(name, d) {
+    if (name === 'status') {
       if (!state.me || d.userId !== state.me.id) return;
       const s = statusById(d.statusId);
       state.session = s && s.attributes.statusType === 'offline' ? null : { id: d.workSessionId, statusId: d.statusId };
       // Our own echo, older than our latest click: a newer choice is on its way, keep showing it.
       if (d.client === CLIENT && typeof d.change === 'number' && d.change < change) return;
       showStatus(d.statusId);
-    });
-    es.addEventListener('records', (e) => {
-      const d = JSON.parse(e.data);
+    } else if (name === 'records') {
       refresh(d.conversationId);
-    });
-    es.addEventListener('user', (e) => {
-      const d = JSON.parse(e.data);
+    } else if (name === 'user') {
       if (state.me) state.me.attributes.email = d.email;
       $('[data-kt="current-user-email"]').textContent = d.email;
-    });
-    es.addEventListener('reset', () => { boot(false).catch((err) => toast(err.message)); });
+    } else if (name === 'reset') {
+      boot(false).catch((err) => toast(err.message));
+    }
+  }
+
+  /** Kustomer's real-time channel: Server-Sent Events. With ?poll=1 in the address, the page polls
+   * instead, because an open stream stops Chromium's virtual time (--virtual-time-budget screenshots). */
+  function connectStream() {
+    if (POLL) {
+      let after = null;
+      const tick = async () => {
+        try {
+          const r = await api(after === null ? '/sandbox-events' : `/sandbox-events?after=${after}`);
+          if (after !== null) for (const e of r.events) onEvent(e.event, e);
+          after = r.last;
+        } catch (_) { /* retried on the next tick */ }
+        setTimeout(tick, 300);
+      };
+      tick();
+      return;
+    }
+    const es = new EventSource(`${API}/sandbox-stream`);
+    for (const name of ['status', 'records', 'user', 'reset']) {
+      es.addEventListener(name, (e) => onEvent(name, JSON.parse(e.data)));
+    }
   }
 
   let refreshTimer = null;

@@ -9,7 +9,6 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 /// The agents of the day: the sandbox's signed-in agent (`u-agent-1`) and Bo Berg (`u-agent-2`).
@@ -86,10 +85,28 @@ pub fn day(tag: &str, t0_ms: u64) -> Vec<Story> {
     stories.push(Story {
         events: vec![
             envelope(&b, &b1, &ventas, t(5), json!({ "type": "session_started" })),
-            envelope(&b, &b1, &ventas, t(5), json!({ "type": "abandoned", "wait_time_s": 30.0 })),
-            envelope(&b, &b2, &outbound("es"), t(300), json!({ "type": "outbound_call_started", "agent_email": AGENT })),
-            envelope(&b, &b2, &outbound("es"), t(300), json!({ "type": "ended", "duration_s": 120.0, "wait_time_s": 0.0,
-                "hold_time_s": 0.0, "recording_url": "https://rec.example/b2.mp3" })),
+            envelope(
+                &b,
+                &b1,
+                &ventas,
+                t(5),
+                json!({ "type": "abandoned", "wait_time_s": 30.0 }),
+            ),
+            envelope(
+                &b,
+                &b2,
+                &outbound("es"),
+                t(300),
+                json!({ "type": "outbound_call_started", "agent_email": AGENT }),
+            ),
+            envelope(
+                &b,
+                &b2,
+                &outbound("es"),
+                t(300),
+                json!({ "type": "ended", "duration_s": 120.0, "wait_time_s": 0.0,
+                "hold_time_s": 0.0, "recording_url": "https://rec.example/b2.mp3" }),
+            ),
         ],
     });
 
@@ -147,8 +164,14 @@ fn tag_digits(tag: &str, default: &str) -> String {
     if tag.is_empty() {
         return default.to_owned();
     }
-    let n: u64 = tag.bytes().fold(7, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-    format!("{:0width$}", n % 10u64.pow(default.len() as u32), width = default.len())
+    let n: u64 = tag
+        .bytes()
+        .fold(7, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    format!(
+        "{:0width$}",
+        n % 10u64.pow(default.len() as u32),
+        width = default.len()
+    )
 }
 
 /// How to deliver the day.
@@ -175,7 +198,9 @@ pub fn deliveries(stories: &[Story], opts: &PlayOptions) -> Vec<Value> {
     let mut cursors = vec![0usize; stories.len()];
     let mut order = Vec::new();
     loop {
-        let live: Vec<usize> = (0..stories.len()).filter(|&i| cursors[i] < stories[i].events.len()).collect();
+        let live: Vec<usize> = (0..stories.len())
+            .filter(|&i| cursors[i] < stories[i].events.len())
+            .collect();
         if live.is_empty() {
             break;
         }
@@ -216,13 +241,25 @@ pub async fn play(url: &str, secret: &[u8], bodies: &[Value]) -> std::io::Result
             ts = last_ts + 1;
         }
         last_ts = ts;
-        statuses.push(client.post(&body, &[("X-CCAI-Timestamp", ts.to_string()), ("X-CCAI-Signature", sign(secret, ts, &body))]).await?);
+        statuses.push(
+            client
+                .post(
+                    &body,
+                    &[
+                        ("X-CCAI-Timestamp", ts.to_string()),
+                        ("X-CCAI-Signature", sign(secret, ts, &body)),
+                    ],
+                )
+                .await?,
+        );
     }
     Ok(statuses)
 }
 
 pub fn now_s() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// `sha256=<hex>` of `"{ts}.{body}"`.
@@ -230,14 +267,18 @@ pub fn sign(secret: &[u8], ts: u64, body: &[u8]) -> String {
     let mut msg = format!("{ts}.").into_bytes();
     msg.extend_from_slice(body);
     let mac = hmac_sha256(secret, &msg);
-    format!("sha256={}", mac.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!(
+        "sha256={}",
+        mac.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
 }
 
-/// A bare HTTP/1.1 client for loopback webhooks: keep-alive, Content-Length bodies only.
+/// A bare HTTP/1.1 client for loopback webhooks: keep-alive, Content-Length bodies only. Written on
+/// `TcpStream::try_read`/`try_write` because the workspace's tokio has no `io-util`.
 pub struct Sender {
     host: String,
     path: String,
-    conn: Option<BufReader<TcpStream>>,
+    conn: Option<TcpStream>,
 }
 
 impl Sender {
@@ -246,7 +287,11 @@ impl Sender {
             .strip_prefix("http://")
             .ok_or_else(|| std::io::Error::other("only http:// webhook urls"))?;
         let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-        Ok(Sender { host: host.to_owned(), path: format!("/{path}"), conn: None })
+        Ok(Sender {
+            host: host.to_owned(),
+            path: format!("/{path}"),
+            conn: None,
+        })
     }
 
     pub async fn post(&mut self, body: &[u8], headers: &[(&str, String)]) -> std::io::Result<u16> {
@@ -262,9 +307,14 @@ impl Sender {
 
     async fn try_post(&mut self, body: &[u8], headers: &[(&str, String)]) -> std::io::Result<u16> {
         if self.conn.is_none() {
-            self.conn = Some(BufReader::new(TcpStream::connect(&self.host).await?));
+            let s = TcpStream::connect(&self.host).await?;
+            s.set_nodelay(true)?;
+            self.conn = Some(s);
         }
-        let conn = self.conn.as_mut().ok_or_else(|| std::io::Error::other("no connection"))?;
+        let conn = self
+            .conn
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("no connection"))?;
         let mut req = format!(
             "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
             self.path,
@@ -277,40 +327,63 @@ impl Sender {
         req.push_str("\r\n");
         let mut bytes = req.into_bytes();
         bytes.extend_from_slice(body);
-        conn.get_mut().write_all(&bytes).await?;
-        let mut line = String::new();
-        conn.read_line(&mut line).await?;
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-        let mut length = 0usize;
-        let mut close = false;
-        loop {
-            let mut h = String::new();
-            if conn.read_line(&mut h).await? == 0 {
-                return Err(std::io::Error::other("connection closed in headers"));
-            }
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                let k = k.trim().to_ascii_lowercase();
-                if k == "content-length" {
-                    length = v.trim().parse().unwrap_or(0);
-                } else if k == "connection" && v.trim().eq_ignore_ascii_case("close") {
-                    close = true;
-                }
+        let mut off = 0;
+        while off < bytes.len() {
+            conn.writable().await?;
+            match conn.try_write(&bytes[off..]) {
+                Ok(n) => off += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
             }
         }
-        let mut sink = vec![0u8; length];
-        conn.read_exact(&mut sink).await?;
+        let mut buf: Vec<u8> = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let (status, head_len, length, close) = loop {
+            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..end]).to_string();
+                let mut lines = head.lines();
+                let status: u16 = lines
+                    .next()
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| std::io::Error::other("bad status line"))?;
+                let (mut length, mut close) = (0usize, false);
+                for h in lines {
+                    if let Some((k, v)) = h.split_once(':') {
+                        let k = k.trim().to_ascii_lowercase();
+                        if k == "content-length" {
+                            length = v.trim().parse().unwrap_or(0);
+                        } else if k == "connection" && v.trim().eq_ignore_ascii_case("close") {
+                            close = true;
+                        }
+                    }
+                }
+                break (status, end + 4, length, close);
+            }
+            read_some(conn, &mut buf, &mut chunk).await?;
+        };
+        while buf.len() < head_len + length {
+            read_some(conn, &mut buf, &mut chunk).await?;
+        }
         if close {
             self.conn = None;
         }
         Ok(status)
+    }
+}
+
+async fn read_some(conn: &TcpStream, buf: &mut Vec<u8>, chunk: &mut [u8]) -> std::io::Result<()> {
+    loop {
+        conn.readable().await?;
+        match conn.try_read(chunk) {
+            Ok(0) => return Err(std::io::Error::other("connection closed")),
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                return Ok(());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -332,17 +405,20 @@ pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
 /// SHA-256 (FIPS 180-4).
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     const K: [u32; 64] = [
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
     ];
     let mut h: [u32; 8] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
     ];
     let mut msg = data.to_vec();
     msg.push(0x80);
@@ -353,22 +429,43 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     for chunk in msg.chunks(64) {
         let mut w = [0u32; 64];
         for i in 0..16 {
-            w[i] = u32::from_be_bytes([chunk[4 * i], chunk[4 * i + 1], chunk[4 * i + 2], chunk[4 * i + 3]]);
+            w[i] = u32::from_be_bytes([
+                chunk[4 * i],
+                chunk[4 * i + 1],
+                chunk[4 * i + 2],
+                chunk[4 * i + 3],
+            ]);
         }
         for i in 16..64 {
             let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
             let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-            w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
+            w[i] = w[i - 16]
+                .wrapping_add(s0)
+                .wrapping_add(w[i - 7])
+                .wrapping_add(s1);
         }
         let mut v = h;
         for i in 0..64 {
             let s1 = v[4].rotate_right(6) ^ v[4].rotate_right(11) ^ v[4].rotate_right(25);
             let ch = (v[4] & v[5]) ^ (!v[4] & v[6]);
-            let t1 = v[7].wrapping_add(s1).wrapping_add(ch).wrapping_add(K[i]).wrapping_add(w[i]);
+            let t1 = v[7]
+                .wrapping_add(s1)
+                .wrapping_add(ch)
+                .wrapping_add(K[i])
+                .wrapping_add(w[i]);
             let s0 = v[0].rotate_right(2) ^ v[0].rotate_right(13) ^ v[0].rotate_right(22);
             let maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
             let t2 = s0.wrapping_add(maj);
-            v = [t1.wrapping_add(t2), v[0], v[1], v[2], v[3].wrapping_add(t1), v[4], v[5], v[6]];
+            v = [
+                t1.wrapping_add(t2),
+                v[0],
+                v[1],
+                v[2],
+                v[3].wrapping_add(t1),
+                v[4],
+                v[5],
+                v[6],
+            ];
         }
         for (a, b) in h.iter_mut().zip(v) {
             *a = a.wrapping_add(b);
@@ -389,16 +486,32 @@ mod tests {
     fn hmac_matches_rfc_4231_case_2() {
         let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
         let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(
+            hex,
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]
     fn deliveries_keep_each_end_users_order_without_delays() {
         let stories = day("", 0);
         let total: usize = stories.iter().map(|s| s.events.len()).sum();
-        let out = deliveries(&stories, &PlayOptions { seed: 3, ..PlayOptions::default() });
+        let out = deliveries(
+            &stories,
+            &PlayOptions {
+                seed: 3,
+                ..PlayOptions::default()
+            },
+        );
         assert_eq!(out.len(), total);
-        let with_dups = deliveries(&stories, &PlayOptions { seed: 3, duplicate_permille: 500, delay_permille: 300 });
+        let with_dups = deliveries(
+            &stories,
+            &PlayOptions {
+                seed: 3,
+                duplicate_permille: 500,
+                delay_permille: 300,
+            },
+        );
         assert!(with_dups.len() > total);
     }
 }

@@ -12,6 +12,7 @@
 
 mod auth;
 pub mod ccai;
+pub mod ccai_webhooks;
 mod control;
 mod faults;
 pub mod kustomer;

@@ -6,7 +6,7 @@
 //! page may: the end-to-end tests prove the extension works under it (STYLE.md, "CSP").
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -45,7 +45,8 @@ pub fn router() -> Router<App> {
 }
 
 /// `/` lands on the first conversation, as Kustomer opens on the agent's inbox.
-async fn root(State(app): State<App>) -> Redirect {
+/// The query string is kept (`/?poll=1`).
+async fn root(State(app): State<App>, uri: Uri) -> Redirect {
     let first = app
         .lock()
         .kustomer
@@ -53,7 +54,8 @@ async fn root(State(app): State<App>) -> Redirect {
         .first()
         .map(|c| c.id.clone())
         .unwrap_or_default();
-    Redirect::to(&format!("/app/conversations/{first}"))
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    Redirect::to(&format!("/app/conversations/{first}{query}"))
 }
 
 /// The shell, plus the session cookie a signed-in agent's browser would hold: the page's own API calls

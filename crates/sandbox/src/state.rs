@@ -3,7 +3,7 @@
 //! enough: no handler awaits while holding it, and one lock makes every request atomic, which is what
 //! the idempotency and epoch-fence checks need.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -22,7 +22,10 @@ pub struct Shared {
     pub cfg: SandboxConfig,
     state: Mutex<State>,
     /// Pushes to the agent page (Kustomer's own app): status changes, new records, user changes.
-    pub page_events: broadcast::Sender<PageEvent>,
+    pub page_events: broadcast::Sender<(u64, PageEvent)>,
+    /// The recent page events with their sequence numbers, for the polling fallback
+    /// (`GET /kapi/v1/sandbox-events?after=`). Outside [`State`] so a reset does not rewind it.
+    page_log: Mutex<(u64, VecDeque<(u64, PageEvent)>)>,
     /// The latest CCAI activity sequence number, so long-polls wake at once.
     pub activity_seq: watch::Sender<u64>,
     /// Flips to true on [`crate::Sandbox::stop`], ending the endless streams so shutdown completes.
@@ -44,6 +47,7 @@ impl Shared {
             cfg,
             state: Mutex::new(state),
             page_events,
+            page_log: Mutex::new((0, VecDeque::new())),
             activity_seq,
             shutdown,
             started: Instant::now(),
@@ -64,7 +68,28 @@ impl Shared {
 
     /// Tells the page something changed. Nobody listening is fine.
     pub fn push(&self, event: PageEvent) {
-        let _ = self.page_events.send(event);
+        let mut log = self.page_log.lock().unwrap_or_else(|e| e.into_inner());
+        log.0 += 1;
+        let seq = log.0;
+        log.1.push_back((seq, event.clone()));
+        if log.1.len() > PAGE_LOG_LEN {
+            log.1.pop_front();
+        }
+        // Sent under the log's lock so stream subscribers see sequence numbers in order.
+        let _ = self.page_events.send((seq, event));
+    }
+
+    /// Page events after `after`, and the latest sequence number. When `after` is out of the window
+    /// (evicted, or from before a restart) the answer is a single `Reset`, so the page reloads.
+    pub fn page_events_after(&self, after: u64) -> (Vec<(u64, PageEvent)>, u64) {
+        let log = self.page_log.lock().unwrap_or_else(|e| e.into_inner());
+        let latest = log.0;
+        let oldest = log.1.front().map_or(latest + 1, |(s, _)| *s);
+        if after > latest || (after + 1 < oldest && after < latest) {
+            return (vec![(latest, PageEvent::Reset)], latest);
+        }
+        let events = log.1.iter().filter(|(s, _)| *s > after).cloned().collect();
+        (events, latest)
     }
 
     /// Restores the seeds and clears every log, fault and cache (`POST /sandbox/reset`).
@@ -75,6 +100,8 @@ impl Shared {
         self.push(PageEvent::Reset);
     }
 }
+
+const PAGE_LOG_LEN: usize = 512;
 
 /// Everything mutable.
 pub struct State {

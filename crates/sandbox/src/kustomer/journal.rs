@@ -44,7 +44,7 @@ pub async fn journal(State(app): State<App>, req: Request, next: Next) -> Respon
         None => (next.run(req).await, false),
         Some(k) => idempotent(&app, k, &method, &path, req, next).await,
     };
-    if !path.contains("sandbox-stream") {
+    if !path.contains("/v1/sandbox-") {
         let mut st = app.lock();
         let seq = st.kustomer_requests.len() as u64 + 1;
         st.kustomer_requests.push(Logged {

@@ -58,6 +58,7 @@ pub fn router(app: App) -> Router<App> {
                 .patch(metadata::update),
         )
         .route("/v1/sandbox-stream", get(stream::stream))
+        .route("/v1/sandbox-events", get(stream::poll))
         .layer(middleware::from_fn_with_state(
             app.clone(),
             journal::journal,

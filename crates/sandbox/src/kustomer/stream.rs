@@ -7,9 +7,11 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Json;
 use futures_util::Stream;
+use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::state::{App, PageEvent};
@@ -29,13 +31,13 @@ pub async fn stream(State(app): State<App>) -> Sse<impl Stream<Item = Result<Eve
                     _ = shutdown.changed() => return None,
                 };
                 match next {
-                    Ok(event) => {
-                        let sse = to_sse(&event);
+                    Ok((seq, event)) => {
+                        let sse = to_sse(seq, &event);
                         return Some((Ok(sse), (events, shutdown)));
                     }
                     // A slow page missed events: tell it to reload everything rather than drift.
                     Err(RecvError::Lagged(_)) => {
-                        return Some((Ok(to_sse(&PageEvent::Reset)), (events, shutdown)));
+                        return Some((Ok(to_sse(0, &PageEvent::Reset)), (events, shutdown)));
                     }
                     Err(RecvError::Closed) => return None,
                 }
@@ -45,7 +47,35 @@ pub async fn stream(State(app): State<App>) -> Sse<impl Stream<Item = Result<Eve
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
-fn to_sse(event: &PageEvent) -> Event {
+fn to_sse(seq: u64, event: &PageEvent) -> Event {
     let data = serde_json::to_string(event).unwrap_or_else(|_| "{}".into());
-    Event::default().event(event.name()).data(data)
+    Event::default()
+        .id(seq.to_string())
+        .event(event.name())
+        .data(data)
+}
+
+#[derive(serde::Deserialize)]
+pub struct After {
+    after: Option<u64>,
+}
+
+/// `GET /kapi/v1/sandbox-events?after=<seq>`: the same events, polled. The page uses it when loaded
+/// with `?poll=1`: an open SSE stream stops Chromium's virtual time, so `--virtual-time-budget`
+/// screenshots need it. Without `after`, only the latest sequence number (a starting point).
+pub async fn poll(State(app): State<App>, Query(q): Query<After>) -> Json<Value> {
+    let Some(after) = q.after else {
+        let (_, latest) = app.page_events_after(u64::MAX - 1);
+        return Json(json!({ "events": [], "last": latest }));
+    };
+    let (events, latest) = app.page_events_after(after);
+    let events: Vec<Value> = events
+        .into_iter()
+        .map(|(seq, e)| {
+            let mut v = serde_json::to_value(&e).unwrap_or(Value::Null);
+            v["seq"] = json!(seq);
+            v
+        })
+        .collect();
+    Json(json!({ "events": events, "last": latest }))
 }
