@@ -25,6 +25,7 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   fi
 fi
 
+rustup component add clippy rustfmt >/dev/null 2>&1 || true
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   say "rustup target add wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
