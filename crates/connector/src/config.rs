@@ -75,7 +75,9 @@ impl Config {
                 }
                 "--agent" => {
                     let v = value()?;
-                    let (e, id) = v.split_once('=').ok_or("--agent takes email=kustomerUserId")?;
+                    let (e, id) = v
+                        .split_once('=')
+                        .ok_or("--agent takes email=kustomerUserId")?;
                     cfg.agents.insert(e.to_owned(), id.to_owned());
                 }
                 other => return Err(format!("unknown flag {other}")),

@@ -38,7 +38,11 @@ pub struct Kustomer {
 }
 
 impl Kustomer {
-    pub fn new(base: &str, key: &str, agents: &std::collections::BTreeMap<String, String>) -> Kustomer {
+    pub fn new(
+        base: &str,
+        key: &str,
+        agents: &std::collections::BTreeMap<String, String>,
+    ) -> Kustomer {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .pool_max_idle_per_host(64)
