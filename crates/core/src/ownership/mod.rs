@@ -262,6 +262,7 @@ impl Ownership {
                     if !matches!(self.role, Role::Yielding { .. }) {
                         out.push(OwnerAction::StopRelay);
                     }
+                    self.say_stepping_down(&mut out);
                     self.follow(None, &mut out);
                     out.push(OwnerAction::RequestLock { steal: false });
                 } else if let Role::Follower { stealing: true, .. } = self.role {
@@ -373,12 +374,10 @@ impl Ownership {
         out.push(OwnerAction::StartRelay { epoch });
     }
 
-    fn go_idle(&mut self, out: &mut Vec<OwnerAction>) {
+    /// Tells followers this term is over, so they stop trusting it at once: each of them then expects
+    /// a successor's announce within `zombie_after_ms` and steals otherwise.
+    fn say_stepping_down(&self, out: &mut Vec<OwnerAction>) {
         if let Some(epoch) = self.epoch.clone() {
-            if !matches!(self.role, Role::Yielding { .. }) {
-                out.push(OwnerAction::StopRelay);
-            }
-            // Said before the lock goes, so followers stop waiting for answers from us at once.
             out.push(OwnerAction::Broadcast {
                 msg: Msg::SteppingDown {
                     epoch,
@@ -386,6 +385,16 @@ impl Ownership {
                     queue_handed_over: false,
                 },
             });
+        }
+    }
+
+    fn go_idle(&mut self, out: &mut Vec<OwnerAction>) {
+        if self.epoch.is_some() {
+            if !matches!(self.role, Role::Yielding { .. }) {
+                out.push(OwnerAction::StopRelay);
+            }
+            // Said before the lock goes, so followers stop waiting for answers from us at once.
+            self.say_stepping_down(out);
         }
         if self.role != Role::Idle {
             out.push(OwnerAction::ReleaseLock);
@@ -404,6 +413,7 @@ impl Ownership {
         if !matches!(self.role, Role::Yielding { .. }) {
             out.push(OwnerAction::StopRelay);
         }
+        self.say_stepping_down(out);
         out.push(OwnerAction::ReleaseLock);
         let owner = self.highest.as_ref().map(|e| e.tab.clone());
         self.follow(owner, out);
