@@ -44,7 +44,10 @@ pub enum MappingError {
     #[error("the mapping is empty: map at least one Kustomer status to a CCAI status")]
     Empty,
     #[error("row {row}: Kustomer status {kustomer} does not exist (deleted or renamed away?)")]
-    UnknownKustomerStatus { row: usize, kustomer: KustomerStatusId },
+    UnknownKustomerStatus {
+        row: usize,
+        kustomer: KustomerStatusId,
+    },
     #[error("row {row}: CCAI status {ccai} (for Kustomer status {kustomer_name}) does not exist")]
     UnknownCcaiStatus {
         row: usize,
@@ -171,7 +174,9 @@ impl Mapping {
             }
             let mut e = e.clone();
             if e.preferred {
-                if let Some((first_row, _)) = kept.iter().find(|(_, x)| x.preferred && x.ccai == e.ccai) {
+                if let Some((first_row, _)) =
+                    kept.iter().find(|(_, x)| x.preferred && x.ccai == e.ccai)
+                {
                     problems.push(MappingError::SecondPreferred {
                         row,
                         first_row: *first_row,
@@ -260,7 +265,8 @@ mod tests {
     }
 
     fn seed() -> Mapping {
-        Mapping::validate(&seed_rows(), &kcat(), &CcaiCatalog::builtins()).expect("seed mapping is valid")
+        Mapping::validate(&seed_rows(), &kcat(), &CcaiCatalog::builtins())
+            .expect("seed mapping is valid")
     }
 
     #[test]
@@ -286,11 +292,15 @@ mod tests {
             MappingEntry::new("K1", B),
             MappingEntry::new("K3", CcaiStatusId::WRAP_UP),
         ];
-        let errs = Mapping::validate(&rows, &kcat(), &CcaiCatalog::builtins()).expect_err("invalid");
+        let errs =
+            Mapping::validate(&rows, &kcat(), &CcaiCatalog::builtins()).expect_err("invalid");
         assert_eq!(
             errs,
             vec![
-                MappingError::UnknownKustomerStatus { row: 2, kustomer: k("gone") },
+                MappingError::UnknownKustomerStatus {
+                    row: 2,
+                    kustomer: k("gone")
+                },
                 MappingError::UnknownCcaiStatus {
                     row: 3,
                     kustomer_name: "K2 name".into(),
@@ -325,12 +335,23 @@ mod tests {
 
     #[test]
     fn stale_rows_are_reported_and_the_rest_keeps_working() {
-        let kustomer: KustomerCatalog = kcat().iter().filter(|s| s.id != k("K3")).cloned().collect();
-        let ccai: CcaiCatalog = CcaiCatalog::builtins().iter().filter(|s| s.id != D).cloned().collect();
+        let kustomer: KustomerCatalog =
+            kcat().iter().filter(|s| s.id != k("K3")).cloned().collect();
+        let ccai: CcaiCatalog = CcaiCatalog::builtins()
+            .iter()
+            .filter(|s| s.id != D)
+            .cloned()
+            .collect();
         let r = Mapping::revalidate(&seed_rows(), &kustomer, &ccai);
         assert_eq!(r.problems.len(), 2);
-        assert!(matches!(r.problems[0], MappingError::UnknownKustomerStatus { row: 3, .. }));
-        assert!(matches!(r.problems[1], MappingError::UnknownCcaiStatus { row: 4, .. }));
+        assert!(matches!(
+            r.problems[0],
+            MappingError::UnknownKustomerStatus { row: 3, .. }
+        ));
+        assert!(matches!(
+            r.problems[1],
+            MappingError::UnknownCcaiStatus { row: 4, .. }
+        ));
         assert_eq!(r.mapping.lookup(&k("K1")), MapResult::Mapped(A));
         assert_eq!(r.mapping.lookup(&k("K3")), MapResult::Unmapped);
         assert_eq!(r.mapping.lookup(&k("K4")), MapResult::Unmapped);
@@ -343,7 +364,10 @@ mod tests {
 
     #[test]
     fn reverse_prefers_marked_row_then_first_row() {
-        assert_eq!(seed().reverse(A, Some(&k("K3"))), ReverseResult::Set(k("K1")));
+        assert_eq!(
+            seed().reverse(A, Some(&k("K3"))),
+            ReverseResult::Set(k("K1"))
+        );
         let mut rows = seed_rows();
         rows[1] = rows[1].clone().preferred();
         let m = Mapping::validate(&rows, &kcat(), &CcaiCatalog::builtins()).expect("valid");
@@ -353,7 +377,10 @@ mod tests {
 
     #[test]
     fn reverse_of_unmapped_ccai_status_is_unmapped() {
-        assert_eq!(seed().reverse(CcaiStatusId::OFFLINE, Some(&k("K1"))), ReverseResult::Unmapped);
+        assert_eq!(
+            seed().reverse(CcaiStatusId::OFFLINE, Some(&k("K1"))),
+            ReverseResult::Unmapped
+        );
     }
 
     #[test]
@@ -361,8 +388,16 @@ mod tests {
         let mut rows = seed_rows();
         rows[0] = rows[0].clone().preferred();
         rows[1] = rows[1].clone().preferred();
-        let errs = Mapping::validate(&rows, &kcat(), &CcaiCatalog::builtins()).expect_err("invalid");
-        assert!(matches!(errs[..], [MappingError::SecondPreferred { row: 2, first_row: 1, .. }]));
+        let errs =
+            Mapping::validate(&rows, &kcat(), &CcaiCatalog::builtins()).expect_err("invalid");
+        assert!(matches!(
+            errs[..],
+            [MappingError::SecondPreferred {
+                row: 2,
+                first_row: 1,
+                ..
+            }]
+        ));
     }
 
     #[test]

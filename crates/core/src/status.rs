@@ -243,7 +243,10 @@ mod tests {
             },
         ]);
         assert_eq!(cat.len(), 1);
-        assert_eq!(cat.get(&CcaiStatusId(1)).map(|s| s.name.as_str()), Some("first"));
+        assert_eq!(
+            cat.get(&CcaiStatusId(1)).map(|s| s.name.as_str()),
+            Some("first")
+        );
     }
 
     #[test]
@@ -253,8 +256,9 @@ mod tests {
         )
         .expect("kustomer status parses");
         assert_eq!(k.status_type, StatusType::Unavailable);
-        let c: CcaiStatus = serde_json::from_str(r#"{"id":-6,"name":"Wrap-up","color":"blue","new":true}"#)
-            .expect("ccai status parses");
+        let c: CcaiStatus =
+            serde_json::from_str(r#"{"id":-6,"name":"Wrap-up","color":"blue","new":true}"#)
+                .expect("ccai status parses");
         assert!(c.is_system());
         let back = serde_json::to_string(&c.id).expect("serialises");
         assert_eq!(back, "-6");

@@ -67,10 +67,17 @@ pub fn fence_allows(mine: &Epoch, stored_fence: Option<&Epoch>) -> bool {
 #[serde(tag = "type")]
 pub enum Msg {
     /// A tab arrived or probes a silent owner; the owner answers with `OwnerAnnounce`.
-    Hello { from: TabId },
-    OwnerAnnounce { owner: TabId, epoch: Epoch },
+    Hello {
+        from: TabId,
+    },
+    OwnerAnnounce {
+        owner: TabId,
+        epoch: Epoch,
+    },
     /// "Use this tab", clicked in tab `from`.
-    TakeoverRequest { from: TabId },
+    TakeoverRequest {
+        from: TabId,
+    },
     /// The owner stopped relaying. `to`: the tab that should steal the lock now (a takeover), or none
     /// (the owner released the lock: the next waiting tab gets it). `queue_handed_over`: the in-flight
     /// send was finished or abandoned and the stored queue is complete.
@@ -79,7 +86,9 @@ pub enum Msg {
         to: Option<TabId>,
         queue_handed_over: bool,
     },
-    Heartbeat { epoch: Epoch },
+    Heartbeat {
+        epoch: Epoch,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,16 +97,22 @@ pub enum OwnerEvent {
     /// The tab loaded.
     Started,
     /// The Web Lock was granted; `fence` is the stored fence, read after the grant.
-    LockGranted { fence: Option<Epoch> },
+    LockGranted {
+        fence: Option<Epoch>,
+    },
     /// The lock was stolen from us (its promise rejected with `AbortError`).
     LockLost,
-    Message { msg: Msg },
+    Message {
+        msg: Msg,
+    },
     /// The agent clicked "Use this tab".
     UseThisTab,
     /// After `StopRelay`: the relay has no send in flight any more and its queue is stored.
     RelayStopped,
     /// The fence or the relay endpoint showed a later owner.
-    Fenced { by: Epoch },
+    Fenced {
+        by: Epoch,
+    },
     /// `pagehide` (also into the back/forward cache).
     PageHide,
     PageShow,
@@ -112,16 +127,26 @@ pub enum OwnerEvent {
 #[serde(tag = "type")]
 pub enum OwnerAction {
     /// Queue for the lock, or with `steal` take it now (cancel any queued request of ours first).
-    RequestLock { steal: bool },
+    RequestLock {
+        steal: bool,
+    },
     /// Release the lock, or cancel our queued request.
     ReleaseLock,
-    Broadcast { msg: Msg },
+    Broadcast {
+        msg: Msg,
+    },
     /// Write `epoch` to the storage fence, then show "this tab drives your status".
-    BecameOwner { epoch: Epoch },
+    BecameOwner {
+        epoch: Epoch,
+    },
     /// Show the status read-only and offer "Use this tab".
-    BecameFollower { owner: Option<TabId> },
+    BecameFollower {
+        owner: Option<TabId>,
+    },
     /// Start the relay (restore its queue from storage); every send carries `epoch`.
-    StartRelay { epoch: Epoch },
+    StartRelay {
+        epoch: Epoch,
+    },
     /// Stop sending; finish or abandon the in-flight send, store the queue, then send `RelayStopped`.
     StopRelay,
 }
@@ -160,9 +185,15 @@ enum Role {
     },
     Owner,
     /// Stopping the relay for a takeover by `to`.
-    Draining { to: TabId, since: u64 },
+    Draining {
+        to: TabId,
+        since: u64,
+    },
     /// Relay stopped, lock kept until `to` steals it.
-    Yielding { to: TabId, since: u64 },
+    Yielding {
+        to: TabId,
+        since: u64,
+    },
 }
 
 /// One tab's view of the election.
@@ -211,7 +242,10 @@ impl Ownership {
     }
 
     pub fn is_owner(&self) -> bool {
-        matches!(self.role, Role::Owner | Role::Draining { .. } | Role::Yielding { .. })
+        matches!(
+            self.role,
+            Role::Owner | Role::Draining { .. } | Role::Yielding { .. }
+        )
     }
 
     /// The epoch to send with, if this tab may start a send now. Still check [`fence_allows`] against
@@ -229,7 +263,9 @@ impl Ownership {
         match &self.role {
             Role::Idle => None,
             Role::Owner => Some(self.last_heartbeat_ms + c.heartbeat_ms),
-            Role::Draining { since, .. } | Role::Yielding { since, .. } => Some(since + c.handover_timeout_ms),
+            Role::Draining { since, .. } | Role::Yielding { since, .. } => {
+                Some(since + c.handover_timeout_ms)
+            }
             Role::Follower { stealing: true, .. } => None,
             Role::Follower { takeover_since, .. } => {
                 let zombie = match self.probe_sent_ms {
@@ -276,13 +312,18 @@ impl Ownership {
             }
             OwnerEvent::Message { msg } => self.on_message(msg, &mut out),
             OwnerEvent::UseThisTab => {
-                if let Role::Follower { stealing: false, .. } = self.role {
+                if let Role::Follower {
+                    stealing: false, ..
+                } = self.role
+                {
                     self.role = Role::Follower {
                         stealing: false,
                         takeover_since: Some(self.now_ms),
                     };
                     out.push(OwnerAction::Broadcast {
-                        msg: Msg::TakeoverRequest { from: self.me.clone() },
+                        msg: Msg::TakeoverRequest {
+                            from: self.me.clone(),
+                        },
                     });
                 }
             }
@@ -312,7 +353,9 @@ impl Ownership {
 
     fn hello(&self) -> OwnerAction {
         OwnerAction::Broadcast {
-            msg: Msg::Hello { from: self.me.clone() },
+            msg: Msg::Hello {
+                from: self.me.clone(),
+            },
         }
     }
 
@@ -369,7 +412,9 @@ impl Ownership {
         self.owner = Some(self.me.clone());
         self.role = Role::Owner;
         self.last_heartbeat_ms = self.now_ms;
-        out.push(OwnerAction::BecameOwner { epoch: epoch.clone() });
+        out.push(OwnerAction::BecameOwner {
+            epoch: epoch.clone(),
+        });
         out.extend(self.announce());
         out.push(OwnerAction::StartRelay { epoch });
     }
@@ -510,7 +555,9 @@ impl Ownership {
                         takeover_since: None,
                     };
                     out.push(OwnerAction::RequestLock { steal: true });
-                } else if self.probe_sent_ms.is_none() && now >= self.last_heard_ms + c.probe_after_ms {
+                } else if self.probe_sent_ms.is_none()
+                    && now >= self.last_heard_ms + c.probe_after_ms
+                {
                     self.probe_sent_ms = Some(now);
                     out.push(self.hello());
                 }

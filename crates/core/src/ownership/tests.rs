@@ -70,7 +70,10 @@ fn pagehide_releases_the_lock_because_bfcache_would_keep_it() {
     assert_eq!(out.first(), Some(&OwnerAction::StopRelay));
     assert_eq!(out.last(), Some(&OwnerAction::ReleaseLock));
     assert_eq!(o.may_send(), None);
-    assert_eq!(o.handle(OwnerEvent::PageShow, 9)[1], OwnerAction::RequestLock { steal: false });
+    assert_eq!(
+        o.handle(OwnerEvent::PageShow, 9)[1],
+        OwnerAction::RequestLock { steal: false }
+    );
 }
 
 #[test]
@@ -85,17 +88,37 @@ fn use_this_tab_hands_over_cleanly() {
             msg: Msg::TakeoverRequest { from: tab(2) }
         }]
     );
-    assert_eq!(owner.handle(msg(Msg::TakeoverRequest { from: tab(2) }), 11), vec![OwnerAction::StopRelay]);
-    assert_eq!(owner.may_send(), None, "no new send while the in-flight one finishes");
+    assert_eq!(
+        owner.handle(msg(Msg::TakeoverRequest { from: tab(2) }), 11),
+        vec![OwnerAction::StopRelay]
+    );
+    assert_eq!(
+        owner.may_send(),
+        None,
+        "no new send while the in-flight one finishes"
+    );
     let down = owner.handle(OwnerEvent::RelayStopped, 20);
     let stepping = Msg::SteppingDown {
         epoch: ep(1, 1),
         to: Some(tab(2)),
         queue_handed_over: true,
     };
-    assert_eq!(down, vec![OwnerAction::Broadcast { msg: stepping.clone() }]);
-    assert_eq!(me.handle(msg(stepping), 21), vec![OwnerAction::RequestLock { steal: true }]);
-    let out = me.handle(OwnerEvent::LockGranted { fence: Some(ep(1, 1)) }, 22);
+    assert_eq!(
+        down,
+        vec![OwnerAction::Broadcast {
+            msg: stepping.clone()
+        }]
+    );
+    assert_eq!(
+        me.handle(msg(stepping), 21),
+        vec![OwnerAction::RequestLock { steal: true }]
+    );
+    let out = me.handle(
+        OwnerEvent::LockGranted {
+            fence: Some(ep(1, 1)),
+        },
+        22,
+    );
     assert_eq!(out[0], OwnerAction::BecameOwner { epoch: ep(2, 2) });
     let lost = owner.handle(OwnerEvent::LockLost, 22);
     assert!(lost.contains(&OwnerAction::RequestLock { steal: false }));
@@ -106,18 +129,34 @@ fn use_this_tab_hands_over_cleanly() {
 fn follower_steals_from_a_silent_owner_within_ten_seconds() {
     let mut f = Ownership::new(tab(2), OwnershipConfig::default(), 999, 0);
     f.handle(OwnerEvent::Started, 0);
-    f.handle(msg(Msg::OwnerAnnounce { owner: tab(1), epoch: ep(4, 1) }), 0);
+    f.handle(
+        msg(Msg::OwnerAnnounce {
+            owner: tab(1),
+            epoch: ep(4, 1),
+        }),
+        0,
+    );
     let mut now = 0;
     let mut stole_at = None;
     while now <= 10_000 {
         now += 250;
-        if f.handle(OwnerEvent::Tick, now).contains(&OwnerAction::RequestLock { steal: true }) {
+        if f.handle(OwnerEvent::Tick, now)
+            .contains(&OwnerAction::RequestLock { steal: true })
+        {
             stole_at = Some(now);
             break;
         }
     }
-    assert!(stole_at.is_some_and(|t| t < 10_000), "stole at {stole_at:?}");
-    let out = f.handle(OwnerEvent::LockGranted { fence: Some(ep(4, 1)) }, now);
+    assert!(
+        stole_at.is_some_and(|t| t < 10_000),
+        "stole at {stole_at:?}"
+    );
+    let out = f.handle(
+        OwnerEvent::LockGranted {
+            fence: Some(ep(4, 1)),
+        },
+        now,
+    );
     assert_eq!(out[0], OwnerAction::BecameOwner { epoch: ep(5, 2) });
 }
 
@@ -125,12 +164,31 @@ fn follower_steals_from_a_silent_owner_within_ten_seconds() {
 fn answered_probe_means_no_steal() {
     let mut f = Ownership::new(tab(2), OwnershipConfig::default(), 0, 0);
     f.handle(OwnerEvent::Started, 0);
-    f.handle(msg(Msg::OwnerAnnounce { owner: tab(1), epoch: ep(1, 1) }), 3);
+    f.handle(
+        msg(Msg::OwnerAnnounce {
+            owner: tab(1),
+            epoch: ep(1, 1),
+        }),
+        3,
+    );
     for now in (250..20_000).step_by(250) {
         let out = f.handle(OwnerEvent::Tick, now);
         assert!(!out.contains(&OwnerAction::RequestLock { steal: true }));
-        if out.iter().any(|a| matches!(a, OwnerAction::Broadcast { msg: Msg::Hello { .. } })) {
-            f.handle(msg(Msg::OwnerAnnounce { owner: tab(1), epoch: ep(1, 1) }), now + 3);
+        if out.iter().any(|a| {
+            matches!(
+                a,
+                OwnerAction::Broadcast {
+                    msg: Msg::Hello { .. }
+                }
+            )
+        }) {
+            f.handle(
+                msg(Msg::OwnerAnnounce {
+                    owner: tab(1),
+                    epoch: ep(1, 1),
+                }),
+                now + 3,
+            );
         }
     }
 }
@@ -141,7 +199,10 @@ fn revived_stale_owner_is_fenced_and_yields() {
     // Frozen without warning; tab 2 stole the lock and wrote epoch 2 to the fence.
     let fence = ep(2, 2);
     let mine = zombie.may_send().cloned().expect("still thinks it owns");
-    assert!(!fence_allows(&mine, Some(&fence)), "the fence stops its first send");
+    assert!(
+        !fence_allows(&mine, Some(&fence)),
+        "the fence stops its first send"
+    );
     let out = zombie.handle(OwnerEvent::Fenced { by: fence.clone() }, 9_000);
     assert!(out.contains(&OwnerAction::StopRelay));
     assert!(out.contains(&OwnerAction::ReleaseLock));
@@ -153,7 +214,12 @@ fn revived_stale_owner_is_fenced_and_yields() {
 fn owner_hearing_a_stale_announce_reasserts_itself() {
     let (mut o, _) = owner_of(1, Some(ep(5, 3)));
     let out = o.handle(msg(Msg::Heartbeat { epoch: ep(5, 3) }), 1);
-    assert!(matches!(&out[..], [OwnerAction::Broadcast { msg: Msg::OwnerAnnounce { .. } }]));
+    assert!(matches!(
+        &out[..],
+        [OwnerAction::Broadcast {
+            msg: Msg::OwnerAnnounce { .. }
+        }]
+    ));
     assert!(o.may_send().is_some());
 }
 
@@ -318,7 +384,11 @@ impl Sim {
                     for j in 0..self.tabs.len() {
                         if j != i && self.tabs[j].life != Life::Dead {
                             let d = 1 + self.rng.below(20);
-                            self.at(self.now + d, j, SimEvent::Owner(OwnerEvent::Message { msg: msg.clone() }));
+                            self.at(
+                                self.now + d,
+                                j,
+                                SimEvent::Owner(OwnerEvent::Message { msg: msg.clone() }),
+                            );
                         }
                     }
                 }
@@ -346,14 +416,20 @@ impl Sim {
                 let t = &self.tabs[i];
                 t.life == Life::Awake
                     && t.relay_running
-                    && t.m.may_send().is_some_and(|e| fence_allows(e, self.fence.as_ref()))
+                    && t.m
+                        .may_send()
+                        .is_some_and(|e| fence_allows(e, self.fence.as_ref()))
             })
             .collect()
     }
 
     fn check(&mut self) {
         let acting = self.acting();
-        assert!(acting.len() <= 1, "t={} two owners acting: {acting:?}", self.now);
+        assert!(
+            acting.len() <= 1,
+            "t={} two owners acting: {acting:?}",
+            self.now
+        );
         let believing = self
             .tabs
             .iter()
@@ -437,7 +513,9 @@ impl Sim {
 
     /// A random thing happens to a random tab.
     fn disturb(&mut self) {
-        let open: Vec<usize> = (0..self.tabs.len()).filter(|&i| self.tabs[i].life != Life::Dead).collect();
+        let open: Vec<usize> = (0..self.tabs.len())
+            .filter(|&i| self.tabs[i].life != Life::Dead)
+            .collect();
         if open.len() < 2 || (open.len() < 5 && self.rng.below(4) == 0) {
             self.open();
             return;
@@ -448,7 +526,10 @@ impl Sim {
         }
         let what = self.rng.below(7);
         if self.trace {
-            eprintln!("{:>7} t{i} !! disturbance {what} (holder {:?}, fence {:?})", self.now, self.holder, self.fence);
+            eprintln!(
+                "{:>7} t{i} !! disturbance {what} (holder {:?}, fence {:?})",
+                self.now, self.holder, self.fence
+            );
         }
         match what {
             0 => {
@@ -523,7 +604,10 @@ fn random_interleavings_keep_one_owner_and_no_long_gap() {
     let mut worst = 0;
     let mut fence_saves = 0;
     let only: Option<u64> = std::env::var("SIM_SEED").ok().and_then(|s| s.parse().ok());
-    let seeds: u64 = std::env::var("SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
+    let seeds: u64 = std::env::var("SIM_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40);
     for seed in (1..=seeds).filter(|s| only.is_none_or(|o| o == *s)) {
         let mut sim = Sim::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         sim.run(300_000);
@@ -538,9 +622,15 @@ fn random_interleavings_keep_one_owner_and_no_long_gap() {
     if std::env::var_os("SIM_SEEDS").is_some() {
         eprintln!("worst ownerless gap: {worst} ms; fence saves: {fence_saves}");
     }
-    assert!(worst > 0, "the schedule never disturbed the owner: the test proves nothing");
+    assert!(
+        worst > 0,
+        "the schedule never disturbed the owner: the test proves nothing"
+    );
     if only.is_none() {
-        assert!(fence_saves > 0, "no revived stale owner met the fence: the test proves less than it says");
+        assert!(
+            fence_saves > 0,
+            "no revived stale owner met the fence: the test proves less than it says"
+        );
     }
 }
 
@@ -560,5 +650,9 @@ fn crash_of_the_owner_hands_over_at_once() {
         sim.now = t;
         sim.run_event(i, e);
     }
-    assert!(sim.now - crashed_at < 50, "handover took {} ms", sim.now - crashed_at);
+    assert!(
+        sim.now - crashed_at < 50,
+        "handover took {} ms",
+        sim.now - crashed_at
+    );
 }

@@ -81,11 +81,20 @@ pub enum SyncEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Decision {
-    SetCcai { status: CcaiStatusId },
-    SetKustomer { status: KustomerStatusId },
+    SetCcai {
+        status: CcaiStatusId,
+    },
+    SetKustomer {
+        status: KustomerStatusId,
+    },
     /// Not sent now; applied when CCAI leaves its system status. Shown to the agent with the reason.
-    Deferred { ccai: CcaiStatusId, reason: DeferReason },
-    Report { notice: Notice },
+    Deferred {
+        ccai: CcaiStatusId,
+        reason: DeferReason,
+    },
+    Report {
+        notice: Notice,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,7 +116,10 @@ pub enum Notice {
     /// A5: the two sign-ins are different people. Sync stops until they match.
     EmailMismatch { kustomer: String, ccai: String },
     /// A deferred change was dropped because the agent picked `chosen` in CCAI after it.
-    DeferredDropped { ccai: CcaiStatusId, chosen: CcaiStatusId },
+    DeferredDropped {
+        ccai: CcaiStatusId,
+        chosen: CcaiStatusId,
+    },
 }
 
 /// A5: the same person is signed in on both sides. Case and surrounding spaces do not count, because
@@ -226,7 +238,9 @@ impl Reconciler {
                     self.apply_kustomer(false, &mut out);
                 }
             }
-            SyncEvent::KustomerChanged { status, at_ms } => self.on_kustomer(status, at_ms, &mut out),
+            SyncEvent::KustomerChanged { status, at_ms } => {
+                self.on_kustomer(status, at_ms, &mut out)
+            }
             SyncEvent::CcaiChanged {
                 status,
                 at_ms,
@@ -254,7 +268,10 @@ impl Reconciler {
             // A repeated observation is not a change: it must not restart anything or move its time.
             return;
         }
-        let previous = self.kustomer.as_ref().map(|k| self.mapping.lookup(&k.status));
+        let previous = self
+            .kustomer
+            .as_ref()
+            .map(|k| self.mapping.lookup(&k.status));
         let new_intent = previous != Some(self.mapping.lookup(&status));
         self.kustomer = Some(Side {
             status,
@@ -267,7 +284,13 @@ impl Reconciler {
         }
     }
 
-    fn on_ccai(&mut self, status: CcaiStatusId, at_ms: u64, by_system: bool, out: &mut Vec<Decision>) {
+    fn on_ccai(
+        &mut self,
+        status: CcaiStatusId,
+        at_ms: u64,
+        by_system: bool,
+        out: &mut Vec<Decision>,
+    ) {
         let was_refused = self.refused.take().is_some();
         if self.asked_ccai == Some(status) {
             // Our own change coming back: confirmed, and stamped with the Kustomer change that caused it.
@@ -305,7 +328,10 @@ impl Reconciler {
                 },
             });
         }
-        let kustomer_target = self.kustomer.as_ref().map(|k| (self.mapping.lookup(&k.status), k.changed_at_ms));
+        let kustomer_target = self
+            .kustomer
+            .as_ref()
+            .map(|k| (self.mapping.lookup(&k.status), k.changed_at_ms));
         if let Some((MapResult::Mapped(target), k_at)) = kustomer_target {
             let crm_overrides = by_system && self.config.priority == Priority::CrmOverridesNext;
             // An event older than the agent's last Kustomer change lost the race: Kustomer is later.
@@ -330,7 +356,10 @@ impl Reconciler {
             return;
         }
         // Only the agent's current intent is worth keeping; a refusal of an older target is history.
-        let current = self.kustomer.as_ref().map(|k| self.mapping.lookup(&k.status));
+        let current = self
+            .kustomer
+            .as_ref()
+            .map(|k| self.mapping.lookup(&k.status));
         if current != Some(MapResult::Mapped(requested)) {
             return;
         }
@@ -402,7 +431,10 @@ impl Reconciler {
     }
 
     fn reflect_to_kustomer(&mut self, status: CcaiStatusId, out: &mut Vec<Decision>) {
-        let current = self.asked_kustomer.as_ref().or(self.kustomer.as_ref().map(|k| &k.status));
+        let current = self
+            .asked_kustomer
+            .as_ref()
+            .or(self.kustomer.as_ref().map(|k| &k.status));
         match self.mapping.reverse(status, current) {
             ReverseResult::Keep => {}
             ReverseResult::Set(k) => {

@@ -37,7 +37,13 @@ fn seed() -> Mapping {
 }
 
 fn rec(direction: Direction, priority: Priority) -> Reconciler {
-    Reconciler::new(SyncConfig { direction, priority }, seed())
+    Reconciler::new(
+        SyncConfig {
+            direction,
+            priority,
+        },
+        seed(),
+    )
 }
 
 fn sign_in(kustomer: &str, ccai: CcaiStatusId) -> SyncEvent {
@@ -51,7 +57,10 @@ fn sign_in(kustomer: &str, ccai: CcaiStatusId) -> SyncEvent {
 }
 
 fn kc(status: &str, at_ms: u64) -> SyncEvent {
-    SyncEvent::KustomerChanged { status: k(status), at_ms }
+    SyncEvent::KustomerChanged {
+        status: k(status),
+        at_ms,
+    }
 }
 
 fn cc(status: CcaiStatusId, at_ms: u64, by_system: bool) -> SyncEvent {
@@ -93,7 +102,10 @@ fn sign_in_applies_current_kustomer_status_at_once() {
 #[test]
 fn kustomer_change_becomes_mapped_ccai_status() {
     let mut r = rec(OneWay, Latest);
-    assert_eq!(run(&mut r, vec![sign_in("K1", A), kc("K4", 10)]), vec![set_ccai(D)]);
+    assert_eq!(
+        run(&mut r, vec![sign_in("K1", A), kc("K4", 10)]),
+        vec![set_ccai(D)]
+    );
 }
 
 #[test]
@@ -125,14 +137,20 @@ fn no_echo_of_our_own_ccai_change() {
 #[test]
 fn no_echo_of_our_own_kustomer_change() {
     let mut r = rec(Bi, Latest);
-    assert_eq!(run(&mut r, vec![sign_in("K1", A), cc(D, 10, false)]), vec![set_kustomer("K4")]);
+    assert_eq!(
+        run(&mut r, vec![sign_in("K1", A), cc(D, 10, false)]),
+        vec![set_kustomer("K4")]
+    );
     assert_eq!(r.handle(kc("K4", 11)), vec![]);
 }
 
 #[test]
 fn never_fight_a_system_status() {
     let mut r = rec(OneWay, Latest);
-    let out = run(&mut r, vec![sign_in("K1", A), cc(IN_CALL, 5, true), kc("K3", 10)]);
+    let out = run(
+        &mut r,
+        vec![sign_in("K1", A), cc(IN_CALL, 5, true), kc("K3", 10)],
+    );
     assert_eq!(
         out,
         vec![Decision::Deferred {
@@ -140,7 +158,11 @@ fn never_fight_a_system_status() {
             reason: DeferReason::SystemStatus { current: IN_CALL }
         }]
     );
-    assert_eq!(r.handle(cc(WRAP, 20, true)), vec![], "still system: keep waiting");
+    assert_eq!(
+        r.handle(cc(WRAP, 20, true)),
+        vec![],
+        "still system: keep waiting"
+    );
     assert_eq!(r.deferred(), Some(B));
 }
 
@@ -148,7 +170,15 @@ fn never_fight_a_system_status() {
 fn deferred_change_is_applied_when_system_status_ends_in_both_modes() {
     for prio in [Latest, Crm] {
         let mut r = rec(OneWay, prio);
-        run(&mut r, vec![sign_in("K1", A), cc(IN_CALL, 5, true), kc("K3", 10), cc(WRAP, 20, true)]);
+        run(
+            &mut r,
+            vec![
+                sign_in("K1", A),
+                cc(IN_CALL, 5, true),
+                kc("K3", 10),
+                cc(WRAP, 20, true),
+            ],
+        );
         assert_eq!(r.handle(cc(A, 30, true)), vec![set_ccai(B)], "{prio:?}");
         assert_eq!(r.deferred(), None);
     }
@@ -157,35 +187,55 @@ fn deferred_change_is_applied_when_system_status_ends_in_both_modes() {
 #[test]
 fn crm_overrides_next_replaces_ccai_automatic_next_status() {
     let mut r = rec(OneWay, Crm);
-    run(&mut r, vec![sign_in("K4", A), cc(D, 1, false), cc(IN_CALL, 5, true), cc(WRAP, 20, true)]);
+    run(
+        &mut r,
+        vec![
+            sign_in("K4", A),
+            cc(D, 1, false),
+            cc(IN_CALL, 5, true),
+            cc(WRAP, 20, true),
+        ],
+    );
     assert_eq!(r.handle(cc(A, 30, true)), vec![set_ccai(D)]);
 }
 
 #[test]
 fn crm_overrides_next_does_nothing_when_next_status_already_matches() {
     let mut r = rec(Bi, Crm);
-    run(&mut r, vec![sign_in("K1", A), cc(IN_CALL, 5, true), cc(WRAP, 20, true)]);
+    run(
+        &mut r,
+        vec![sign_in("K1", A), cc(IN_CALL, 5, true), cc(WRAP, 20, true)],
+    );
     assert_eq!(r.handle(cc(A, 30, true)), vec![]);
 }
 
 #[test]
 fn latest_change_wins_keeps_ccai_automatic_next_status() {
     let mut r = rec(OneWay, Latest);
-    run(&mut r, vec![sign_in("K4", D), cc(IN_CALL, 5, true), cc(WRAP, 20, true)]);
+    run(
+        &mut r,
+        vec![sign_in("K4", D), cc(IN_CALL, 5, true), cc(WRAP, 20, true)],
+    );
     assert_eq!(r.handle(cc(A, 30, true)), vec![]);
 }
 
 #[test]
 fn latest_change_wins_reflects_automatic_next_status_bidirectionally() {
     let mut r = rec(Bi, Latest);
-    run(&mut r, vec![sign_in("K4", D), cc(IN_CALL, 5, true), cc(WRAP, 20, true)]);
+    run(
+        &mut r,
+        vec![sign_in("K4", D), cc(IN_CALL, 5, true), cc(WRAP, 20, true)],
+    );
     assert_eq!(r.handle(cc(A, 30, true)), vec![set_kustomer("K1")]);
 }
 
 #[test]
 fn latest_change_wins_an_older_ccai_event_loses_to_a_later_kustomer_change() {
     let mut r = rec(Bi, Latest);
-    run(&mut r, vec![sign_in("K1", A), kc("K3", 50), cc(B, 51, false)]);
+    run(
+        &mut r,
+        vec![sign_in("K1", A), kc("K3", 50), cc(B, 51, false)],
+    );
     // CCAI reports a manual change made at 40, before the agent's Kustomer change at 50.
     assert_eq!(r.handle(cc(D, 40, false)), vec![set_ccai(B)]);
 }
@@ -194,21 +244,30 @@ fn latest_change_wins_an_older_ccai_event_loses_to_a_later_kustomer_change() {
 fn manual_ccai_change_stands_in_one_way_mode() {
     for prio in [Latest, Crm] {
         let mut r = rec(OneWay, prio);
-        assert_eq!(run(&mut r, vec![sign_in("K1", A), cc(D, 10, false)]), vec![]);
+        assert_eq!(
+            run(&mut r, vec![sign_in("K1", A), cc(D, 10, false)]),
+            vec![]
+        );
     }
 }
 
 #[test]
 fn manual_ccai_change_is_reflected_bidirectionally() {
     let mut r = rec(Bi, Crm);
-    assert_eq!(run(&mut r, vec![sign_in("K1", A), cc(B, 10, false)]), vec![set_kustomer("K3")]);
+    assert_eq!(
+        run(&mut r, vec![sign_in("K1", A), cc(B, 10, false)]),
+        vec![set_kustomer("K3")]
+    );
 }
 
 #[test]
 fn reverse_never_moves_agent_between_statuses_mapped_to_the_same_ccai_status() {
     let mut r = rec(Bi, Latest);
     // K2 maps to A; CCAI going to A must not move the agent to K1.
-    assert_eq!(run(&mut r, vec![sign_in("K2", A), cc(B, 5, false), kc("K3", 6)]), vec![]);
+    assert_eq!(
+        run(&mut r, vec![sign_in("K2", A), cc(B, 5, false), kc("K3", 6)]),
+        vec![]
+    );
     run(&mut r, vec![kc("K2", 10), cc(A, 11, false)]);
     assert_eq!(r.handle(cc(A, 20, false)), vec![]);
     assert_eq!(r.kustomer_status(), Some(&k("K2")));
@@ -239,7 +298,9 @@ fn refused_change_is_deferred_with_ccai_words_and_applied_later() {
         out,
         vec![Decision::Deferred {
             ccai: B,
-            reason: DeferReason::Refused { message: msg.into() }
+            reason: DeferReason::Refused {
+                message: msg.into()
+            }
         }]
     );
     run(&mut r, vec![cc(IN_CALL, 12, true), cc(WRAP, 20, true)]);
@@ -262,7 +323,10 @@ fn refusal_of_an_older_target_is_ignored() {
 #[test]
 fn manual_exit_from_system_status_drops_the_deferred_change() {
     let mut r = rec(OneWay, Latest);
-    run(&mut r, vec![sign_in("K1", A), cc(WRAP, 5, true), kc("K3", 10)]);
+    run(
+        &mut r,
+        vec![sign_in("K1", A), cc(WRAP, 5, true), kc("K3", 10)],
+    );
     assert_eq!(
         r.handle(cc(D, 20, false)),
         vec![Decision::Report {
@@ -274,7 +338,15 @@ fn manual_exit_from_system_status_drops_the_deferred_change() {
 #[test]
 fn unmapped_change_cancels_a_deferred_one() {
     let mut r = rec(OneWay, Latest);
-    run(&mut r, vec![sign_in("K1", A), cc(IN_CALL, 5, true), kc("K3", 10), kc("K5", 11)]);
+    run(
+        &mut r,
+        vec![
+            sign_in("K1", A),
+            cc(IN_CALL, 5, true),
+            kc("K3", 10),
+            kc("K5", 11),
+        ],
+    );
     assert_eq!(r.deferred(), None);
     assert_eq!(r.handle(cc(A, 30, true)), vec![]);
 }
@@ -335,7 +407,12 @@ fn new_mapping_reapplies_current_kustomer_status() {
     }]
     .into_iter()
     .collect();
-    let m = Mapping::validate(&[MappingEntry::new("K5", D)], &kcat, &CcaiCatalog::builtins()).expect("valid");
+    let m = Mapping::validate(
+        &[MappingEntry::new("K5", D)],
+        &kcat,
+        &CcaiCatalog::builtins(),
+    )
+    .expect("valid");
     assert_eq!(r.set_mapping(m), vec![set_ccai(D)]);
 }
 
@@ -404,7 +481,10 @@ impl World {
         self.rounds = 0;
         while !pending.is_empty() {
             self.rounds += 1;
-            assert!(self.rounds < 10, "no fixed point: decisions keep coming: {pending:?}");
+            assert!(
+                self.rounds < 10,
+                "no fixed point: decisions keep coming: {pending:?}"
+            );
             let mut next = Vec::new();
             for d in pending {
                 let at_ms = self.tick();
@@ -475,8 +555,14 @@ impl World {
 }
 
 fn config() -> impl Strategy<Value = SyncConfig> {
-    (prop_oneof![Just(OneWay), Just(Bi)], prop_oneof![Just(Latest), Just(Crm)])
-        .prop_map(|(direction, priority)| SyncConfig { direction, priority })
+    (
+        prop_oneof![Just(OneWay), Just(Bi)],
+        prop_oneof![Just(Latest), Just(Crm)],
+    )
+        .prop_map(|(direction, priority)| SyncConfig {
+            direction,
+            priority,
+        })
 }
 
 proptest! {

@@ -74,7 +74,9 @@ mod tests {
     #[test]
     fn delays_grow_exponentially_within_jitter_and_are_capped() {
         let mut b = Backoff::new(500, 30_000).seeded(7);
-        let bounds = [500u64, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000];
+        let bounds = [
+            500u64, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000,
+        ];
         for max in bounds {
             let d = b.next_delay();
             assert!(d >= max / 2 && d <= max, "{d} not in [{}, {max}]", max / 2);

@@ -86,11 +86,18 @@ pub enum RelayReport {
     /// Feed the reconciler `CcaiChanged { status, by_system: false }`.
     Applied { status: CcaiStatusId },
     /// Feed the reconciler `CcaiRefused`; the reconciler decides whether to retry later.
-    Refused { status: CcaiStatusId, message: String },
+    Refused {
+        status: CcaiStatusId,
+        message: String,
+    },
     /// Ask the agent to sign in again; the queue waits.
     SignInRequired,
     /// The change was dropped after a permanent error; show the reason.
-    Dropped { status: CcaiStatusId, code: u16, reason: String },
+    Dropped {
+        status: CcaiStatusId,
+        code: u16,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,7 +249,11 @@ impl Relay {
                 self.queue.pop_front();
                 self.settled(now_ms);
                 self.failed = Some((status, reason.clone()));
-                Some(RelayReport::Dropped { status, code, reason })
+                Some(RelayReport::Dropped {
+                    status,
+                    code,
+                    reason,
+                })
             }
             Outcome::RateLimited { retry_after_ms } => {
                 let delay = retry_after_ms.unwrap_or_else(|| self.backoff.next_delay());

@@ -63,7 +63,10 @@ fn one_in_flight_and_order_preserved() {
     r.enqueue(B, &epoch(1), 1);
     assert_eq!(r.poll_action(1), None, "A is still in flight");
     assert_eq!(r.poll_timeout(), None);
-    assert_eq!(r.on_result(&a.key, ok(A), 2), Some(RelayReport::Applied { status: A }));
+    assert_eq!(
+        r.on_result(&a.key, ok(A), 2),
+        Some(RelayReport::Applied { status: A })
+    );
     let b = r.poll_action(2).expect("then B");
     assert_eq!(b.status, B);
     assert!(b.seq > a.seq);
@@ -98,7 +101,10 @@ fn ambiguous_failure_is_retried_with_the_same_key_and_has_one_effect() {
         }
     ));
     let at = r.poll_timeout().expect("a retry is scheduled");
-    assert!((260..=510).contains(&at), "first backoff is 250..=500 ms after 10: {at}");
+    assert!(
+        (260..=510).contains(&at),
+        "first backoff is 250..=500 ms after 10: {at}"
+    );
     assert_eq!(r.poll_action(at - 1), None);
     let again = r.poll_action(at).expect("retried");
     assert_eq!((again.key.as_str(), again.attempt), (first.key.as_str(), 2));
@@ -113,7 +119,13 @@ fn rate_limit_honours_retry_after() {
     let mut r = relay();
     r.enqueue(A, &epoch(1), 0);
     let s = r.poll_action(0).expect("sent");
-    r.on_result(&s.key, Outcome::RateLimited { retry_after_ms: Some(2_000) }, 100);
+    r.on_result(
+        &s.key,
+        Outcome::RateLimited {
+            retry_after_ms: Some(2_000),
+        },
+        100,
+    );
     assert_eq!(r.poll_timeout(), Some(2_100));
     assert_eq!(
         r.sync_state(),
@@ -140,7 +152,11 @@ fn server_errors_back_off_exponentially_up_to_the_cap() {
         now = next;
     }
     for (w, max) in waits.iter().zip([1_000, 2_000, 4_000, 8_000, 8_000, 8_000]) {
-        assert!(*w >= max / 2 && *w <= max, "wait {w} outside [{}, {max}]", max / 2);
+        assert!(
+            *w >= max / 2 && *w <= max,
+            "wait {w} outside [{}, {max}]",
+            max / 2
+        );
     }
 }
 
@@ -149,7 +165,10 @@ fn unauthorized_pauses_without_losing_anything_until_sign_in() {
     let mut r = relay();
     r.enqueue(A, &epoch(1), 0);
     let s = r.poll_action(0).expect("sent");
-    assert_eq!(r.on_result(&s.key, Outcome::Unauthorized, 5), Some(RelayReport::SignInRequired));
+    assert_eq!(
+        r.on_result(&s.key, Outcome::Unauthorized, 5),
+        Some(RelayReport::SignInRequired)
+    );
     assert_eq!(
         r.sync_state(),
         SyncState::Paused {
@@ -204,7 +223,13 @@ fn refusal_is_reported_and_not_retried() {
     let s = r.poll_action(0).expect("sent");
     let msg = "Agent can't be changed from system status 'In-call'";
     assert_eq!(
-        r.on_result(&s.key, Outcome::Refused { message: msg.into() }, 1),
+        r.on_result(
+            &s.key,
+            Outcome::Refused {
+                message: msg.into()
+            },
+            1
+        ),
         Some(RelayReport::Refused {
             status: B,
             message: msg.into()
@@ -238,7 +263,11 @@ fn restore_mid_flight_resends_the_same_key() {
     ccai.apply(&again);
     r2.on_result(&again.key, ok(A), 11);
     assert_eq!(ccai.effects.len(), 1);
-    assert_eq!(r2.enqueue(B, &epoch(2), 12), "agent11:2.t1:2", "sequence continues");
+    assert_eq!(
+        r2.enqueue(B, &epoch(2), 12),
+        "agent11:2.t1:2",
+        "sequence continues"
+    );
 }
 
 #[test]
@@ -247,7 +276,11 @@ fn abandoned_in_flight_change_is_sent_again_by_the_next_poll() {
     r.enqueue(A, &epoch(1), 0);
     let s = r.poll_action(0).expect("sent");
     r.abandon_in_flight();
-    assert_eq!(r.on_result(&s.key, ok(A), 1), None, "the old answer no longer counts");
+    assert_eq!(
+        r.on_result(&s.key, ok(A), 1),
+        None,
+        "the old answer no longer counts"
+    );
     assert_eq!(r.poll_action(2).map(|x| x.key), Some(s.key));
 }
 
@@ -298,7 +331,13 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 /// Drives the relay until `until_ms`, answering each send with the next fault.
-fn drive(r: &mut Relay, ccai: &mut FakeCcai, faults: &mut impl Iterator<Item = Fault>, now: &mut u64, until_ms: u64) {
+fn drive(
+    r: &mut Relay,
+    ccai: &mut FakeCcai,
+    faults: &mut impl Iterator<Item = Fault>,
+    now: &mut u64,
+    until_ms: u64,
+) {
     loop {
         if r.sync_state()
             == (SyncState::Paused {
