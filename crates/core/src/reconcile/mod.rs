@@ -187,6 +187,10 @@ impl Reconciler {
         out
     }
 
+    pub fn mapping(&self) -> &Mapping {
+        &self.mapping
+    }
+
     pub fn kustomer_status(&self) -> Option<&KustomerStatusId> {
         self.kustomer.as_ref().map(|s| &s.status)
     }

@@ -50,8 +50,9 @@ pub struct QueuedChange {
 }
 
 /// The request to make now: `POST agent_statuses` for `status`, carrying `key` (and the owner's epoch).
+/// Named after quinn-proto's `Transmit`, and not `Send`, which would shadow the marker trait.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Send {
+pub struct Transmit {
     pub key: String,
     pub seq: u64,
     pub status: CcaiStatusId,
@@ -59,7 +60,7 @@ pub struct Send {
     pub attempt: u32,
 }
 
-/// What came back from CCAI for one [`Send`], as the driver classifies the HTTP answer.
+/// What came back from CCAI for one [`Transmit`], as the driver classifies the HTTP answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Outcome {
@@ -199,14 +200,14 @@ impl Relay {
 
     /// The request to send now, if any. Call it again after every other call and at
     /// [`Relay::poll_timeout`]; only the owner tab may act on it (check the ownership fence first).
-    pub fn poll_action(&mut self, now_ms: u64) -> Option<Send> {
+    pub fn poll_action(&mut self, now_ms: u64) -> Option<Transmit> {
         if self.paused || self.in_flight || now_ms < self.next_attempt_at_ms {
             return None;
         }
         let head = self.queue.front_mut()?;
         head.attempts += 1;
         self.in_flight = true;
-        Some(Send {
+        Some(Transmit {
             key: head.key.clone(),
             seq: head.seq,
             status: head.status,

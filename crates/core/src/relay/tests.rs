@@ -36,7 +36,7 @@ struct FakeCcai {
 }
 
 impl FakeCcai {
-    fn apply(&mut self, send: &Send) {
+    fn apply(&mut self, send: &Transmit) {
         if self.seen.insert(send.key.clone()) {
             self.status = Some(send.status);
             self.effects.push((send.seq, send.status));
