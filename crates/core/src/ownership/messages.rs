@@ -61,7 +61,7 @@ pub enum OwnerEvent {
     /// Page Lifecycle `freeze` / `resume`.
     Frozen,
     Resumed,
-    /// A timer fired; see [`Ownership::next_tick_ms`].
+    /// A timer fired; see [`super::Ownership::next_tick_ms`].
     Tick,
 }
 
