@@ -1,5 +1,6 @@
 //! CCAI API shapes over real HTTP: statuses, agents, agent_statuses with idempotency and the owner-epoch
 //! fence, system-status refusals, the received log, CCAI-side changes and the activity feed.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod common;
 
 use common::Env;

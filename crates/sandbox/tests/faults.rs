@@ -1,4 +1,5 @@
 //! Fault injection (issue 5): each kind, consumed in order, one per matching request.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod common;
 
 use std::time::{Duration, Instant};

@@ -1,4 +1,5 @@
 //! Kustomer API shapes over real HTTP (API-NOTES.md): auth, pagination, work sessions, records.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod common;
 
 use common::Env;

@@ -1,4 +1,5 @@
 //! The agent page: served with the strict CSP, the markup contract, and the binary's flags and errors.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod common;
 
 use common::Env;

@@ -9,6 +9,7 @@ pub mod metadata;
 pub mod model;
 pub mod routing;
 pub mod stream;
+pub mod teams;
 
 use axum::middleware;
 use axum::routing::{get, put};
@@ -22,6 +23,8 @@ pub fn router(app: App) -> Router<App> {
         .route("/v1/users/current", get(routing::current_user))
         .route("/v1/users/{id}", get(routing::user))
         .route("/v1/routing/statuses", get(routing::statuses))
+        .route("/v1/routing/settings", get(teams::routing_settings))
+        .route("/v1/teams", get(teams::teams))
         .route(
             "/v1/routing/users/{id}/work-sessions",
             get(routing::user_sessions).post(routing::start_session),

@@ -22,26 +22,20 @@ pub async fn stream(State(app): State<App>) -> Sse<impl Stream<Item = Result<Eve
     let stream = futures_util::stream::unfold(
         (events, shutdown),
         |(mut events, mut shutdown)| async move {
-            loop {
-                if *shutdown.borrow() {
-                    return None;
-                }
-                let next = tokio::select! {
-                    e = events.recv() => e,
-                    _ = shutdown.changed() => return None,
-                };
-                match next {
-                    Ok((seq, event)) => {
-                        let sse = to_sse(seq, &event);
-                        return Some((Ok(sse), (events, shutdown)));
-                    }
-                    // A slow page missed events: tell it to reload everything rather than drift.
-                    Err(RecvError::Lagged(_)) => {
-                        return Some((Ok(to_sse(0, &PageEvent::Reset)), (events, shutdown)));
-                    }
-                    Err(RecvError::Closed) => return None,
-                }
+            if *shutdown.borrow() {
+                return None;
             }
+            let next = tokio::select! {
+                e = events.recv() => e,
+                _ = shutdown.changed() => return None,
+            };
+            let sse = match next {
+                Ok((seq, event)) => to_sse(seq, &event),
+                // A slow page missed events: tell it to reload everything rather than drift.
+                Err(RecvError::Lagged(_)) => to_sse(0, &PageEvent::Reset),
+                Err(RecvError::Closed) => return None,
+            };
+            Some((Ok(sse), (events, shutdown)))
         },
     );
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
