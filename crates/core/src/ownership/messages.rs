@@ -77,7 +77,8 @@ pub enum OwnerAction {
     Broadcast {
         msg: Msg,
     },
-    /// Write `epoch` to the storage fence, then show "this tab drives your status".
+    /// Write `epoch` to the storage fence (unless the stored one is higher), then show "this tab
+    /// drives your status". The write must land before the relay's first send.
     BecameOwner {
         epoch: Epoch,
     },

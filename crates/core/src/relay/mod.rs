@@ -281,6 +281,7 @@ impl Relay {
     /// The agent signed in again after a 401: the waiting change goes out now, with its key.
     pub fn resume_after_sign_in(&mut self, now_ms: u64) {
         self.paused = false;
+        self.retry_reason = None;
         self.next_attempt_at_ms = now_ms;
     }
 

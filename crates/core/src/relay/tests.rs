@@ -178,6 +178,7 @@ fn unauthorized_pauses_without_losing_anything_until_sign_in() {
     assert_eq!(r.poll_action(1_000_000), None);
     assert_eq!(r.poll_timeout(), None);
     r.resume_after_sign_in(2_000);
+    assert_eq!(r.sync_state(), SyncState::Live);
     let again = r.poll_action(2_000).expect("resent after sign-in");
     assert_eq!(again.key, s.key);
 }
