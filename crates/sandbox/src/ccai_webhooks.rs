@@ -232,26 +232,22 @@ pub fn deliveries(stories: &[Story], opts: &PlayOptions) -> Vec<Value> {
 pub async fn play(url: &str, secret: &[u8], bodies: &[Value]) -> std::io::Result<Vec<u16>> {
     let mut client = Sender::new(url)?;
     let mut statuses = Vec::with_capacity(bodies.len());
-    // Each delivery gets its own timestamp: a re-sent copy is a new delivery, not a replay.
-    let mut last_ts = 0;
+    // A re-sent copy of an event is a new delivery, so it gets a later timestamp than the copy before
+    // (same second + same body would be the same signature: a replay). Other events use the clock.
+    let mut last_ts: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     for b in bodies {
         let body = serde_json::to_vec(b).map_err(std::io::Error::other)?;
+        let id = b["event_id"].as_str().unwrap_or_default().to_owned();
         let mut ts = now_s();
-        if ts <= last_ts {
-            ts = last_ts + 1;
+        if let Some(prev) = last_ts.get(&id) {
+            ts = ts.max(prev + 1);
         }
-        last_ts = ts;
-        statuses.push(
-            client
-                .post(
-                    &body,
-                    &[
-                        ("X-CCAI-Timestamp", ts.to_string()),
-                        ("X-CCAI-Signature", sign(secret, ts, &body)),
-                    ],
-                )
-                .await?,
-        );
+        last_ts.insert(id, ts);
+        let headers = [
+            ("X-CCAI-Timestamp", ts.to_string()),
+            ("X-CCAI-Signature", sign(secret, ts, &body)),
+        ];
+        statuses.push(client.post(&body, &headers).await?);
     }
     Ok(statuses)
 }
