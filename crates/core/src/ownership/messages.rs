@@ -51,9 +51,10 @@ pub enum OwnerEvent {
     UseThisTab,
     /// After `StopRelay`: the relay has no send in flight any more and its queue is stored.
     RelayStopped,
-    /// The fence or the relay endpoint showed a later owner.
+    /// The storage fence or the relay endpoint (a 409 with `highest_epoch`) showed a later term.
+    /// Only the term is needed, because that is all the endpoint's `X-Owner-Epoch` header carries.
     Fenced {
-        by: Epoch,
+        term: u64,
     },
     /// `pagehide` (also into the back/forward cache).
     PageHide,

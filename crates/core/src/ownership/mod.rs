@@ -19,7 +19,9 @@
 //!   per agent) *before* relaying; an owner checks [`fence_allows`] against the stored fence before each
 //!   send, and the relay endpoint (the sandbox; any server we control) keeps the highest epoch per agent
 //!   and answers 409 to a lower one, which the driver feeds back as [`OwnerEvent::Fenced`]. A thawed
-//!   zombie therefore cannot send even before it has processed the loss of its lock.
+//!   zombie therefore cannot send even before it has processed the loss of its lock. The endpoint's
+//!   `X-Owner-Epoch` header carries [`Epoch::term`] (a `u64`); two tabs can share a term only when
+//!   both stole the lock at once, and the yield rule below ends that within one message round trip.
 //! - **An owner that learns of a higher epoch yields** (releases and queues again). That resolves the
 //!   rare race where two tabs start a term at once: whoever holds the lock afterwards starts a fresh,
 //!   higher term.
@@ -202,9 +204,15 @@ impl Ownership {
                     };
                 }
             }
-            OwnerEvent::Fenced { by } => {
-                self.note(&by);
-                self.yield_if_outranked(&mut out);
+            OwnerEvent::Fenced { term } => {
+                if self.epoch.as_ref().is_some_and(|e| term > e.term) {
+                    // The tab is unknown here; a placeholder of that term outranks us all the same.
+                    self.note(&Epoch {
+                        term,
+                        tab: TabId(String::new()),
+                    });
+                    self.yield_if_outranked(&mut out);
+                }
             }
             OwnerEvent::Tick => self.on_tick(&mut out),
         }
@@ -320,7 +328,11 @@ impl Ownership {
         }
         self.say_stepping_down(out);
         out.push(OwnerAction::ReleaseLock);
-        let owner = self.highest.as_ref().map(|e| e.tab.clone());
+        let owner = self
+            .highest
+            .as_ref()
+            .map(|e| e.tab.clone())
+            .filter(|t| !t.0.is_empty());
         self.follow(owner, out);
         out.push(OwnerAction::RequestLock { steal: false });
     }

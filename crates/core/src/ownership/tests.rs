@@ -203,11 +203,16 @@ fn revived_stale_owner_is_fenced_and_yields() {
         !fence_allows(&mine, Some(&fence)),
         "the fence stops its first send"
     );
-    let out = zombie.handle(OwnerEvent::Fenced { by: fence.clone() }, 9_000);
+    let out = zombie.handle(OwnerEvent::Fenced { term: fence.term }, 9_000);
     assert!(out.contains(&OwnerAction::StopRelay));
     assert!(out.contains(&OwnerAction::ReleaseLock));
     assert_eq!(zombie.may_send(), None);
-    assert_eq!(zombie.owner(), Some(&tab(2)));
+    assert_eq!(zombie.owner(), None, "the endpoint names no tab");
+    assert_eq!(
+        zombie.handle(OwnerEvent::Fenced { term: 1 }, 9_001),
+        vec![],
+        "an old term is no news"
+    );
 }
 
 #[test]
