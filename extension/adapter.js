@@ -32,9 +32,23 @@ function watchSize(el) {
   }).observe(el);
 }
 
+// Web Locks, wrapped so Rust sees two callbacks and a release function. The browser releases the lock
+// when this frame's tab closes or crashes, which is what makes owner handover immediate.
+function lock(name, steal, onGranted, onLost) {
+  const abort = new AbortController();
+  let release = () => {};
+  let cancelled = false;
+  const held = new Promise((resolve) => { release = resolve; });
+  const options = steal ? { steal: true } : { signal: abort.signal };
+  navigator.locks.request(name, options, () => { onGranted(); return held; })
+    .catch((e) => { if (!cancelled && e && e.name === 'AbortError') onLost(); });
+  return () => { cancelled = true; abort.abort(); release(); };
+}
+
 await init({ module_or_path: './pkg/app_bg.wasm' });
 start_adapter({
   post,
   subscribe(fn) { deliver = fn; pending.splice(0).forEach(fn); },
   watchSize,
+  lock,
 });

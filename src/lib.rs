@@ -10,6 +10,8 @@ mod chrome;
 mod config;
 mod http;
 mod options;
+mod settings;
+mod sync;
 
 use wasm_bindgen::prelude::*;
 

@@ -13,6 +13,16 @@ extern "C" {
     fn subscribe(this: &Bridge, on_message: &Closure<dyn FnMut(JsValue)>);
     #[wasm_bindgen(method, js_name = watchSize)]
     pub fn watch_size(this: &Bridge, el: &web_sys::Element);
+    /// Requests the Web Lock `name` (or steals it); returns the function that releases it or cancels
+    /// the request.
+    #[wasm_bindgen(method)]
+    pub fn lock(
+        this: &Bridge,
+        name: &str,
+        steal: bool,
+        on_granted: &Closure<dyn FnMut()>,
+        on_lost: &Closure<dyn FnMut()>,
+    ) -> js_sys::Function;
 }
 
 impl Bridge {

@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 
 pub use bridge::Bridge;
 use panel::Panel;
-use state::AdapterState;
+pub use state::{AdapterState, Notice, Role};
 use status_menu::StatusMenu;
 
 use crate::chrome::i18n::{t, ui_language};
@@ -33,7 +33,10 @@ pub fn mount(bridge: Bridge) {
     {
         let page = state.page;
         bridge.on_message(move |msg| match msg {
-            PageMessage::PageFacts(facts) => page.set(Some(facts)),
+            PageMessage::PageFacts(facts) => {
+                startup::forward_facts(&facts);
+                page.set(Some(facts));
+            }
         });
     }
 

@@ -13,11 +13,22 @@ impl Notice {
             Notice::CcaiError(code) => t1("ccaiError", &code.to_string()),
             Notice::AgentNotFound(email) => t1("agentNotFound", email),
             Notice::Refused(message) => t1("changeRefused", message),
+            Notice::KustomerUnreachable => t("kustomerUnreachable"),
+            Notice::MappingProblem(problem) => t1("mappingProblem", problem),
+            Notice::NotOwner => t("notOwnerChange"),
+            Notice::Deferred(status, why) => format!("{} {}", t1("deferred", status), why),
+            Notice::Unmapped(status) => t1("unmappedStatus", status),
+            Notice::UnmappedCcai(status) => t1("unmappedCcaiStatus", status),
+            Notice::EmailMismatch(kustomer, ccai) => format!("{} ({kustomer} ≠ {ccai})", t("emailMismatch")),
+            Notice::DeferredDropped(status) => t1("deferredDropped", status),
+            Notice::RelayDropped(status, code, reason) => {
+                format!("{} (HTTP {code}: {reason})", t1("relayDropped", status))
+            }
         }
     }
 
     /// Problems are announced assertively; progress politely.
     pub fn is_problem(&self) -> bool {
-        !matches!(self, Notice::Loading)
+        !matches!(self, Notice::Loading | Notice::Deferred(..))
     }
 }

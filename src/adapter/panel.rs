@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::state::AdapterState;
+use super::state::{AdapterState, Role};
 use crate::chrome::i18n::t;
 
 #[component]
@@ -29,6 +29,20 @@ pub fn Panel() -> impl IntoView {
                 <dt>{t("kustomerStatusLabel")}</dt>
                 <dd id="kustomer-status">{kustomer_status}</dd>
             </dl>
+            <p id="owner" class="owner">
+                <span id="owner-text">{move || match state.role.get() {
+                    Role::Owner => t("ownerThisTab"),
+                    Role::Follower => t("ownerOtherTab"),
+                    Role::Unknown => String::new(),
+                }}</span>
+                <button
+                    id="use-this-tab"
+                    type="button"
+                    hidden=move || state.role.get() != Role::Follower
+                    on:click=move |_| if let Some(d) = super::startup::driver() { d.use_this_tab() }
+                >{t("useThisTab")}</button>
+            </p>
+            <p id="sync-state" class="sync" role="status" aria-live="polite">{move || state.sync.get().unwrap_or_default()}</p>
             <p id="notice" class=notice_class role="status" aria-live="polite">{notice}</p>
         </section>
     }

@@ -8,7 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use super::state::{AdapterState, Notice};
 use super::Bridge;
+use ccai_core::protocol::PageFacts;
+use ccai_core::status::KustomerStatusId;
+
 use crate::api::ccai;
+use crate::sync::Driver;
 use crate::chrome::storage;
 use crate::config::{self, Config};
 use crate::http::HttpError;
@@ -46,6 +50,16 @@ pub async fn run(state: AdapterState, bridge: Rc<Bridge>) {
                     state.agent_id.set(Some(agent.id));
                     state.current.set(agent.status.map(|s| s.id));
                     state.notice.set(None);
+                    provide_config(config.clone());
+                    super::announce_ready(bridge.clone());
+                    let statuses = state.statuses.get_untracked();
+                    if let Some(driver) = Driver::start(config, state, bridge, statuses, agent.id).await {
+                        DRIVER.with(|d| *d.borrow_mut() = Some(driver));
+                        if let Some(facts) = state.page.get_untracked() {
+                            forward_facts(&facts);
+                        }
+                    }
+                    return;
                 }
                 None => state.notice.set(Some(Notice::AgentNotFound(config.agent_email.clone()))),
             }
@@ -54,6 +68,23 @@ pub async fn run(state: AdapterState, bridge: Rc<Bridge>) {
     }
     provide_config(config);
     super::announce_ready(bridge);
+}
+
+thread_local! {
+    static DRIVER: std::cell::RefCell<Option<Driver>> = const { std::cell::RefCell::new(None) };
+}
+
+/// This tab's sync driver, once CCAI answered.
+pub fn driver() -> Option<Driver> {
+    DRIVER.with(|d| d.borrow().clone())
+}
+
+/// Hands the page's facts to the sync driver (when it runs).
+pub fn forward_facts(facts: &PageFacts) {
+    if let Some(driver) = driver() {
+        let status = facts.status_id.clone().filter(|_| facts.markup_found).map(KustomerStatusId);
+        driver.page_facts(status, facts.kustomer_email.clone());
+    }
 }
 
 async fn load_ccai(config: &Config) -> Result<(Vec<ccai::UserStatus>, Option<ccai::Agent>), HttpError> {

@@ -16,6 +16,29 @@ pub enum Notice {
     AgentNotFound(String),
     /// CCAI answered a change with a per-agent message (e.g. a system status): its words, verbatim.
     Refused(String),
+    KustomerUnreachable,
+    /// The saved mapping has a row that no longer fits the live statuses; the other rows still sync.
+    MappingProblem(String),
+    /// This tab does not drive the status; another tab does (S6).
+    NotOwner,
+    /// (target CCAI status, why): applied when CCAI leaves its system status.
+    Deferred(String, String),
+    /// The Kustomer status (by name) has no row in the mapping: nothing was relayed.
+    Unmapped(String),
+    UnmappedCcai(String),
+    /// A5: (Kustomer e-mail, CCAI e-mail). Status sync is stopped.
+    EmailMismatch(String, String),
+    DeferredDropped(String),
+    /// (status, HTTP code, reason): CCAI refused the request itself; later changes still go through.
+    RelayDropped(String, u16, String),
+}
+
+/// Whether this tab drives the agent's status (S6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Unknown,
+    Owner,
+    Follower,
 }
 
 #[derive(Clone, Copy)]
@@ -28,6 +51,9 @@ pub struct AdapterState {
     pub notice: RwSignal<Option<Notice>>,
     pub page: RwSignal<Option<PageFacts>>,
     pub busy: RwSignal<bool>,
+    pub role: RwSignal<Role>,
+    /// The relay's state in words (live, retrying at…, paused, failed), mirrored in every tab.
+    pub sync: RwSignal<Option<String>>,
 }
 
 impl AdapterState {
@@ -40,6 +66,8 @@ impl AdapterState {
             notice: RwSignal::new(Some(Notice::Loading)),
             page: RwSignal::new(None),
             busy: RwSignal::new(false),
+            role: RwSignal::new(Role::Unknown),
+            sync: RwSignal::new(None),
         }
     }
 

@@ -128,6 +128,10 @@ pub fn StatusMenu() -> impl IntoView {
 
 /// S1: the agent picks a status; CCAI's confirmation (or refusal, in its own words) is what shows.
 fn change_status(state: AdapterState, status: UserStatus) {
+    if let Some(driver) = super::startup::driver() {
+        driver.choose_ccai(ccai_core::status::CcaiStatusId(status.id));
+        return;
+    }
     let (Some(config), Some(agent_id)) = (current_config(), state.agent_id.get_untracked()) else { return };
     state.busy.set(true);
     leptos::task::spawn_local(async move {

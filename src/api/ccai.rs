@@ -70,3 +70,40 @@ pub async fn set_status(config: &Config, agent_id: i64, status: &UserStatus) -> 
         send(config, "POST", "/apps/api/v1/agent_statuses", Some(&body)).await?;
     results.into_iter().find(|r| r.agent_id == agent_id).ok_or(HttpError::BadBody)
 }
+
+/// One entry of the agent activity feed (Manager API "agent activity").
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Activity {
+    pub seq: u64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub current_status: Option<UserStatus>,
+    /// `system` when CCAI moved the agent itself (a call, the end of wrap-up).
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// Activities after `since`, waiting up to `wait_ms` for one (long poll) so that a CCAI-side change
+/// reaches the adapter without a polling storm.
+pub async fn activities(config: &Config, agent_id: i64, since: u64, wait_ms: u32) -> Result<Vec<Activity>, HttpError> {
+    let path = format!("/manager/api/v1/agents/{agent_id}/activities?since={since}&wait_ms={wait_ms}");
+    send::<(), _>(config, "GET", &path, None).await
+}
+
+/// A relayed status change: the same `Idempotency-Key` on every retry, and the owner tab's epoch so
+/// that a stale owner is refused (409).
+pub async fn relay_status(
+    config: &Config,
+    agent_id: i64,
+    status: &UserStatus,
+    key: &str,
+    epoch: u64,
+) -> Result<StatusChangeResult, HttpError> {
+    let url = format!("{}/apps/api/v1/agent_statuses", config.ccai_base.trim_end_matches('/'));
+    let auth = basic_auth(&config.ccai_user, &config.ccai_token);
+    let headers = vec![("Idempotency-Key", key.to_owned()), ("X-Owner-Epoch", epoch.to_string())];
+    let body = StatusChange { status: &status.name, status_id: status.id, agent_ids: [agent_id], team_ids: [] };
+    let results: Vec<StatusChangeResult> = Call { method: "POST", url, auth, headers }.send(Some(&body)).await?;
+    results.into_iter().find(|r| r.agent_id == agent_id).ok_or(HttpError::BadBody)
+}

@@ -1,3 +1,4 @@
 //! The two services' API shapes (API-NOTES.md), as the extension calls them.
 
 pub mod ccai;
+pub mod kustomer;
