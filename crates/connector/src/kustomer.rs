@@ -117,7 +117,7 @@ impl Kustomer {
                 // the idempotency key makes the retry safe either way.
                 Err(_) => backoff,
             };
-            if attempt % 10 == 0 {
+            if attempt.is_multiple_of(10) {
                 eprintln!("connector: {method} {path} still failing after {attempt} attempts");
             }
             tokio::time::sleep(wait).await;

@@ -110,6 +110,7 @@ impl Store {
     }
 
     /// Takes an event into the inbox, in one transaction with the signature it came with.
+    #[allow(clippy::too_many_arguments)]
     pub fn accept(
         &self,
         event_id: &str,

@@ -1,6 +1,6 @@
 //! Shared by the end-to-end tests: the sandbox and the connector on free loopback ports, a temp SQLite
 //! file, and a readable snapshot of the sandbox's Kustomer records.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::PathBuf;
 
