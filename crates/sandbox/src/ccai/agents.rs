@@ -144,6 +144,7 @@ pub fn apply_status(ccai: &mut model::CcaiState, at_ms: f64, change: Change) -> 
         reason: change.reason,
         idempotency_key: change.key,
         epoch: change.epoch,
+        call: None,
     });
     Some(previous)
 }

@@ -1,5 +1,443 @@
-//! Calls (issue 6): not built yet beyond the store.
+//! Calls (issue 6): the Apps API's `/calls` with the agent-side actions, and control hooks that play the
+//! far end (ring, answer, hang up) and ring an incoming call to an agent. Each call moves the agent's
+//! CCAI status as CCAI does (In-call while connected, Wrap-up after) and is announced in the agent
+//! activity feed (`type: "call"`), so the adapter learns of a ringing call from the feed it already polls.
+//!
+//! Lifecycle: outbound `dialing → ringing → connected ⇄ on_hold → finished`; inbound `ringing →
+//! connected … → finished`, or `declined` / `missed`. A transfer to another agent keeps the call
+//! connected with the new agent; the first agent goes to Wrap-up.
 
-/// The call store.
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::agents::{apply_status, Change};
+use super::model::{status_ref, Activity, CcaiState, AVAILABLE, IN_CALL, MISSED_CALL, WRAP_UP};
+use crate::state::{iso_now, App};
+
 #[derive(Default)]
-pub struct Calls {}
+pub struct Calls {
+    pub list: Vec<Call>,
+}
+
+pub struct Call {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    /// `outbound` or `inbound`.
+    pub call_type: &'static str,
+    pub status: &'static str,
+    pub agent_id: Option<i64>,
+    pub end_user_number: String,
+    pub ticket_id: Option<String>,
+    pub menu_id: Option<i64>,
+    pub lang: String,
+    pub muted: bool,
+    pub dtmf: String,
+    pub transfers: Vec<Value>,
+    pub created_at: String,
+    pub connected_at: Option<String>,
+    pub connected_at_ms: Option<f64>,
+    pub ended_at: Option<String>,
+    pub ended_at_ms: Option<f64>,
+}
+
+fn message(status: StatusCode, text: impl Into<String>) -> Response {
+    (status, Json(json!({ "message": text.into() }))).into_response()
+}
+
+fn call_json(c: &Call, ccai: &CcaiState, now_ms: f64) -> Value {
+    let agent = c
+        .agent_id
+        .and_then(|id| ccai.agents.iter().find(|a| a.id == id));
+    let duration_s = c.connected_at_ms.map(|t| {
+        ((c.ended_at_ms.unwrap_or(now_ms) - t) / 1000.0)
+            .max(0.0)
+            .floor()
+    });
+    json!({
+        "id": c.id,
+        "parent_id": c.parent_id,
+        "lang": c.lang,
+        "call_type": c.call_type,
+        "status": c.status,
+        "created_at": c.created_at,
+        "queued_at": c.created_at,
+        "connected_at": c.connected_at,
+        "ended_at": c.ended_at,
+        "duration": duration_s,
+        "agent": agent.map(|a| json!({ "id": a.id, "email": a.email, "name": a.name() })),
+        "agent_email": agent.map(|a| a.email.clone()),
+        "end_user_number": c.end_user_number,
+        "ticket_id": c.ticket_id,
+        "menu_id": c.menu_id,
+        "recording_permission": "recording_allowed",
+        "muted": c.muted,
+        "on_hold": c.status == "on_hold",
+        "dtmf_digits": c.dtmf,
+        "transfers": c.transfers,
+    })
+}
+
+/// `+` then 8–15 digits: the Apps API wants E.164 (the extension normalises before calling).
+fn is_e164(n: &str) -> bool {
+    n.strip_prefix('+').is_some_and(|d| {
+        (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
+    })
+}
+
+/// Puts a call event into the agent activity feed.
+fn announce(ccai: &mut CcaiState, at_ms: f64, agent_id: Option<i64>, call: Value) {
+    let Some(agent_id) = agent_id else { return };
+    let seq = ccai.seq();
+    let status = ccai
+        .agents
+        .iter()
+        .find(|a| a.id == agent_id)
+        .map_or(AVAILABLE, |a| a.status_id);
+    ccai.activities.push(Activity {
+        seq,
+        at_ms,
+        agent_id,
+        kind: "call",
+        previous_status: status_ref(status),
+        current_status: status_ref(status),
+        source: "system",
+        reason: Some(format!("call_{}", call["status"].as_str().unwrap_or(""))),
+        idempotency_key: None,
+        epoch: None,
+        call: Some(call),
+    });
+}
+
+fn system_status(
+    ccai: &mut CcaiState,
+    at_ms: f64,
+    agent_id: Option<i64>,
+    status_id: i64,
+    reason: &str,
+) {
+    if let Some(agent_id) = agent_id {
+        let change = Change {
+            agent_id,
+            status_id,
+            source: "system",
+            reason: Some(reason.into()),
+            key: None,
+            epoch: None,
+        };
+        apply_status(ccai, at_ms, change);
+    }
+}
+
+/// Runs `f` on the call under the lock, then announces it and wakes the feed's long-polls.
+fn with_call(
+    app: &App,
+    id: i64,
+    f: impl FnOnce(&mut CcaiState, usize, f64) -> Result<(), String>,
+) -> Response {
+    let at_ms = app.at_ms();
+    let out = {
+        let mut st = app.lock();
+        let ccai = &mut st.ccai;
+        let Some(i) = ccai.calls.list.iter().position(|c| c.id == id) else {
+            return message(StatusCode::NOT_FOUND, format!("Call {id} not found"));
+        };
+        if let Err(e) = f(ccai, i, at_ms) {
+            return message(StatusCode::CONFLICT, e);
+        }
+        let call = call_json(&ccai.calls.list[i], ccai, at_ms);
+        let agent = ccai.calls.list[i].agent_id;
+        announce(ccai, at_ms, agent, call.clone());
+        call
+    };
+    crate::control::notify_activity(app);
+    Json(out).into_response()
+}
+
+fn new_call(
+    ccai: &mut CcaiState,
+    body: &Value,
+    call_type: &'static str,
+    status: &'static str,
+) -> Result<usize, String> {
+    let number = body
+        .get("end_user_number")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    if !is_e164(&number) {
+        return Err(format!(
+            "end_user_number must be E.164 (+ and 8-15 digits), got '{number}'"
+        ));
+    }
+    let agent_id = match (
+        body.get("agent_id").and_then(Value::as_i64),
+        body.get("agent_email").and_then(Value::as_str),
+    ) {
+        (Some(id), _) => id,
+        (None, Some(email)) => ccai
+            .agents
+            .iter()
+            .find(|a| a.email.eq_ignore_ascii_case(email))
+            .map(|a| a.id)
+            .ok_or(format!("no agent with e-mail {email}"))?,
+        (None, None) => return Err("agent_id or agent_email is required".into()),
+    };
+    if !ccai.agents.iter().any(|a| a.id == agent_id) {
+        return Err(format!("Agent {agent_id} not found"));
+    }
+    let id = 1000 + ccai.calls.list.len() as i64 + 1;
+    ccai.calls.list.push(Call {
+        id,
+        parent_id: body.get("parent_id").and_then(Value::as_i64),
+        call_type,
+        status,
+        agent_id: Some(agent_id),
+        end_user_number: number,
+        ticket_id: body.get("ticket_id").and_then(|t| {
+            t.as_str()
+                .map(str::to_owned)
+                .or(t.as_i64().map(|n| n.to_string()))
+        }),
+        menu_id: body.get("menu_id").and_then(Value::as_i64),
+        lang: body
+            .get("lang")
+            .and_then(Value::as_str)
+            .unwrap_or("en")
+            .to_owned(),
+        muted: false,
+        dtmf: String::new(),
+        transfers: Vec::new(),
+        created_at: iso_now(),
+        connected_at: None,
+        connected_at_ms: None,
+        ended_at: None,
+        ended_at_ms: None,
+    });
+    Ok(ccai.calls.list.len() - 1)
+}
+
+/// `POST /apps/api/v1/calls` `{agent_id | agent_email, end_user_number, ticket_id?, menu_id?, lang?}`:
+/// an outbound call, `dialing`; the agent goes In-call. `Idempotency-Key` is honoured.
+pub async fn create(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|k| format!("calls:{k}"));
+    let at_ms = app.at_ms();
+    let out = {
+        let mut st = app.lock();
+        let ccai = &mut st.ccai;
+        if let Some((code, body)) = key.as_ref().and_then(|k| ccai.idempotency.get(k)).cloned() {
+            return (
+                StatusCode::from_u16(code).unwrap_or(StatusCode::OK),
+                Json(body),
+            )
+                .into_response();
+        }
+        let i = match new_call(ccai, &body, "outbound", "dialing") {
+            Ok(i) => i,
+            Err(e) => return message(StatusCode::UNPROCESSABLE_ENTITY, e),
+        };
+        let agent = ccai.calls.list[i].agent_id;
+        system_status(ccai, at_ms, agent, IN_CALL, "call_started");
+        let call = call_json(&ccai.calls.list[i], ccai, at_ms);
+        announce(ccai, at_ms, agent, call.clone());
+        if let Some(k) = key {
+            ccai.idempotency.insert(k, (201, call.clone()));
+        }
+        call
+    };
+    crate::control::notify_activity(&app);
+    (StatusCode::CREATED, Json(out)).into_response()
+}
+
+pub async fn get_one(State(app): State<App>, Path(id): Path<i64>) -> Response {
+    let st = app.lock();
+    match st.ccai.calls.list.iter().find(|c| c.id == id) {
+        Some(c) => Json(call_json(c, &st.ccai, app.at_ms())).into_response(),
+        None => message(StatusCode::NOT_FOUND, format!("Call {id} not found")),
+    }
+}
+
+/// `GET /apps/api/v1/calls?agent_id=&status=` (`status=active`: not ended).
+pub async fn list(
+    State(app): State<App>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Json<Value> {
+    let st = app.lock();
+    let agent: Option<i64> = q.get("agent_id").and_then(|a| a.parse().ok());
+    let list: Vec<Value> = st
+        .ccai
+        .calls
+        .list
+        .iter()
+        .filter(|c| agent.is_none_or(|a| c.agent_id == Some(a)))
+        .filter(|c| match q.get("status").map(String::as_str) {
+            None => true,
+            Some("active") => c.ended_at.is_none(),
+            Some(s) => c.status == s,
+        })
+        .map(|c| call_json(c, &st.ccai, app.at_ms()))
+        .collect();
+    Json(Value::Array(list))
+}
+
+fn end(ccai: &mut CcaiState, i: usize, at_ms: f64, status: &'static str) {
+    let was_connected = ccai.calls.list[i].connected_at.is_some();
+    let c = &mut ccai.calls.list[i];
+    c.status = status;
+    c.ended_at = Some(iso_now());
+    c.ended_at_ms = Some(at_ms);
+    let agent = c.agent_id;
+    let (next, reason) = match (status, was_connected) {
+        ("missed", _) => (MISSED_CALL, "call_missed"),
+        (_, true) => (WRAP_UP, "call_ended"),
+        _ => (AVAILABLE, "call_not_connected"),
+    };
+    let current = agent
+        .and_then(|a| ccai.agents.iter().find(|x| x.id == a))
+        .map(|a| a.status_id);
+    // A declined or missed ring never put the agent In-call: only leave In-call, or go to Missed Call.
+    if current == Some(IN_CALL) || next == MISSED_CALL {
+        system_status(ccai, at_ms, agent, next, reason);
+    }
+}
+
+fn connect(ccai: &mut CcaiState, i: usize, at_ms: f64) {
+    let c = &mut ccai.calls.list[i];
+    c.status = "connected";
+    c.connected_at = Some(iso_now());
+    c.connected_at_ms = Some(at_ms);
+    let agent = c.agent_id;
+    system_status(ccai, at_ms, agent, IN_CALL, "call_connected");
+}
+
+/// `POST /apps/api/v1/calls/{id}/{action}`: the agent's side. `dtmf` takes `{"digits"}`, `transfer`
+/// takes `{"agent_id"}` or `{"menu_id"}` (a queue).
+pub async fn action(
+    State(app): State<App>,
+    Path((id, action)): Path<(i64, String)>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let body = body.map(|Json(b)| b).unwrap_or(Value::Null);
+    with_call(&app, id, move |ccai, i, at_ms| {
+        let status = ccai.calls.list[i].status;
+        let live = matches!(status, "connected" | "on_hold");
+        let refuse = || Err(format!("call {id} is {status}: can't {action}"));
+        match action.as_str() {
+            "hold" if status == "connected" => ccai.calls.list[i].status = "on_hold",
+            "resume" if status == "on_hold" => ccai.calls.list[i].status = "connected",
+            "mute" if live => ccai.calls.list[i].muted = true,
+            "unmute" if live => ccai.calls.list[i].muted = false,
+            "dtmf" if status == "connected" => {
+                let digits = body.get("digits").and_then(Value::as_str).unwrap_or("");
+                if digits.is_empty()
+                    || !digits
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+                {
+                    return Err(format!("digits must be 0-9, * or #, got '{digits}'"));
+                }
+                ccai.calls.list[i].dtmf.push_str(digits);
+            }
+            "transfer" if live => {
+                let from = ccai.calls.list[i].agent_id;
+                let to_agent = body.get("agent_id").and_then(Value::as_i64);
+                let to_menu = body.get("menu_id").and_then(Value::as_i64);
+                if to_agent.is_none() && to_menu.is_none() {
+                    return Err("transfer needs agent_id or menu_id".into());
+                }
+                if let Some(a) = to_agent.filter(|a| !ccai.agents.iter().any(|x| x.id == *a)) {
+                    return Err(format!("Agent {a} not found"));
+                }
+                ccai.calls.list[i].transfers.push(json!({ "from_agent_id": from, "to_agent_id": to_agent, "to_menu_id": to_menu, "at": iso_now() }));
+                system_status(ccai, at_ms, from, WRAP_UP, "call_transferred");
+                ccai.calls.list[i].agent_id = to_agent;
+                ccai.calls.list[i].status = if to_agent.is_some() {
+                    "connected"
+                } else {
+                    "queued"
+                };
+                system_status(ccai, at_ms, to_agent, IN_CALL, "call_transferred_in");
+            }
+            "hangup" if ccai.calls.list[i].ended_at.is_none() => end(ccai, i, at_ms, "finished"),
+            "answer" if status == "ringing" && ccai.calls.list[i].call_type == "inbound" => {
+                connect(ccai, i, at_ms)
+            }
+            "decline" if status == "ringing" && ccai.calls.list[i].call_type == "inbound" => {
+                end(ccai, i, at_ms, "declined")
+            }
+            "hold" | "resume" | "mute" | "unmute" | "dtmf" | "transfer" | "hangup" | "answer"
+            | "decline" => return refuse(),
+            other => return Err(format!("unknown call action '{other}'")),
+        }
+        Ok(())
+    })
+}
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/apps/api/v1/calls", get(list).post(create))
+        .route("/apps/api/v1/calls/{id}", get(get_one))
+        .route("/apps/api/v1/calls/{id}/{action}", post(action))
+}
+
+/// Control hooks under `/sandbox/ccai/calls`: the far end and incoming calls.
+pub fn control_router() -> Router<App> {
+    Router::new()
+        .route("/ccai/calls/incoming", post(incoming))
+        .route("/ccai/calls/{id}/{event}", post(far_end))
+}
+
+/// `{agent_id?: 11, end_user_number, ticket_id?, menu_id?}`: rings an inbound call to the agent.
+async fn incoming(State(app): State<App>, Json(mut body): Json<Value>) -> Response {
+    if body.get("agent_id").is_none() && body.get("agent_email").is_none() {
+        body["agent_id"] = json!(super::model::PAGE_AGENT_ID);
+    }
+    let at_ms = app.at_ms();
+    let out = {
+        let mut st = app.lock();
+        let ccai = &mut st.ccai;
+        let i = match new_call(ccai, &body, "inbound", "ringing") {
+            Ok(i) => i,
+            Err(e) => return message(StatusCode::BAD_REQUEST, e),
+        };
+        let call = call_json(&ccai.calls.list[i], ccai, at_ms);
+        let agent = ccai.calls.list[i].agent_id;
+        announce(ccai, at_ms, agent, call.clone());
+        call
+    };
+    crate::control::notify_activity(&app);
+    (StatusCode::CREATED, Json(out)).into_response()
+}
+
+/// `ring` (outbound: the far end rings), `answer` (the far end picks up), `hangup` (the far end hangs
+/// up), `miss` (an inbound ring times out: the agent goes to Missed Call).
+async fn far_end(State(app): State<App>, Path((id, event)): Path<(i64, String)>) -> Response {
+    with_call(&app, id, move |ccai, i, at_ms| {
+        let c = &ccai.calls.list[i];
+        let (status, outbound) = (c.status, c.call_type == "outbound");
+        match event.as_str() {
+            "ring" if outbound && status == "dialing" => ccai.calls.list[i].status = "ringing",
+            "answer" if outbound && matches!(status, "dialing" | "ringing") => {
+                connect(ccai, i, at_ms)
+            }
+            "hangup" if c.ended_at.is_none() => end(ccai, i, at_ms, "finished"),
+            "miss" if !outbound && status == "ringing" => end(ccai, i, at_ms, "missed"),
+            "ring" | "answer" | "hangup" | "miss" => {
+                return Err(format!("call {id} is {status}: the far end can't {event}"))
+            }
+            other => return Err(format!("unknown far-end event '{other}'")),
+        }
+        Ok(())
+    })
+}

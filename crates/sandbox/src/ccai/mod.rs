@@ -23,5 +23,6 @@ pub fn router() -> Router<App> {
             get(agents::activities),
         )
         .route("/apps/api/v1/agent_statuses", post(agents::agent_statuses))
+        .merge(calls::router())
         .layer(middleware::from_fn(crate::auth::ccai))
 }

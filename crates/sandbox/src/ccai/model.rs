@@ -158,6 +158,9 @@ pub struct Activity {
     pub idempotency_key: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub epoch: Option<u64>,
+    /// For `type: "call"`: the call as `GET /apps/api/v1/calls/{id}` shows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call: Option<Value>,
 }
 
 /// One entry of `GET /sandbox/ccai/received`: one per agent per `agent_statuses` request.
