@@ -32,7 +32,7 @@ pub fn router() -> Router<App> {
             "/faults",
             get(faults).post(schedule_faults).delete(clear_faults),
         )
-        .merge(crate::ccai::calls::control_router())
+        .merge(crate::ccai::call_control::control_router())
 }
 
 fn bad(text: impl Into<String>) -> Response {

@@ -17,7 +17,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::ccai::agents::{record, StatusRequest};
+use crate::ccai::agent_statuses::{record, StatusRequest};
 use crate::kustomer::jsonapi;
 use crate::net::Peer;
 use crate::state::App;

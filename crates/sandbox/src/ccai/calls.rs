@@ -44,11 +44,11 @@ pub struct Call {
     pub ended_at_ms: Option<f64>,
 }
 
-fn message(status: StatusCode, text: impl Into<String>) -> Response {
+pub(super) fn message(status: StatusCode, text: impl Into<String>) -> Response {
     (status, Json(json!({ "message": text.into() }))).into_response()
 }
 
-fn call_json(c: &Call, ccai: &CcaiState, now_ms: f64) -> Value {
+pub(super) fn call_json(c: &Call, ccai: &CcaiState, now_ms: f64) -> Value {
     let agent = c
         .agent_id
         .and_then(|id| ccai.agents.iter().find(|a| a.id == id));
@@ -89,7 +89,7 @@ fn is_e164(n: &str) -> bool {
 }
 
 /// Puts a call event into the agent activity feed.
-fn announce(ccai: &mut CcaiState, at_ms: f64, agent_id: Option<i64>, call: Value) {
+pub(super) fn announce(ccai: &mut CcaiState, at_ms: f64, agent_id: Option<i64>, call: Value) {
     let Some(agent_id) = agent_id else { return };
     let seq = ccai.seq();
     let status = ccai
@@ -133,7 +133,7 @@ fn system_status(
 }
 
 /// Runs `f` on the call under the lock, then announces it and wakes the feed's long-polls.
-fn with_call(
+pub(super) fn with_call(
     app: &App,
     id: i64,
     f: impl FnOnce(&mut CcaiState, usize, f64) -> Result<(), String>,
@@ -157,7 +157,7 @@ fn with_call(
     Json(out).into_response()
 }
 
-fn new_call(
+pub(super) fn new_call(
     ccai: &mut CcaiState,
     body: &Value,
     call_type: &'static str,
@@ -291,7 +291,7 @@ pub async fn list(
     Json(Value::Array(list))
 }
 
-fn end(ccai: &mut CcaiState, i: usize, at_ms: f64, status: &'static str) {
+pub(super) fn end(ccai: &mut CcaiState, i: usize, at_ms: f64, status: &'static str) {
     let was_connected = ccai.calls.list[i].connected_at.is_some();
     let c = &mut ccai.calls.list[i];
     c.status = status;
@@ -312,7 +312,7 @@ fn end(ccai: &mut CcaiState, i: usize, at_ms: f64, status: &'static str) {
     }
 }
 
-fn connect(ccai: &mut CcaiState, i: usize, at_ms: f64) {
+pub(super) fn connect(ccai: &mut CcaiState, i: usize, at_ms: f64) {
     let c = &mut ccai.calls.list[i];
     c.status = "connected";
     c.connected_at = Some(iso_now());
@@ -389,55 +389,4 @@ pub fn router() -> Router<App> {
         .route("/apps/api/v1/calls", get(list).post(create))
         .route("/apps/api/v1/calls/{id}", get(get_one))
         .route("/apps/api/v1/calls/{id}/{action}", post(action))
-}
-
-/// Control hooks under `/sandbox/ccai/calls`: the far end and incoming calls.
-pub fn control_router() -> Router<App> {
-    Router::new()
-        .route("/ccai/calls/incoming", post(incoming))
-        .route("/ccai/calls/{id}/{event}", post(far_end))
-}
-
-/// `{agent_id?: 11, end_user_number, ticket_id?, menu_id?}`: rings an inbound call to the agent.
-async fn incoming(State(app): State<App>, Json(mut body): Json<Value>) -> Response {
-    if body.get("agent_id").is_none() && body.get("agent_email").is_none() {
-        body["agent_id"] = json!(super::model::PAGE_AGENT_ID);
-    }
-    let at_ms = app.at_ms();
-    let out = {
-        let mut st = app.lock();
-        let ccai = &mut st.ccai;
-        let i = match new_call(ccai, &body, "inbound", "ringing") {
-            Ok(i) => i,
-            Err(e) => return message(StatusCode::BAD_REQUEST, e),
-        };
-        let call = call_json(&ccai.calls.list[i], ccai, at_ms);
-        let agent = ccai.calls.list[i].agent_id;
-        announce(ccai, at_ms, agent, call.clone());
-        call
-    };
-    crate::control::notify_activity(&app);
-    (StatusCode::CREATED, Json(out)).into_response()
-}
-
-/// `ring` (outbound: the far end rings), `answer` (the far end picks up), `hangup` (the far end hangs
-/// up), `miss` (an inbound ring times out: the agent goes to Missed Call).
-async fn far_end(State(app): State<App>, Path((id, event)): Path<(i64, String)>) -> Response {
-    with_call(&app, id, move |ccai, i, at_ms| {
-        let c = &ccai.calls.list[i];
-        let (status, outbound) = (c.status, c.call_type == "outbound");
-        match event.as_str() {
-            "ring" if outbound && status == "dialing" => ccai.calls.list[i].status = "ringing",
-            "answer" if outbound && matches!(status, "dialing" | "ringing") => {
-                connect(ccai, i, at_ms)
-            }
-            "hangup" if c.ended_at.is_none() => end(ccai, i, at_ms, "finished"),
-            "miss" if !outbound && status == "ringing" => end(ccai, i, at_ms, "missed"),
-            "ring" | "answer" | "hangup" | "miss" => {
-                return Err(format!("call {id} is {status}: the far end can't {event}"))
-            }
-            other => return Err(format!("unknown far-end event '{other}'")),
-        }
-        Ok(())
-    })
 }

@@ -2,7 +2,9 @@
 //! `https://{subdomain}.{domain}`): the Apps API under `/apps/api/v1`, the Manager API under
 //! `/manager/api/v1`.
 
+pub mod agent_statuses;
 pub mod agents;
+pub mod call_control;
 pub mod calls;
 pub mod model;
 
@@ -22,7 +24,10 @@ pub fn router() -> Router<App> {
             "/manager/api/v1/agents/{id}/activities",
             get(agents::activities),
         )
-        .route("/apps/api/v1/agent_statuses", post(agents::agent_statuses))
+        .route(
+            "/apps/api/v1/agent_statuses",
+            post(agent_statuses::agent_statuses),
+        )
         .merge(calls::router())
         .layer(middleware::from_fn(crate::auth::ccai))
 }
