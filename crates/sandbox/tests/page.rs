@@ -109,14 +109,23 @@ async fn binds_loopback_only_and_stops() {
     assert!(s.base_url().starts_with("http://127.0.0.1:"));
     let port = s.addr.port();
     s.stop().await;
-    // The port is free again.
-    let again = Sandbox::start(SandboxConfig {
-        port,
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    again.stop().await;
+    // The port is free again. Other tests run in parallel and their client sockets draw local ports
+    // from the same ephemeral range, so one may briefly hold this number: retry a little.
+    let mut again = None;
+    for _ in 0..50 {
+        let cfg = SandboxConfig {
+            port,
+            ..SandboxConfig::default()
+        };
+        match Sandbox::start(cfg).await {
+            Ok(s) => {
+                again = Some(s);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    }
+    again.expect("the port is released by stop").stop().await;
 }
 
 #[test]
