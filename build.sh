@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
 DIST=$ROOT/dist/extension
-WASM=target/wasm32-unknown-unknown/release/app.wasm
+WASM=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/app.wasm
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }

@@ -34,8 +34,9 @@ pub fn mount(bridge: Bridge) {
         let page = state.page;
         bridge.on_message(move |msg| match msg {
             PageMessage::PageFacts(facts) => {
+                // The page signal first: the driver words its notices with the page's status name.
+                page.set(Some(facts.clone()));
                 startup::forward_facts(&facts);
-                page.set(Some(facts));
             }
         });
     }

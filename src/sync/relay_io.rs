@@ -29,6 +29,11 @@ impl Driver {
                 Some(snapshot) => Relay::restore(snapshot),
                 None => Relay::new(agent_id.to_string(), Backoff::default(), random_u64()),
             };
+            // The feed's position first, then the status: a change in between is seen twice, never missed.
+            let since = ccai::activities(&config, agent_id, 0, 0)
+                .await
+                .map(|list| list.iter().map(|a| a.seq).max().unwrap_or(0))
+                .unwrap_or(0);
             let agent = ccai::agent_by_email(&config).await.ok().flatten();
             let generation = d.with(|i| {
                 i.epoch = Some(epoch.clone());
@@ -43,7 +48,7 @@ impl Driver {
             });
             d.sign_in(agent.and_then(|a| a.status).map(|s| s.id));
             d.pump();
-            d.watch_ccai(generation);
+            d.watch_ccai(generation, since);
         });
     }
 

@@ -13,15 +13,13 @@ const WAIT_MS: u32 = 20_000;
 
 impl Driver {
     /// Runs until this term ends (`generation` changes). Activities before the term are history: the
-    /// term starts from CCAI's current status, read at sign-in.
-    pub(super) fn watch_ccai(&self, generation: u32) {
+    /// term starts from CCAI's current status, read at sign-in, and from the feed's position read just
+    /// before it.
+    pub(super) fn watch_ccai(&self, generation: u32, since: u64) {
         let d = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let (config, agent_id) = d.with(|i| (i.config.clone(), i.agent_id));
-            let mut since = match ccai::activities(&config, agent_id, 0, 0).await {
-                Ok(list) => list.iter().map(|a| a.seq).max().unwrap_or(0),
-                Err(_) => 0,
-            };
+            let mut since = since;
             while d.with(|i| i.watch_generation == generation) {
                 match ccai::activities(&config, agent_id, since, WAIT_MS).await {
                     Ok(list) => {

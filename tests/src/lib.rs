@@ -5,6 +5,7 @@
 //! process uses it, so a failed test never leaves a browser behind (TOOLCHAIN.md, gotcha 10).
 
 mod browser;
+pub mod kustomer_page;
 mod frame;
 mod wait;
 

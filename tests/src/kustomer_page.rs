@@ -1,0 +1,101 @@
+//! Acting on the sandbox's Kustomer page as an agent does, and on the sandbox's CCAI as CCAI does.
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+use serde_json::{json, Value};
+
+use crate::{wait_for, Browser, Sandbox, TestResult};
+
+/// The sandbox's Kustomer routing statuses (crates/sandbox/src/kustomer/model.rs).
+pub mod kstatus {
+    pub const AVAILABLE: &str = "64f0a1c2e4b0a1b2c3d4e501";
+    pub const BUSY: &str = "64f0a1c2e4b0a1b2c3d4e502";
+    pub const OFFLINE: &str = "64f0a1c2e4b0a1b2c3d4e503";
+    pub const LUNCH: &str = "64f0a1c2e4b0a1b2c3d4e504";
+    pub const TRAINING: &str = "64f0a1c2e4b0a1b2c3d4e505";
+    pub const FOCUS: &str = "64f0a1c2e4b0a1b2c3d4e506";
+}
+
+/// The seed's example (SPEC S3: K1→A, K2→A, K3→B, K4→D) on the sandbox's statuses: Available and Focus
+/// time → Available, Lunch → Meal, Training → Training (custom id 1), Offline → Offline. Busy is left
+/// unmapped on purpose.
+pub fn seed_mapping() -> Value {
+    json!([
+        { "kustomer": kstatus::AVAILABLE, "ccai": 0 },
+        { "kustomer": kstatus::FOCUS, "ccai": 0 },
+        { "kustomer": kstatus::LUNCH, "ccai": -4 },
+        { "kustomer": kstatus::TRAINING, "ccai": 1 },
+        { "kustomer": kstatus::OFFLINE, "ccai": -10 },
+    ])
+}
+
+impl Browser {
+    /// Saves the sync settings as the options page does.
+    pub async fn configure_sync(&self, mapping: Value, direction: &str, priority: &str) -> TestResult {
+        self.client.goto(&Self::extension_url("options.html")).await?;
+        let settings = json!({ "schema": 1, "direction": direction, "priority": priority, "mapping": mapping });
+        let script = "const done = arguments[arguments.length - 1];
+            chrome.storage.local.set({ sync: arguments[0] }).then(() => done('ok'), e => done(String(e)));";
+        let r = self.client.execute_async(script, vec![settings]).await?;
+        if r != json!("ok") {
+            return Err(format!("could not store the sync settings: {r}").into());
+        }
+        Ok(())
+    }
+
+    /// Picks `status_id` in Kustomer's own routing-status menu, with the mouse, as an agent does.
+    pub async fn pick_kustomer_status(&self, status_id: &str) -> TestResult {
+        self.client.find(Locator::Css("[data-kt=routing-status-button]")).await?.click().await?;
+        let item = format!("[data-kt=routing-status-menu] [data-status-id='{status_id}']");
+        self.client.wait().at_most(Duration::from_secs(3)).for_element(Locator::Css(&item)).await?.click().await?;
+        Ok(())
+    }
+
+    /// The Kustomer status the page shows.
+    pub async fn kustomer_status_on_page(&self) -> TestResult<String> {
+        let v = self.eval("const el = document.querySelector('[data-kt=routing-status]'); return el && el.getAttribute('data-status-id')").await?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+}
+
+impl Sandbox {
+    /// POST a JSON body to a sandbox control endpoint.
+    pub async fn control(&self, path: &str, body: Value) -> TestResult<Value> {
+        let r = self.http.post(self.url(path)).json(&body).send().await?;
+        let status = r.status();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            return Err(format!("{path}: {status} {v}").into());
+        }
+        Ok(v)
+    }
+
+    /// What CCAI's `agent_statuses` received, in order.
+    pub async fn ccai_received(&self) -> TestResult<Vec<Value>> {
+        let v: Value = self.http.get(self.url("/sandbox/ccai/received")).send().await?.json().await?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
+
+    /// The status ids CCAI applied for agent 11, in order.
+    pub async fn ccai_applied(&self) -> TestResult<Vec<i64>> {
+        Ok(self
+            .ccai_received()
+            .await?
+            .iter()
+            .filter(|r| r["applied"] == json!(true) && r["agent_id"] == json!(11))
+            .filter_map(|r| r["status_id"].as_i64())
+            .collect())
+    }
+
+    /// The agent's CCAI status id now.
+    pub async fn ccai_status(&self) -> TestResult<i64> {
+        let agent = self.get_json("/ccai/manager/api/v1/agents/11").await?;
+        agent["status"]["id"].as_i64().ok_or_else(|| format!("no status in {agent}").into())
+    }
+
+    /// Waits until the agent's CCAI status is `id`.
+    pub async fn wait_ccai_status(&self, id: i64, what: &str) -> TestResult {
+        wait_for(what, Duration::from_secs(8), || async { (self.ccai_status().await.ok()? == id).then_some(()) }).await
+    }
+}

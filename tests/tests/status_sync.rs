@@ -1,0 +1,207 @@
+//! Status inheritance end to end (issue 4): the agent changes status in Kustomer's own menu; CCAI
+//! receives the mapped status; the adapter shows what CCAI confirmed. Named by SPEC id.
+
+use std::time::Duration;
+
+use e2e::kustomer_page::{kstatus, seed_mapping};
+use e2e::{sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox, TestResult};
+
+async fn agent_page(sandbox: &Sandbox, direction: &str, priority: &str) -> TestResult<Browser> {
+    let browser = Browser::start(BrowserOptions::default()).await?;
+    browser.configure(sandbox_config(&sandbox.url(""))).await?;
+    browser.configure_sync(seed_mapping(), direction, priority).await?;
+    browser.client.goto(&sandbox.url("/")).await?;
+    Ok(browser)
+}
+
+async fn adapter_text(browser: &Browser, css: &str) -> TestResult<String> {
+    let adapter = Adapter::enter(browser).await?;
+    let text = adapter.text(css).await;
+    adapter.leave().await?;
+    text
+}
+
+async fn wait_adapter_text(browser: &Browser, css: &str, needle: &str) -> TestResult<String> {
+    wait_for(&format!("{css} to say {needle:?}"), Duration::from_secs(8), || async {
+        let text = adapter_text(browser, css).await.ok()?;
+        text.contains(needle).then_some(text)
+    })
+    .await
+}
+
+async fn wait_owner(browser: &Browser) -> TestResult {
+    wait_adapter_text(browser, "#owner-text", "This tab").await.map(|_| ())
+}
+
+#[tokio::test]
+async fn s2_seed_mapping_relays_each_kustomer_change_as_the_mapped_ccai_status() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
+    wait_owner(&browser).await?;
+    let before = sandbox.ccai_applied().await?.len();
+
+    // K3 → B: Lunch → Meal (-4, the built-in, not the custom "Meal" id 5).
+    browser.pick_kustomer_status(kstatus::LUNCH).await?;
+    sandbox.wait_ccai_status(-4, "CCAI Meal after Kustomer Lunch").await?;
+    wait_adapter_text(&browser, "#status-button .status-name", "Meal").await?;
+    // K2 → A and K4 → D.
+    browser.pick_kustomer_status(kstatus::FOCUS).await?;
+    sandbox.wait_ccai_status(0, "CCAI Available after Focus time").await?;
+    browser.pick_kustomer_status(kstatus::TRAINING).await?;
+    sandbox.wait_ccai_status(1, "CCAI Training after Kustomer Training").await?;
+    // K1 → A.
+    browser.pick_kustomer_status(kstatus::AVAILABLE).await?;
+    sandbox.wait_ccai_status(0, "CCAI Available after Kustomer Available").await?;
+
+    let applied = sandbox.ccai_applied().await?;
+    assert_eq!(applied[before..], [-4, 0, 1, 0], "each change once, in order");
+    let received = sandbox.ccai_received().await?;
+    assert!(received.iter().all(|r| r["idempotency_key"].is_string() && r["epoch"].is_u64()), "{received:?}");
+    browser.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn s8_the_current_kustomer_status_is_applied_at_sign_in() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    sandbox.control("/sandbox/kustomer/status", serde_json::json!({ "status_id": kstatus::LUNCH })).await?;
+    let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
+    sandbox.wait_ccai_status(-4, "CCAI Meal from the page's Lunch at sign-in").await?;
+    browser.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn s2_an_unmapped_kustomer_status_is_reported_and_nothing_is_relayed() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
+    wait_owner(&browser).await?;
+    let before = sandbox.ccai_received().await?.len();
+    browser.pick_kustomer_status(kstatus::BUSY).await?;
+    let notice = wait_adapter_text(&browser, "#notice", "Busy").await?;
+    assert!(notice.contains("no CCAI status"), "{notice}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sandbox.ccai_received().await?.len(), before, "nothing sent to CCAI");
+    browser.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a5_an_email_mismatch_is_shown_and_stops_sync() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    sandbox.control("/sandbox/kustomer/current-user", serde_json::json!({ "email": "someone.else@example.com" })).await?;
+    let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
+    let notice = wait_adapter_text(&browser, "#notice", "different e-mail").await?;
+    assert!(notice.contains("someone.else@example.com"), "{notice}");
+    let before = sandbox.ccai_received().await?.len();
+    browser.pick_kustomer_status(kstatus::LUNCH).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sandbox.ccai_received().await?.len(), before, "no silent wrong sync");
+    browser.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn s4_bidirectional_reflects_a_ccai_change_back_into_kustomer() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = agent_page(&sandbox, "Bidirectional", "LatestChangeWins").await?;
+    wait_owner(&browser).await?;
+    // CCAI moves the agent to Meal: the mapped Kustomer status is Lunch.
+    sandbox.control("/sandbox/ccai/agents/11/status", serde_json::json!({ "status_id": -4, "reason": "supervisor" })).await?;
+    wait_for("the page to show Lunch", Duration::from_secs(8), || async {
+        (browser.kustomer_status_on_page().await.ok()? == kstatus::LUNCH).then_some(())
+    })
+    .await?;
+    wait_adapter_text(&browser, "#status-button .status-name", "Meal").await?;
+    browser.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn s4_one_way_leaves_kustomer_alone_when_ccai_changes() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
+    wait_owner(&browser).await?;
+    sandbox.control("/sandbox/ccai/agents/11/status", serde_json::json!({ "status_id": -4 })).await?;
+    wait_adapter_text(&browser, "#status-button .status-name", "Meal").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(browser.kustomer_status_on_page().await?, kstatus::AVAILABLE);
+    browser.close().await;
+    Ok(())
+}
+
+/// A call: In-call, then Wrap-up, which CCAI ends by itself (to Available) after `wrap_up_ms`.
+async fn play_call(sandbox: &Sandbox) -> TestResult {
+    sandbox.control("/sandbox/ccai/agents/11/status", serde_json::json!({ "status_id": -7 })).await?;
+    sandbox.wait_ccai_status(-7, "In-call").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sandbox.control("/sandbox/ccai/agents/11/status", serde_json::json!({ "status_id": -6, "wrap_up_ms": 400 })).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn s5_crm_overrides_next_applies_the_kustomer_status_after_wrap_up() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = agent_page(&sandbox, "OneWay", "CrmOverridesNext").await?;
+    wait_owner(&browser).await?;
+    browser.pick_kustomer_status(kstatus::LUNCH).await?;
+    sandbox.wait_ccai_status(-4, "Meal before the call").await?;
+    play_call(&sandbox).await?;
+    // CCAI moves the agent to Available after wrap-up; the CRM's Lunch → Meal wins instead.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    sandbox.wait_ccai_status(-4, "Meal again after wrap-up").await?;
+    let applied = sandbox.ccai_applied().await?;
+    assert_eq!(applied.iter().filter(|s| **s == -4).count(), 2, "Meal before the call and after it: {applied:?}");
+    browser.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn s5_latest_change_wins_keeps_ccai_next_status_after_wrap_up() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
+    wait_owner(&browser).await?;
+    browser.pick_kustomer_status(kstatus::LUNCH).await?;
+    sandbox.wait_ccai_status(-4, "Meal before the call").await?;
+    play_call(&sandbox).await?;
+    sandbox.wait_ccai_status(0, "CCAI's automatic Available after wrap-up").await?;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(sandbox.ccai_status().await?, 0, "CCAI's next status stands");
+    browser.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn s5_a_change_during_a_call_waits_for_the_system_status_to_end() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
+    wait_owner(&browser).await?;
+    sandbox.control("/sandbox/ccai/agents/11/status", serde_json::json!({ "status_id": -7 })).await?;
+    wait_adapter_text(&browser, "#status-button .status-name", "In-call").await?;
+    browser.pick_kustomer_status(kstatus::TRAINING).await?;
+    wait_adapter_text(&browser, "#notice", "system status").await?;
+    assert_eq!(sandbox.ccai_status().await?, -7, "the call is never fought");
+    sandbox.control("/sandbox/ccai/agents/11/status", serde_json::json!({ "status_id": -6, "wrap_up_ms": 300 })).await?;
+    sandbox.wait_ccai_status(1, "Training once wrap-up ended").await?;
+    browser.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn s1_a_refused_change_is_shown_in_ccai_words() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
+    wait_owner(&browser).await?;
+    sandbox.control("/sandbox/ccai/agents/11/status", serde_json::json!({ "status_id": -7 })).await?;
+    wait_adapter_text(&browser, "#status-button .status-name", "In-call").await?;
+    // The agent picks Break in the adapter's own dropdown while CCAI has them in a call.
+    let adapter = Adapter::enter(&browser).await?;
+    adapter.browser.client.find(fantoccini::Locator::Css("#status-button")).await?.click().await?;
+    adapter.browser.client.find(fantoccini::Locator::Css("#status-list [data-status-id='-2']")).await?.click().await?;
+    adapter.leave().await?;
+    let notice = wait_adapter_text(&browser, "#notice", "can't be changed").await?;
+    assert!(notice.contains("In-call"), "{notice}");
+    assert_eq!(sandbox.ccai_status().await?, -7);
+    browser.close().await;
+    Ok(())
+}
