@@ -19,6 +19,7 @@
     labels: {},
     shownConversation: null,
     renderToken: 0,
+    userNames: new Map(),
   };
 
   const $ = (sel, root = document) => root.querySelector(sel);
@@ -66,6 +67,15 @@
       next = page.links && page.links.next;
     }
     return out;
+  }
+
+  /** Caches a user's display name, for "Assigned: …". */
+  async function userName(id) {
+    if (state.userNames.has(id)) return;
+    try {
+      const u = await api(`/users/${encodeURIComponent(id)}`);
+      state.userNames.set(id, u.data.attributes.name);
+    } catch (_) { state.userNames.set(id, id); }
   }
 
   function toast(text) {
@@ -292,6 +302,7 @@
         apiAll(`/conversations/${enc}/attachments`),
       ]);
       const customer = await api(`/customers/${encodeURIComponent(conv.data.relationships.customer.data.id)}`);
+      await Promise.all(conv.data.attributes.assignedUsers.map(userName));
       data = { conv: conv.data, messages, notes, attachments, customer: customer.data };
     } catch (e) {
       if (token !== state.renderToken) return;
@@ -328,7 +339,7 @@
 
   function conversationView({ conv, messages, notes, attachments, customer }) {
     const a = conv.attributes;
-    const assigned = a.assignedUsers.length ? a.assignedUsers.join(', ') : 'Unassigned';
+    const assigned = a.assignedUsers.length ? a.assignedUsers.map((u) => state.userNames.get(u) || u).join(', ') : 'Unassigned';
     const head = el('header', { class: 'conv-head' },
       el('h1', { 'data-kt': 'conversation-subject', text: a.name || '(no subject)' }),
       el('div', { class: 'conv-meta' },
