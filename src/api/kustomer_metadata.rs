@@ -135,3 +135,20 @@ pub async fn teams(config: &Config) -> Result<Vec<Team>, HttpError> {
         .map(|r| Team { id: r.id, name: r.attributes.name, members: r.attributes.members })
         .collect())
 }
+
+#[derive(Deserialize)]
+struct UserAttributes {
+    #[serde(default)]
+    email: String,
+}
+
+/// The API key's user, with the e-mail the options page compares with the CCAI agent's (A5).
+pub struct KeyUser {
+    pub id: String,
+    pub email: String,
+}
+
+pub async fn current_user(config: &Config) -> Result<KeyUser, HttpError> {
+    let doc: Document<Resource<UserAttributes>> = call(config, "GET", "/v1/users/current").send::<(), _>(None).await?;
+    Ok(KeyUser { id: doc.data.id, email: doc.data.attributes.email })
+}

@@ -2,3 +2,4 @@
 
 pub mod ccai;
 pub mod kustomer;
+pub mod kustomer_metadata;
