@@ -10,8 +10,10 @@ let port = null;
 chrome.runtime.onConnect.addListener((p) => {
   // Every adapter frame in every tab hears every content script's connect: keep only ours. The page
   // cannot call chrome.runtime at all; the nonce travels in our URL, which the page cannot read.
+  // Another tab's port is ignored, not disconnected: a disconnect from any receiver closes the port
+  // for its content script, which would cut that tab's adapter off.
   const ours = p.name === 'ccai-page:' + nonce && p.sender && p.sender.id === chrome.runtime.id && p.sender.tab;
-  if (!ours) { p.disconnect(); return; }
+  if (!ours) return;
   port = p;
   p.onMessage.addListener((m) => (deliver ? deliver(m) : pending.push(m)));
   p.onDisconnect.addListener(() => { if (port === p) port = null; });

@@ -1,0 +1,105 @@
+//! One owner tab per agent (SPEC S6, issue 5): exactly one tab drives the status, a closed owner hands
+//! over at once, and "Use this tab" moves ownership. Every change still reaches CCAI exactly once.
+
+use std::time::Duration;
+
+use e2e::kustomer_page::{kstatus, seed_mapping};
+use e2e::{sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox, TestResult};
+use fantoccini::wd::WindowHandle;
+use fantoccini::Locator;
+
+async fn owner_text(browser: &Browser, tab: &WindowHandle) -> TestResult<String> {
+    browser.client.switch_to_window(tab.clone()).await?;
+    let adapter = Adapter::enter(browser).await?;
+    let text = adapter.text("#owner-text").await;
+    adapter.leave().await?;
+    text
+}
+
+/// Waits until exactly one of `tabs` says it drives the status; returns its index.
+async fn the_one_owner(browser: &Browser, tabs: &[WindowHandle]) -> TestResult<usize> {
+    wait_for("exactly one owner tab", Duration::from_secs(8), || async {
+        let mut owners = Vec::new();
+        for (i, tab) in tabs.iter().enumerate() {
+            let text = owner_text(browser, tab).await.ok()?;
+            if text.is_empty() {
+                return None; // still electing
+            }
+            if text.contains("This tab") {
+                owners.push(i);
+            }
+        }
+        (owners.len() == 1).then(|| owners[0])
+    })
+    .await
+}
+
+async fn open_tabs(browser: &Browser, sandbox: &Sandbox, n: usize) -> TestResult<Vec<WindowHandle>> {
+    browser.client.goto(&sandbox.url("/")).await?;
+    let mut tabs = vec![browser.client.window().await?];
+    for _ in 1..n {
+        let tab = browser.client.new_window(true).await?;
+        browser.client.switch_to_window(tab.handle.clone()).await?;
+        browser.client.goto(&sandbox.url("/")).await?;
+        tabs.push(tab.handle);
+    }
+    Ok(tabs)
+}
+
+#[tokio::test]
+async fn s6_three_tabs_one_owner_and_a_closed_owner_hands_over() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = Browser::start(BrowserOptions::default()).await?;
+    browser.configure(sandbox_config(&sandbox.url(""))).await?;
+    browser.configure_sync(seed_mapping(), "OneWay", "LatestChangeWins").await?;
+    let mut tabs = open_tabs(&browser, &sandbox, 3).await?;
+    let owner = the_one_owner(&browser, &tabs).await?;
+    for (i, tab) in tabs.iter().enumerate() {
+        if i != owner {
+            assert!(owner_text(&browser, tab).await?.contains("Another"), "tab {i} is a follower");
+        }
+    }
+
+    // Close the owner: the browser releases its lock, a follower is granted it and relays.
+    browser.client.switch_to_window(tabs[owner].clone()).await?;
+    browser.client.close_window().await?;
+    tabs.remove(owner);
+    let new_owner = the_one_owner(&browser, &tabs).await?;
+    let before = sandbox.ccai_applied().await?.len();
+    browser.client.switch_to_window(tabs[1 - new_owner].clone()).await?;
+    // The change is made in the follower tab; the owner relays it, once.
+    browser.pick_kustomer_status(kstatus::LUNCH).await?;
+    sandbox.wait_ccai_status(-4, "Meal relayed by the new owner").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sandbox.ccai_applied().await?[before..], [-4], "exactly once");
+    browser.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn s6_use_this_tab_moves_ownership() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = Browser::start(BrowserOptions::default()).await?;
+    browser.configure(sandbox_config(&sandbox.url(""))).await?;
+    browser.configure_sync(seed_mapping(), "OneWay", "LatestChangeWins").await?;
+    let tabs = open_tabs(&browser, &sandbox, 2).await?;
+    let owner = the_one_owner(&browser, &tabs).await?;
+    let follower = 1 - owner;
+
+    browser.client.switch_to_window(tabs[follower].clone()).await?;
+    let adapter = Adapter::enter(&browser).await?;
+    browser.client.find(Locator::Css("#use-this-tab")).await?.click().await?;
+    adapter.leave().await?;
+    wait_for("the clicked tab to own the status", Duration::from_secs(8), || async {
+        (the_one_owner(&browser, &tabs).await.ok()? == follower).then_some(())
+    })
+    .await?;
+    let before = sandbox.ccai_applied().await?.len();
+    browser.client.switch_to_window(tabs[follower].clone()).await?;
+    browser.pick_kustomer_status(kstatus::TRAINING).await?;
+    sandbox.wait_ccai_status(1, "Training relayed by the new owner").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sandbox.ccai_applied().await?[before..], [1], "exactly once");
+    browser.close().await;
+    Ok(())
+}
