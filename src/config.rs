@@ -25,9 +25,15 @@ pub struct Config {
 
 impl Config {
     pub fn is_complete(&self) -> bool {
-        [&self.kustomer_base, &self.ccai_base, &self.ccai_user, &self.ccai_token, &self.agent_email]
-            .iter()
-            .all(|s| !s.trim().is_empty())
+        [
+            &self.kustomer_base,
+            &self.ccai_base,
+            &self.ccai_user,
+            &self.ccai_token,
+            &self.agent_email,
+        ]
+        .iter()
+        .all(|s| !s.trim().is_empty())
     }
 }
 
@@ -45,6 +51,11 @@ pub async fn save(config: &Config) -> Result<(), wasm_bindgen::JsValue> {
 }
 
 async fn sandbox_defaults() -> Option<Config> {
-    let call = crate::http::Call { method: "GET", url: "sandbox-defaults.json".into(), auth: String::new(), headers: vec![] };
+    let call = crate::http::Call {
+        method: "GET",
+        url: "sandbox-defaults.json".into(),
+        auth: String::new(),
+        headers: vec![],
+    };
     call.send::<(), Config>(None).await.ok()
 }

@@ -11,7 +11,10 @@ pub enum HttpError {
     /// No HTTP answer at all: wrong base URL, server down, connection dropped, blocked by the browser.
     Unreachable,
     /// An HTTP answer other than 2xx. `retry_after_s` is the Retry-After header, when there is one.
-    Status { code: u16, retry_after_s: Option<u32> },
+    Status {
+        code: u16,
+        retry_after_s: Option<u32>,
+    },
     /// A 2xx answer whose body is not the JSON shape we expect.
     BadBody,
 }
@@ -26,7 +29,10 @@ pub struct Call {
 
 impl Call {
     /// Sends the call with an optional JSON body and parses the JSON answer into `T`.
-    pub async fn send<B: Serialize, T: DeserializeOwned>(&self, body: Option<&B>) -> Result<T, HttpError> {
+    pub async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        body: Option<&B>,
+    ) -> Result<T, HttpError> {
         let init = RequestInit::new();
         init.set_method(self.method);
         let headers = Headers::new().map_err(|_| HttpError::Unreachable)?;
@@ -45,7 +51,8 @@ impl Call {
             init.set_body(&text.into());
         }
         init.set_headers(&headers);
-        let request = Request::new_with_str_and_init(&self.url, &init).map_err(|_| HttpError::Unreachable)?;
+        let request =
+            Request::new_with_str_and_init(&self.url, &init).map_err(|_| HttpError::Unreachable)?;
         let window = web_sys::window().ok_or(HttpError::Unreachable)?;
         let response: Response = JsFuture::from(window.fetch_with_request(&request))
             .await
@@ -53,8 +60,16 @@ impl Call {
             .dyn_into()
             .map_err(|_| HttpError::Unreachable)?;
         if !response.ok() {
-            let retry_after_s = response.headers().get("Retry-After").ok().flatten().and_then(|v| v.trim().parse().ok());
-            return Err(HttpError::Status { code: response.status(), retry_after_s });
+            let retry_after_s = response
+                .headers()
+                .get("Retry-After")
+                .ok()
+                .flatten()
+                .and_then(|v| v.trim().parse().ok());
+            return Err(HttpError::Status {
+                code: response.status(),
+                retry_after_s,
+            });
         }
         let json = response.json().map_err(|_| HttpError::BadBody)?;
         let value: JsValue = JsFuture::from(json).await.map_err(|_| HttpError::BadBody)?;
@@ -65,6 +80,8 @@ impl Call {
 /// `Authorization: Basic …` for CCAI (username = subdomain, password = API token).
 pub fn basic_auth(user: &str, password: &str) -> String {
     let window = web_sys::window();
-    let encoded = window.and_then(|w| w.btoa(&format!("{user}:{password}")).ok()).unwrap_or_default();
+    let encoded = window
+        .and_then(|w| w.btoa(&format!("{user}:{password}")).ok())
+        .unwrap_or_default();
     format!("Basic {encoded}")
 }

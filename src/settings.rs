@@ -65,7 +65,10 @@ impl Default for SyncSettings {
 
 impl SyncSettings {
     pub fn sync_config(&self) -> SyncConfig {
-        SyncConfig { direction: self.direction, priority: self.priority }
+        SyncConfig {
+            direction: self.direction,
+            priority: self.priority,
+        }
     }
 
     /// Brings a stored value of an older schema up to [`SCHEMA`]. Returns whether anything changed, so
@@ -107,13 +110,20 @@ mod tests {
 
     /// A version-1 store as the first release wrote it, through the same JSON the browser keeps.
     fn v1(mapping: Vec<MappingEntry>) -> SyncSettings {
-        SyncSettings { schema: 1, mapping, ..SyncSettings::default() }
+        SyncSettings {
+            schema: 1,
+            mapping,
+            ..SyncSettings::default()
+        }
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn p1_v1_with_a_mapping_migrates_with_inheritance_on_and_keeps_everything() {
-        let rows = vec![MappingEntry::new("K1", CcaiStatusId::AVAILABLE), MappingEntry::new("K3", CcaiStatusId::BREAK)];
+        let rows = vec![
+            MappingEntry::new("K1", CcaiStatusId::AVAILABLE),
+            MappingEntry::new("K3", CcaiStatusId::BREAK),
+        ];
         let mut s = v1(rows.clone());
         s.direction = Direction::Bidirectional;
         s.priority = Priority::CrmOverridesNext;
@@ -121,7 +131,10 @@ mod tests {
         assert_eq!(s.schema, SCHEMA);
         assert!(s.inheritance);
         assert_eq!(s.mapping, rows);
-        assert_eq!((s.direction, s.priority), (Direction::Bidirectional, Priority::CrmOverridesNext));
+        assert_eq!(
+            (s.direction, s.priority),
+            (Direction::Bidirectional, Priority::CrmOverridesNext)
+        );
         assert!(!s.migrate(), "migrating twice changes nothing");
     }
 
@@ -137,9 +150,15 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn p1_current_and_newer_schemas_are_left_alone() {
-        let mut s = SyncSettings { inheritance: true, ..SyncSettings::default() };
+        let mut s = SyncSettings {
+            inheritance: true,
+            ..SyncSettings::default()
+        };
         assert!(!s.migrate());
-        let mut newer = SyncSettings { schema: SCHEMA + 1, ..SyncSettings::default() };
+        let mut newer = SyncSettings {
+            schema: SCHEMA + 1,
+            ..SyncSettings::default()
+        };
         assert!(!newer.migrate());
         assert_eq!(newer.schema, SCHEMA + 1);
     }

@@ -8,14 +8,22 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn an_unreachable_host_is_an_error_not_a_panic() {
-    let call = crate::http::Call { method: "GET", url: "http://127.0.0.1:9/nothing".into(), auth: String::new(), headers: vec![] };
+    let call = crate::http::Call {
+        method: "GET",
+        url: "http://127.0.0.1:9/nothing".into(),
+        auth: String::new(),
+        headers: vec![],
+    };
     let result = call.send::<(), serde_json_like::Any>(None).await;
     assert_eq!(result.err(), Some(HttpError::Unreachable));
 }
 
 #[wasm_bindgen_test]
 fn basic_auth_is_base64_of_user_colon_password() {
-    assert_eq!(crate::http::basic_auth("sandbox", "token"), "Basic c2FuZGJveDp0b2tlbg==");
+    assert_eq!(
+        crate::http::basic_auth("sandbox", "token"),
+        "Basic c2FuZGJveDp0b2tlbg=="
+    );
 }
 
 mod serde_json_like {

@@ -24,7 +24,9 @@ use crate::chrome::i18n::{t, ui_language};
 pub fn mount(bridge: Bridge) {
     let bridge = Rc::new(bridge);
     let state = AdapterState::new();
-    let Some(root) = document().get_element_by_id("root") else { return };
+    let Some(root) = document().get_element_by_id("root") else {
+        return;
+    };
     if let Some(html) = document().document_element() {
         let _ = html.set_attribute("lang", &ui_language());
     }
@@ -61,7 +63,13 @@ fn Adapter() -> impl IntoView {
         state.minimised.update(|m| *m = !*m);
         startup::save_minimised(state.minimised.get_untracked());
     };
-    let toggle_label = move || if state.minimised.get() { t("restorePanel") } else { t("minimisePanel") };
+    let toggle_label = move || {
+        if state.minimised.get() {
+            t("restorePanel")
+        } else {
+            t("minimisePanel")
+        }
+    };
     view! {
         <div class="adapter" class:minimised=move || state.minimised.get()>
             <Panel/>

@@ -19,7 +19,9 @@ impl Notice {
             Notice::Deferred(status, why) => format!("{} {}", t1("deferred", status), why),
             Notice::Unmapped(status) => t1("unmappedStatus", status),
             Notice::UnmappedCcai(status) => t1("unmappedCcaiStatus", status),
-            Notice::EmailMismatch(kustomer, ccai) => format!("{} ({kustomer} ≠ {ccai})", t("emailMismatch")),
+            Notice::EmailMismatch(kustomer, ccai) => {
+                format!("{} ({kustomer} ≠ {ccai})", t("emailMismatch"))
+            }
             Notice::DeferredDropped(status) => t1("deferredDropped", status),
             Notice::RelayDropped(status, code, reason) => {
                 format!("{} (HTTP {code}: {reason})", t1("relayDropped", status))

@@ -12,7 +12,10 @@ pub fn Panel() -> impl IntoView {
         state.page.with(|page| match page {
             None => t("kustomerWaiting"),
             Some(f) if !f.markup_found => t("kustomerStatusNotFound"),
-            Some(f) => f.status_name.clone().unwrap_or_else(|| t("kustomerStatusNotFound")),
+            Some(f) => f
+                .status_name
+                .clone()
+                .unwrap_or_else(|| t("kustomerStatusNotFound")),
         })
     };
     let notice = move || state.notice.get().map(|n| n.text()).unwrap_or_default();

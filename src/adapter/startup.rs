@@ -12,10 +12,10 @@ use ccai_core::protocol::PageFacts;
 use ccai_core::status::KustomerStatusId;
 
 use crate::api::ccai;
-use crate::sync::Driver;
 use crate::chrome::storage;
 use crate::config::{self, Config};
 use crate::http::HttpError;
+use crate::sync::Driver;
 
 const UI_KEY: &str = "ui";
 
@@ -53,7 +53,9 @@ pub async fn run(state: AdapterState, bridge: Rc<Bridge>) {
                     provide_config(config.clone());
                     super::announce_ready(bridge.clone());
                     let statuses = state.statuses.get_untracked();
-                    if let Some(driver) = Driver::start(config, state, bridge, statuses, agent.id).await {
+                    if let Some(driver) =
+                        Driver::start(config, state, bridge, statuses, agent.id).await
+                    {
                         DRIVER.with(|d| *d.borrow_mut() = Some(driver));
                         if let Some(facts) = state.page.get_untracked() {
                             forward_facts(&facts);
@@ -61,7 +63,9 @@ pub async fn run(state: AdapterState, bridge: Rc<Bridge>) {
                     }
                     return;
                 }
-                None => state.notice.set(Some(Notice::AgentNotFound(config.agent_email.clone()))),
+                None => state
+                    .notice
+                    .set(Some(Notice::AgentNotFound(config.agent_email.clone()))),
             }
         }
         Err(e) => state.notice.set(Some(notice_for(&e))),
@@ -82,12 +86,18 @@ pub fn driver() -> Option<Driver> {
 /// Hands the page's facts to the sync driver (when it runs).
 pub fn forward_facts(facts: &PageFacts) {
     if let Some(driver) = driver() {
-        let status = facts.status_id.clone().filter(|_| facts.markup_found).map(KustomerStatusId);
+        let status = facts
+            .status_id
+            .clone()
+            .filter(|_| facts.markup_found)
+            .map(KustomerStatusId);
         driver.page_facts(status, facts.kustomer_email.clone());
     }
 }
 
-async fn load_ccai(config: &Config) -> Result<(Vec<ccai::UserStatus>, Option<ccai::Agent>), HttpError> {
+async fn load_ccai(
+    config: &Config,
+) -> Result<(Vec<ccai::UserStatus>, Option<ccai::Agent>), HttpError> {
     let statuses = ccai::user_statuses(config).await?;
     let agent = ccai::agent_by_email(config).await?;
     Ok((statuses, agent))
@@ -96,7 +106,9 @@ async fn load_ccai(config: &Config) -> Result<(Vec<ccai::UserStatus>, Option<cca
 pub fn notice_for(e: &HttpError) -> Notice {
     match e {
         HttpError::Unreachable => Notice::CcaiUnreachable,
-        HttpError::Status { code: 401 | 403, .. } => Notice::CcaiUnauthorized,
+        HttpError::Status {
+            code: 401 | 403, ..
+        } => Notice::CcaiUnauthorized,
         HttpError::Status { code, .. } => Notice::CcaiError(*code),
         HttpError::BadBody => Notice::CcaiError(200),
     }

@@ -73,6 +73,7 @@ impl AdapterState {
 
     pub fn current_status(&self) -> Option<UserStatus> {
         let id = self.current.get()?;
-        self.statuses.with(|all| all.iter().find(|s| s.id == id).cloned())
+        self.statuses
+            .with(|all| all.iter().find(|s| s.id == id).cloned())
     }
 }

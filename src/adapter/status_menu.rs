@@ -24,7 +24,9 @@ pub fn StatusMenu() -> impl IntoView {
     };
     let open_menu = move || {
         let current = state.current.get_untracked();
-        let index = state.statuses.with_untracked(|all| all.iter().position(|s| Some(s.id) == current));
+        let index = state
+            .statuses
+            .with_untracked(|all| all.iter().position(|s| Some(s.id) == current));
         active.set(index.unwrap_or(0));
         open.set(true);
         request_animation_frame(move || {
@@ -60,7 +62,10 @@ pub fn StatusMenu() -> impl IntoView {
             "Home" => active.set(0),
             "End" => active.set(count - 1),
             "Enter" | " " => {
-                if let Some(s) = state.statuses.with_untracked(|all| all.get(active.get_untracked()).cloned()) {
+                if let Some(s) = state
+                    .statuses
+                    .with_untracked(|all| all.get(active.get_untracked()).cloned())
+                {
                     choose(s);
                 }
             }
@@ -132,7 +137,9 @@ fn change_status(state: AdapterState, status: UserStatus) {
         driver.choose_ccai(ccai_core::status::CcaiStatusId(status.id));
         return;
     }
-    let (Some(config), Some(agent_id)) = (current_config(), state.agent_id.get_untracked()) else { return };
+    let (Some(config), Some(agent_id)) = (current_config(), state.agent_id.get_untracked()) else {
+        return;
+    };
     state.busy.set(true);
     leptos::task::spawn_local(async move {
         match ccai::set_status(&config, agent_id, &status).await {
@@ -144,7 +151,9 @@ fn change_status(state: AdapterState, status: UserStatus) {
                     let id = if confirmed == status.name {
                         Some(status.id)
                     } else {
-                        state.statuses.with_untracked(|all| all.iter().find(|s| s.name == confirmed).map(|s| s.id))
+                        state.statuses.with_untracked(|all| {
+                            all.iter().find(|s| s.name == confirmed).map(|s| s.id)
+                        })
                     };
                     state.current.set(id);
                     state.notice.set(None);

@@ -49,7 +49,14 @@ async fn send<B: Serialize, T: serde::de::DeserializeOwned>(
 ) -> Result<T, HttpError> {
     let url = format!("{}{}", config.ccai_base.trim_end_matches('/'), path);
     let auth = basic_auth(&config.ccai_user, &config.ccai_token);
-    Call { method, url, auth, headers: vec![] }.send(body).await
+    Call {
+        method,
+        url,
+        auth,
+        headers: vec![],
+    }
+    .send(body)
+    .await
 }
 
 pub async fn user_statuses(config: &Config) -> Result<Vec<UserStatus>, HttpError> {
@@ -59,16 +66,35 @@ pub async fn user_statuses(config: &Config) -> Result<Vec<UserStatus>, HttpError
 /// The CCAI agent with the configured e-mail, if CCAI knows one.
 pub async fn agent_by_email(config: &Config) -> Result<Option<Agent>, HttpError> {
     let email = js_sys::encode_uri_component(&config.agent_email);
-    let agents: Vec<Agent> =
-        send::<(), _>(config, "GET", &format!("/manager/api/v1/agents?email={email}"), None).await?;
-    Ok(agents.into_iter().find(|a| a.email.eq_ignore_ascii_case(config.agent_email.trim())))
+    let agents: Vec<Agent> = send::<(), _>(
+        config,
+        "GET",
+        &format!("/manager/api/v1/agents?email={email}"),
+        None,
+    )
+    .await?;
+    Ok(agents
+        .into_iter()
+        .find(|a| a.email.eq_ignore_ascii_case(config.agent_email.trim())))
 }
 
-pub async fn set_status(config: &Config, agent_id: i64, status: &UserStatus) -> Result<StatusChangeResult, HttpError> {
-    let body = StatusChange { status: &status.name, status_id: status.id, agent_ids: [agent_id], team_ids: [] };
+pub async fn set_status(
+    config: &Config,
+    agent_id: i64,
+    status: &UserStatus,
+) -> Result<StatusChangeResult, HttpError> {
+    let body = StatusChange {
+        status: &status.name,
+        status_id: status.id,
+        agent_ids: [agent_id],
+        team_ids: [],
+    };
     let results: Vec<StatusChangeResult> =
         send(config, "POST", "/apps/api/v1/agent_statuses", Some(&body)).await?;
-    results.into_iter().find(|r| r.agent_id == agent_id).ok_or(HttpError::BadBody)
+    results
+        .into_iter()
+        .find(|r| r.agent_id == agent_id)
+        .ok_or(HttpError::BadBody)
 }
 
 /// One entry of the agent activity feed (Manager API "agent activity").
@@ -86,8 +112,14 @@ pub struct Activity {
 
 /// Activities after `since`, waiting up to `wait_ms` for one (long poll) so that a CCAI-side change
 /// reaches the adapter without a polling storm.
-pub async fn activities(config: &Config, agent_id: i64, since: u64, wait_ms: u32) -> Result<Vec<Activity>, HttpError> {
-    let path = format!("/manager/api/v1/agents/{agent_id}/activities?since={since}&wait_ms={wait_ms}");
+pub async fn activities(
+    config: &Config,
+    agent_id: i64,
+    since: u64,
+    wait_ms: u32,
+) -> Result<Vec<Activity>, HttpError> {
+    let path =
+        format!("/manager/api/v1/agents/{agent_id}/activities?since={since}&wait_ms={wait_ms}");
     send::<(), _>(config, "GET", &path, None).await
 }
 
@@ -100,10 +132,31 @@ pub async fn relay_status(
     key: &str,
     epoch: u64,
 ) -> Result<StatusChangeResult, HttpError> {
-    let url = format!("{}/apps/api/v1/agent_statuses", config.ccai_base.trim_end_matches('/'));
+    let url = format!(
+        "{}/apps/api/v1/agent_statuses",
+        config.ccai_base.trim_end_matches('/')
+    );
     let auth = basic_auth(&config.ccai_user, &config.ccai_token);
-    let headers = vec![("Idempotency-Key", key.to_owned()), ("X-Owner-Epoch", epoch.to_string())];
-    let body = StatusChange { status: &status.name, status_id: status.id, agent_ids: [agent_id], team_ids: [] };
-    let results: Vec<StatusChangeResult> = Call { method: "POST", url, auth, headers }.send(Some(&body)).await?;
-    results.into_iter().find(|r| r.agent_id == agent_id).ok_or(HttpError::BadBody)
+    let headers = vec![
+        ("Idempotency-Key", key.to_owned()),
+        ("X-Owner-Epoch", epoch.to_string()),
+    ];
+    let body = StatusChange {
+        status: &status.name,
+        status_id: status.id,
+        agent_ids: [agent_id],
+        team_ids: [],
+    };
+    let results: Vec<StatusChangeResult> = Call {
+        method: "POST",
+        url,
+        auth,
+        headers,
+    }
+    .send(Some(&body))
+    .await?;
+    results
+        .into_iter()
+        .find(|r| r.agent_id == agent_id)
+        .ok_or(HttpError::BadBody)
 }

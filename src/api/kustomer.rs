@@ -56,7 +56,12 @@ pub struct WorkSession {
 }
 
 fn call(config: &Config, method: &'static str, url: String) -> Call {
-    Call { method, url, auth: format!("Bearer {}", config.kustomer_key), headers: vec![] }
+    Call {
+        method,
+        url,
+        auth: format!("Bearer {}", config.kustomer_key),
+        headers: vec![],
+    }
 }
 
 fn url(config: &Config, path: &str) -> String {
@@ -82,23 +87,35 @@ pub async fn routing_statuses(config: &Config) -> Result<Vec<KustomerStatus>, Ht
             status_type: r.attributes.status_type,
             system: r.attributes.system,
         }));
-        next = doc.links.and_then(|l| l.next).and_then(|n| resolve(&n, &page_url));
+        next = doc
+            .links
+            .and_then(|l| l.next)
+            .and_then(|n| resolve(&n, &page_url));
     }
     Ok(all)
 }
 
 fn resolve(link: &str, base: &str) -> Option<String> {
-    web_sys::Url::new_with_base(link, base).ok().map(|u| u.href())
+    web_sys::Url::new_with_base(link, base)
+        .ok()
+        .map(|u| u.href())
 }
 
 pub async fn current_user(config: &Config) -> Result<User, HttpError> {
-    let doc: Document<Resource<UserAttributes>> = get(config, url(config, "/v1/users/current")).await?;
+    let doc: Document<Resource<UserAttributes>> =
+        get(config, url(config, "/v1/users/current")).await?;
     Ok(User { id: doc.data.id })
 }
 
 /// The live work session (not signed out), if the user has one.
-pub async fn live_work_session(config: &Config, user_id: &str) -> Result<Option<WorkSession>, HttpError> {
-    let path = format!("/v1/routing/users/{}/work-sessions", js_sys::encode_uri_component(user_id));
+pub async fn live_work_session(
+    config: &Config,
+    user_id: &str,
+) -> Result<Option<WorkSession>, HttpError> {
+    let path = format!(
+        "/v1/routing/users/{}/work-sessions",
+        js_sys::encode_uri_component(user_id)
+    );
     let doc: Document<Vec<Resource<SessionAttributes>>> = get(config, url(config, &path)).await?;
     Ok(doc
         .data
@@ -114,9 +131,20 @@ struct StatusBody<'a> {
 }
 
 /// Bidirectional sync (S4): sets the agent's Kustomer status, which Kustomer pushes to its page.
-pub async fn set_status(config: &Config, session_id: &str, status: &KustomerStatusId) -> Result<(), HttpError> {
-    let path = format!("/v1/routing/work-sessions/{}", js_sys::encode_uri_component(session_id));
-    let body = StatusBody { status_id: status.as_str() };
-    let _: serde::de::IgnoredAny = call(config, "PUT", url(config, &path)).send(Some(&body)).await?;
+pub async fn set_status(
+    config: &Config,
+    session_id: &str,
+    status: &KustomerStatusId,
+) -> Result<(), HttpError> {
+    let path = format!(
+        "/v1/routing/work-sessions/{}",
+        js_sys::encode_uri_component(session_id)
+    );
+    let body = StatusBody {
+        status_id: status.as_str(),
+    };
+    let _: serde::de::IgnoredAny = call(config, "PUT", url(config, &path))
+        .send(Some(&body))
+        .await?;
     Ok(())
 }

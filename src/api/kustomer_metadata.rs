@@ -80,13 +80,22 @@ pub struct Team {
 
 fn call(config: &Config, method: &'static str, path: &str) -> Call {
     let url = format!("{}{}", config.kustomer_base.trim_end_matches('/'), path);
-    Call { method, url, auth: format!("Bearer {}", config.kustomer_key), headers: vec![] }
+    Call {
+        method,
+        url,
+        auth: format!("Bearer {}", config.kustomer_key),
+        headers: vec![],
+    }
 }
 
 /// The custom attributes defined on `resource` (e.g. `conversation`), by name.
-pub async fn fields(config: &Config, resource: &str) -> Result<BTreeMap<String, FieldDef>, HttpError> {
+pub async fn fields(
+    config: &Config,
+    resource: &str,
+) -> Result<BTreeMap<String, FieldDef>, HttpError> {
     let path = format!("/v1/metadata/{}", js_sys::encode_uri_component(resource));
-    let doc: Document<Resource<MetadataAttributes>> = call(config, "GET", &path).send::<(), _>(None).await?;
+    let doc: Document<Resource<MetadataAttributes>> =
+        call(config, "GET", &path).send::<(), _>(None).await?;
     Ok(doc.data.attributes.properties)
 }
 
@@ -98,19 +107,38 @@ pub async fn define(
     new: &[(&str, String)],
 ) -> Result<BTreeMap<String, FieldDef>, HttpError> {
     let path = format!("/v1/metadata/{}", js_sys::encode_uri_component(resource));
-    let properties = new.iter().map(|(name, display)| (name.to_string(), NewField { display_name: display.clone() })).collect();
+    let properties = new
+        .iter()
+        .map(|(name, display)| {
+            (
+                name.to_string(),
+                NewField {
+                    display_name: display.clone(),
+                },
+            )
+        })
+        .collect();
     let body = MetadataPatch { properties };
-    let doc: Document<Resource<MetadataAttributes>> = call(config, "PUT", &path).send(Some(&body)).await?;
+    let doc: Document<Resource<MetadataAttributes>> =
+        call(config, "PUT", &path).send(Some(&body)).await?;
     Ok(doc.data.attributes.properties)
 }
 
 /// Every page of a paginated list, following origin-relative `links.next` (bounded).
-async fn all_pages<A: serde::de::DeserializeOwned>(config: &Config, path: &str) -> Result<Vec<Resource<A>>, HttpError> {
+async fn all_pages<A: serde::de::DeserializeOwned>(
+    config: &Config,
+    path: &str,
+) -> Result<Vec<Resource<A>>, HttpError> {
     let mut next = Some(call(config, "GET", path).url);
     let mut all = Vec::new();
     for _ in 0..20 {
         let Some(url) = next.take() else { break };
-        let page = Call { method: "GET", url: url.clone(), auth: format!("Bearer {}", config.kustomer_key), headers: vec![] };
+        let page = Call {
+            method: "GET",
+            url: url.clone(),
+            auth: format!("Bearer {}", config.kustomer_key),
+            headers: vec![],
+        };
         let doc: Document<Vec<Resource<A>>> = page.send::<(), _>(None).await?;
         all.extend(doc.data);
         next = doc
@@ -132,7 +160,11 @@ pub async fn teams(config: &Config) -> Result<Vec<Team>, HttpError> {
     let all = all_pages::<TeamAttributes>(config, "/v1/teams").await?;
     Ok(all
         .into_iter()
-        .map(|r| Team { id: r.id, name: r.attributes.name, members: r.attributes.members })
+        .map(|r| Team {
+            id: r.id,
+            name: r.attributes.name,
+            members: r.attributes.members,
+        })
         .collect())
 }
 
@@ -149,6 +181,11 @@ pub struct KeyUser {
 }
 
 pub async fn current_user(config: &Config) -> Result<KeyUser, HttpError> {
-    let doc: Document<Resource<UserAttributes>> = call(config, "GET", "/v1/users/current").send::<(), _>(None).await?;
-    Ok(KeyUser { id: doc.data.id, email: doc.data.attributes.email })
+    let doc: Document<Resource<UserAttributes>> = call(config, "GET", "/v1/users/current")
+        .send::<(), _>(None)
+        .await?;
+    Ok(KeyUser {
+        id: doc.data.id,
+        email: doc.data.attributes.email,
+    })
 }

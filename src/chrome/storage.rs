@@ -17,7 +17,9 @@ extern "C" {
 /// Reads `key`; `None` when absent or not of the expected shape (an old or foreign value is not
 /// trusted, it is replaced on the next write).
 pub async fn get<T: DeserializeOwned>(key: &str) -> Option<T> {
-    let all = JsFuture::from(local_get(&JsValue::from_str(key))).await.ok()?;
+    let all = JsFuture::from(local_get(&JsValue::from_str(key)))
+        .await
+        .ok()?;
     let value = Reflect::get(&all, &JsValue::from_str(key)).ok()?;
     if value.is_undefined() {
         return None;

@@ -42,7 +42,11 @@ pub fn ConnectionForm() -> impl IntoView {
         }
         leptos::task::spawn_local(async move {
             let ok = config::save(&current).await.is_ok();
-            saved.set(if ok { SaveState::Saved } else { SaveState::Failed });
+            saved.set(if ok {
+                SaveState::Saved
+            } else {
+                SaveState::Failed
+            });
             if ok {
                 page.reload_catalogs();
             }
@@ -60,7 +64,11 @@ pub fn ConnectionForm() -> impl IntoView {
             testing.set(false);
         });
     };
-    let field = move |id: &'static str, label: &'static str, kind: &'static str, get: fn(&Config) -> String, set: fn(&mut Config, String)| {
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      kind: &'static str,
+                      get: fn(&Config) -> String,
+                      set: fn(&mut Config, String)| {
         view! {
             <div class="field">
                 <label for=id>{t(label)}</label>
@@ -134,13 +142,23 @@ async fn run_checks(c: &Config) -> Vec<(&'static str, Check)> {
     let mut out = Vec::new();
     let kustomer_user = match admin::current_user(c).await {
         Err(e) => {
-            let text = failure(Side::Kustomer, &e, &c.kustomer_base, "org.permission.user.read");
+            let text = failure(
+                Side::Kustomer,
+                &e,
+                &c.kustomer_base,
+                "org.permission.user.read",
+            );
             out.push(("test-kustomer", Check { ok: false, text }));
             None
         }
         Ok(user) => match kustomer::routing_statuses(c).await {
             Err(e) => {
-                let text = failure(Side::Kustomer, &e, &c.kustomer_base, "org.permission.routing.read");
+                let text = failure(
+                    Side::Kustomer,
+                    &e,
+                    &c.kustomer_base,
+                    "org.permission.routing.read",
+                );
                 out.push(("test-kustomer", Check { ok: false, text }));
                 None
             }
@@ -153,16 +171,34 @@ async fn run_checks(c: &Config) -> Vec<(&'static str, Check)> {
     };
     let ccai_agent = match ccai::user_statuses(c).await {
         Err(e) => {
-            out.push(("test-ccai", Check { ok: false, text: failure(Side::Ccai, &e, &c.ccai_base, "") }));
+            out.push((
+                "test-ccai",
+                Check {
+                    ok: false,
+                    text: failure(Side::Ccai, &e, &c.ccai_base, ""),
+                },
+            ));
             None
         }
         Ok(statuses) => match ccai::agent_by_email(c).await {
             Err(e) => {
-                out.push(("test-ccai", Check { ok: false, text: failure(Side::Ccai, &e, &c.ccai_base, "") }));
+                out.push((
+                    "test-ccai",
+                    Check {
+                        ok: false,
+                        text: failure(Side::Ccai, &e, &c.ccai_base, ""),
+                    },
+                ));
                 None
             }
             Ok(None) => {
-                out.push(("test-ccai", Check { ok: false, text: t1("optTestAgentMissing", c.agent_email.trim()) }));
+                out.push((
+                    "test-ccai",
+                    Check {
+                        ok: false,
+                        text: t1("optTestAgentMissing", c.agent_email.trim()),
+                    },
+                ));
                 None
             }
             Ok(Some(agent)) => {
@@ -174,7 +210,11 @@ async fn run_checks(c: &Config) -> Vec<(&'static str, Check)> {
     };
     if let (Some(user), Some(agent)) = (kustomer_user, ccai_agent) {
         let same = user.email.trim().eq_ignore_ascii_case(agent.email.trim());
-        let text = if same { t1("optTestEmailSame", &agent.email) } else { t1("optTestEmailDiffers", &user.email) };
+        let text = if same {
+            t1("optTestEmailSame", &agent.email)
+        } else {
+            t1("optTestEmailDiffers", &user.email)
+        };
         out.push(("test-email", Check { ok: same, text }));
     }
     out

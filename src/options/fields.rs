@@ -32,23 +32,45 @@ struct Outcome {
 
 async fn create_all(c: &Config) -> Result<Outcome, String> {
     let role = "org.permission.metadata.update";
-    let mut outcome = Outcome { created: 0, existing: 0, fields: Vec::new() };
+    let mut outcome = Outcome {
+        created: 0,
+        existing: 0,
+        fields: Vec::new(),
+    };
     for resource in ["conversation", "customer"] {
-        let wanted: Vec<&str> = ALL.iter().copied().filter(|n| resource_of(n) == resource).collect();
-        let mut defs = admin::fields(c, resource).await.map_err(|e| failure(Side::Kustomer, &e, &c.kustomer_base, role))?;
-        let missing: Vec<(&str, String)> =
-            wanted.iter().filter(|n| !defs.contains_key(**n)).map(|n| (*n, t(&format!("optField_{n}")))).collect();
+        let wanted: Vec<&str> = ALL
+            .iter()
+            .copied()
+            .filter(|n| resource_of(n) == resource)
+            .collect();
+        let mut defs = admin::fields(c, resource)
+            .await
+            .map_err(|e| failure(Side::Kustomer, &e, &c.kustomer_base, role))?;
+        let missing: Vec<(&str, String)> = wanted
+            .iter()
+            .filter(|n| !defs.contains_key(**n))
+            .map(|n| (*n, t(&format!("optField_{n}"))))
+            .collect();
         outcome.existing += wanted.len() - missing.len();
         if !missing.is_empty() {
-            defs = admin::define(c, resource, &missing).await.map_err(|e| failure(Side::Kustomer, &e, &c.kustomer_base, role))?;
+            defs = admin::define(c, resource, &missing)
+                .await
+                .map_err(|e| failure(Side::Kustomer, &e, &c.kustomer_base, role))?;
             outcome.created += missing.len();
         }
         let now = String::from(js_sys::Date::new_0().to_iso_string());
         for name in wanted {
             // A tenant that does not say when a field was created gets the time we first saw it: later,
             // never earlier, so F2 can only skip data, never write into a field made after the session.
-            let created_at = defs.get(name).and_then(|d| d.created_at.clone()).unwrap_or_else(|| now.clone());
-            outcome.fields.push(CreatedField { resource: resource.to_owned(), name: name.to_owned(), created_at });
+            let created_at = defs
+                .get(name)
+                .and_then(|d| d.created_at.clone())
+                .unwrap_or_else(|| now.clone());
+            outcome.fields.push(CreatedField {
+                resource: resource.to_owned(),
+                name: name.to_owned(),
+                created_at,
+            });
         }
     }
     Ok(outcome)
@@ -69,8 +91,11 @@ pub fn Fields() -> impl IntoView {
             let text = match create_all(&config).await {
                 Err(why) => why,
                 Ok(out) => {
-                    let known = page.settings.with_untracked(|s| s.as_ref().map(|s| s.fields.clone()).unwrap_or_default());
-                    let saved = known == out.fields || page.save_settings(|s| s.fields = out.fields).await.is_ok();
+                    let known = page.settings.with_untracked(|s| {
+                        s.as_ref().map(|s| s.fields.clone()).unwrap_or_default()
+                    });
+                    let saved = known == out.fields
+                        || page.save_settings(|s| s.fields = out.fields).await.is_ok();
                     if !saved {
                         t("saveFailed")
                     } else if out.created == 0 {
@@ -86,7 +111,12 @@ pub fn Fields() -> impl IntoView {
     };
     let created_at = move |name: &'static str| {
         page.settings.with(|s| {
-            s.as_ref().and_then(|s| s.fields.iter().find(|f| f.name == name).map(|f| f.created_at.clone()))
+            s.as_ref().and_then(|s| {
+                s.fields
+                    .iter()
+                    .find(|f| f.name == name)
+                    .map(|f| f.created_at.clone())
+            })
         })
     };
     view! {
@@ -124,11 +154,14 @@ pub fn Fields() -> impl IntoView {
 
 /// Whether `name` is a Kustomer custom attribute name: camelCase with a type suffix (API-NOTES.md).
 pub fn is_attribute_name(name: &str) -> bool {
-    ["Str", "Txt", "Num", "At", "Bool", "Url", "Id"].iter().any(|suffix| {
-        name.strip_suffix(suffix).is_some_and(|stem| {
-            stem.starts_with(|c: char| c.is_ascii_lowercase()) && stem.chars().all(|c| c.is_ascii_alphanumeric())
+    ["Str", "Txt", "Num", "At", "Bool", "Url", "Id"]
+        .iter()
+        .any(|suffix| {
+            name.strip_suffix(suffix).is_some_and(|stem| {
+                stem.starts_with(|c: char| c.is_ascii_lowercase())
+                    && stem.chars().all(|c| c.is_ascii_alphanumeric())
+            })
         })
-    })
 }
 
 /// The F4 rows' problems, by row: an empty key, a key used twice, or a field name Kustomer refuses.
@@ -167,7 +200,10 @@ pub fn CustomData() -> impl IntoView {
         let current: Vec<CustomDataRow> = rows
             .get_untracked()
             .into_iter()
-            .map(|r| CustomDataRow { key: r.key.trim().to_owned(), field: r.field.trim().to_owned() })
+            .map(|r| CustomDataRow {
+                key: r.key.trim().to_owned(),
+                field: r.field.trim().to_owned(),
+            })
             .collect();
         let found = custom_data_problems(&current);
         if !found.is_empty() {
@@ -177,8 +213,15 @@ pub fn CustomData() -> impl IntoView {
         }
         problems.set(Vec::new());
         leptos::task::spawn_local(async move {
-            let ok = page.save_settings(|s| s.custom_data = current).await.is_ok();
-            state.set(if ok { t("optDataSaved") } else { t("saveFailed") });
+            let ok = page
+                .save_settings(|s| s.custom_data = current)
+                .await
+                .is_ok();
+            state.set(if ok {
+                t("optDataSaved")
+            } else {
+                t("saveFailed")
+            });
         });
     };
     view! {
@@ -213,8 +256,13 @@ pub fn CustomData() -> impl IntoView {
     }
 }
 
-fn data_row(i: usize, rows: RwSignal<Vec<CustomDataRow>>, problems: RwSignal<Vec<(usize, String)>>) -> impl IntoView {
-    let get = move |f: fn(&CustomDataRow) -> String| rows.with(|r| r.get(i).map(f).unwrap_or_default());
+fn data_row(
+    i: usize,
+    rows: RwSignal<Vec<CustomDataRow>>,
+    problems: RwSignal<Vec<(usize, String)>>,
+) -> impl IntoView {
+    let get =
+        move |f: fn(&CustomDataRow) -> String| rows.with(|r| r.get(i).map(f).unwrap_or_default());
     let error = move || problems.with(|p| p.iter().find(|(r, _)| *r == i).map(|(_, m)| m.clone()));
     let invalid = move || if error().is_some() { "true" } else { "false" };
     let err_id = format!("data-err-{i}");

@@ -36,16 +36,31 @@ pub fn draft_from(stored: &[MappingEntry], kustomer: &KustomerCatalog) -> (Vec<R
         let row = match first {
             Some(i) => {
                 placed[i] = Some(rows.len());
-                Row { kustomer: status.id.clone(), ccai: Some(stored[i].ccai), preferred: stored[i].preferred, extra: false }
+                Row {
+                    kustomer: status.id.clone(),
+                    ccai: Some(stored[i].ccai),
+                    preferred: stored[i].preferred,
+                    extra: false,
+                }
             }
-            None => Row { kustomer: status.id.clone(), ccai: None, preferred: false, extra: false },
+            None => Row {
+                kustomer: status.id.clone(),
+                ccai: None,
+                preferred: false,
+                extra: false,
+            },
         };
         rows.push(row);
     }
     let mut map = Vec::with_capacity(stored.len());
     for (i, e) in stored.iter().enumerate() {
         let at = placed[i].unwrap_or_else(|| {
-            rows.push(Row { kustomer: e.kustomer.clone(), ccai: Some(e.ccai), preferred: e.preferred, extra: true });
+            rows.push(Row {
+                kustomer: e.kustomer.clone(),
+                ccai: Some(e.ccai),
+                preferred: e.preferred,
+                extra: true,
+            });
             rows.len() - 1
         });
         map.push(at);
@@ -58,7 +73,16 @@ pub fn entries_from(rows: &[Row]) -> (Vec<MappingEntry>, Vec<usize>) {
     rows.iter()
         .enumerate()
         .filter_map(|(i, r)| {
-            r.ccai.map(|c| (MappingEntry { kustomer: r.kustomer.clone(), ccai: c, preferred: r.preferred }, i))
+            r.ccai.map(|c| {
+                (
+                    MappingEntry {
+                        kustomer: r.kustomer.clone(),
+                        ccai: c,
+                        preferred: r.preferred,
+                    },
+                    i,
+                )
+            })
         })
         .unzip()
 }
@@ -78,9 +102,13 @@ fn row_of(e: &MappingError) -> Option<usize> {
 pub fn words(e: &MappingError) -> String {
     match e {
         MappingError::Empty => t("optErrEmpty"),
-        MappingError::UnknownKustomerStatus { kustomer, .. } => t1("optErrUnknownKustomer", kustomer.as_str()),
+        MappingError::UnknownKustomerStatus { kustomer, .. } => {
+            t1("optErrUnknownKustomer", kustomer.as_str())
+        }
         MappingError::UnknownCcaiStatus { ccai, .. } => t1("optErrUnknownCcai", &ccai.to_string()),
-        MappingError::DuplicateKustomerStatus { kustomer_name, .. } => t1("optErrDuplicate", kustomer_name),
+        MappingError::DuplicateKustomerStatus { kustomer_name, .. } => {
+            t1("optErrDuplicate", kustomer_name)
+        }
         MappingError::SystemStatusTarget { ccai_name, .. } => t1("optErrSystemTarget", ccai_name),
         MappingError::SecondPreferred { ccai_name, .. } => t1("optErrSecondPreferred", ccai_name),
     }
@@ -114,7 +142,9 @@ pub fn MappingEditor() -> impl IntoView {
             built.set(false);
             return;
         };
-        let Some(settings) = page.settings.get() else { return };
+        let Some(settings) = page.settings.get() else {
+            return;
+        };
         if built.get_untracked() {
             return;
         }
@@ -130,7 +160,9 @@ pub fn MappingEditor() -> impl IntoView {
     });
 
     let save = move |_| {
-        let (Load::Ready(kcat), Load::Ready(ccat)) = (page.kustomer.get_untracked(), page.ccai.get_untracked()) else {
+        let (Load::Ready(kcat), Load::Ready(ccat)) =
+            (page.kustomer.get_untracked(), page.ccai.get_untracked())
+        else {
             state.set(t("optMappingNoCatalogs"));
             return;
         };
@@ -146,7 +178,9 @@ pub fn MappingEditor() -> impl IntoView {
                 problems.set(per_row);
                 let mut text = global.join(" ");
                 if n > 0 {
-                    text = format!("{} {text}", t1("optMappingHasErrors", &n.to_string())).trim().to_owned();
+                    text = format!("{} {text}", t1("optMappingHasErrors", &n.to_string()))
+                        .trim()
+                        .to_owned();
                 }
                 state.set(text);
             }
@@ -156,7 +190,11 @@ pub fn MappingEditor() -> impl IntoView {
                 let rows = mapping.entries().to_vec();
                 leptos::task::spawn_local(async move {
                     let ok = page.save_settings(|s| s.mapping = rows).await.is_ok();
-                    state.set(if ok { t("optMappingSaved") } else { t("saveFailed") });
+                    state.set(if ok {
+                        t("optMappingSaved")
+                    } else {
+                        t("saveFailed")
+                    });
                 });
             }
         }
@@ -207,14 +245,17 @@ fn row_view(
     state: RwSignal<String>,
 ) -> impl IntoView {
     let page = page();
-    let name = page.kustomer.with_untracked(|k| kustomer_name(k, &row.kustomer));
+    let name = page
+        .kustomer
+        .with_untracked(|k| kustomer_name(k, &row.kustomer));
     let ccat: CcaiCatalog = page.ccai.with_untracked(|c| match c {
         Load::Ready(c) => c.clone(),
         _ => CcaiCatalog::new(Vec::new()),
     });
     let current = move || draft.with(|d| d.get(i).and_then(|r| r.ccai));
     let error = move || problems.with(|p| p.iter().find(|(r, _)| *r == i).map(|(_, m)| m.clone()));
-    let (select_id, err_id, prev_id) = (format!("map-{i}"), format!("err-{i}"), format!("prev-{i}"));
+    let (select_id, err_id, prev_id) =
+        (format!("map-{i}"), format!("err-{i}"), format!("prev-{i}"));
     let described = format!("{prev_id} {err_id}");
     let stale = row.ccai.filter(|id| !ccat.contains(id));
 

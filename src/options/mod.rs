@@ -23,7 +23,9 @@ use crate::settings::{self, SyncSettings};
 use text::{failure, Side};
 
 pub fn mount() {
-    let Some(root) = document().get_element_by_id("root") else { return };
+    let Some(root) = document().get_element_by_id("root") else {
+        return;
+    };
     if let Some(html) = document().document_element() {
         let _ = html.set_attribute("lang", &ui_language());
     }
@@ -58,12 +60,23 @@ impl Page {
         leptos::task::spawn_local(async move {
             let k = match kustomer::routing_statuses(&config).await {
                 Ok(list) => Load::Ready(KustomerCatalog::new(list)),
-                Err(e) => Load::Failed(failure(Side::Kustomer, &e, &config.kustomer_base, "org.permission.routing.read")),
+                Err(e) => Load::Failed(failure(
+                    Side::Kustomer,
+                    &e,
+                    &config.kustomer_base,
+                    "org.permission.routing.read",
+                )),
             };
             self.kustomer.set(k);
             let c = match ccai::user_statuses(&config).await {
                 Ok(list) => Load::Ready(
-                    list.into_iter().map(|s| CcaiStatus { id: CcaiStatusId(s.id), name: s.name, color: None }).collect(),
+                    list.into_iter()
+                        .map(|s| CcaiStatus {
+                            id: CcaiStatusId(s.id),
+                            name: s.name,
+                            color: None,
+                        })
+                        .collect(),
                 ),
                 Err(e) => Load::Failed(failure(Side::Ccai, &e, &config.ccai_base, "")),
             };
@@ -82,7 +95,8 @@ impl Page {
     }
 
     pub fn inheritance_on(self) -> bool {
-        self.settings.with_untracked(|s| s.as_ref().is_some_and(|s| s.inheritance))
+        self.settings
+            .with_untracked(|s| s.as_ref().is_some_and(|s| s.inheritance))
     }
 }
 

@@ -33,9 +33,14 @@ pub fn Setup() -> impl IntoView {
     let page = page();
     let state = RwSignal::new(String::new());
     let step1 = move || statuses_step(page);
-    let step2 = move || page.settings.with(|s| s.as_ref().is_some_and(|s| s.inheritance));
+    let step2 = move || {
+        page.settings
+            .with(|s| s.as_ref().is_some_and(|s| s.inheritance))
+    };
     let step3 = move || {
-        let rows = page.settings.with(|s| s.as_ref().map(|s| s.mapping.clone()).unwrap_or_default());
+        let rows = page
+            .settings
+            .with(|s| s.as_ref().map(|s| s.mapping.clone()).unwrap_or_default());
         match (page.kustomer.get(), page.ccai.get()) {
             (Load::Ready(k), Load::Ready(c)) => Mapping::validate(&rows, &k, &c).is_ok(),
             _ => !rows.is_empty(),
@@ -48,16 +53,30 @@ pub fn Setup() -> impl IntoView {
         }
         leptos::task::spawn_local(async move {
             let ok = page.save_settings(|s| s.inheritance = true).await.is_ok();
-            state.set(if ok { t("optInheritanceOn") } else { t("saveFailed") });
+            state.set(if ok {
+                t("optInheritanceOn")
+            } else {
+                t("saveFailed")
+            });
         });
     };
     let disable = move |_| {
         leptos::task::spawn_local(async move {
             let ok = page.save_settings(|s| s.inheritance = false).await.is_ok();
-            state.set(if ok { t("optInheritanceOff") } else { t("saveFailed") });
+            state.set(if ok {
+                t("optInheritanceOff")
+            } else {
+                t("saveFailed")
+            });
         });
     };
-    let word = |done: bool| if done { t("optStepDone") } else { t("optStepTodo") };
+    let word = |done: bool| {
+        if done {
+            t("optStepDone")
+        } else {
+            t("optStepTodo")
+        }
+    };
     view! {
         <section id="setup" aria-labelledby="setup-title">
             <h2 id="setup-title">{t("optSetupTitle")}</h2>
@@ -149,22 +168,41 @@ async fn check_s9(c: &Config) -> Vec<Finding> {
         Ok(s) => s,
         Err(e) => {
             let text = failure(Side::Kustomer, &e, base, "org.permission.routing.read");
-            return vec![Finding { id: "s9-routing", ok: false, text }];
+            return vec![Finding {
+                id: "s9-routing",
+                ok: false,
+                text,
+            }];
         }
     };
-    let routed: Vec<&String> = settings.iter().filter(|(_, s)| s.enabled).map(|(id, _)| id).collect();
-    let external: Vec<&String> =
-        settings.iter().filter(|(_, s)| s.enabled && !s.external_queues.is_empty()).map(|(id, _)| id).collect();
+    let routed: Vec<&String> = settings
+        .iter()
+        .filter(|(_, s)| s.enabled)
+        .map(|(id, _)| id)
+        .collect();
+    let external: Vec<&String> = settings
+        .iter()
+        .filter(|(_, s)| s.enabled && !s.external_queues.is_empty())
+        .map(|(id, _)| id)
+        .collect();
     let mut out = vec![
         Finding {
             id: "s9-routing",
             ok: !routed.is_empty(),
-            text: if routed.is_empty() { t("optS9RoutingOff") } else { t1("optS9RoutingOn", &routed.len().to_string()) },
+            text: if routed.is_empty() {
+                t("optS9RoutingOff")
+            } else {
+                t1("optS9RoutingOn", &routed.len().to_string())
+            },
         },
         Finding {
             id: "s9-external",
             ok: !external.is_empty(),
-            text: if external.is_empty() { t("optS9ExternalNone") } else { t1("optS9ExternalSome", &external.len().to_string()) },
+            text: if external.is_empty() {
+                t("optS9ExternalNone")
+            } else {
+                t1("optS9ExternalSome", &external.len().to_string())
+            },
         },
     ];
     let user = admin::current_user(c).await;
@@ -172,15 +210,26 @@ async fn check_s9(c: &Config) -> Vec<Finding> {
     let finding = match (user, teams) {
         (Err(e), _) | (_, Err(e)) => failure(Side::Kustomer, &e, base, "org.permission.team.read"),
         (Ok(user), Ok(teams)) => {
-            match teams.iter().find(|team| external.contains(&&team.id) && team.members.contains(&user.id)) {
+            match teams
+                .iter()
+                .find(|team| external.contains(&&team.id) && team.members.contains(&user.id))
+            {
                 Some(team) => {
-                    out.push(Finding { id: "s9-team", ok: true, text: t1("optS9TeamOk", &team.name) });
+                    out.push(Finding {
+                        id: "s9-team",
+                        ok: true,
+                        text: t1("optS9TeamOk", &team.name),
+                    });
                     return out;
                 }
                 None => t1("optS9TeamMissing", &user.email),
             }
         }
     };
-    out.push(Finding { id: "s9-team", ok: false, text: finding });
+    out.push(Finding {
+        id: "s9-team",
+        ok: false,
+        text: finding,
+    });
     out
 }

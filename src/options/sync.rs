@@ -30,7 +30,11 @@ pub fn SyncForm() -> impl IntoView {
                 })
                 .await
                 .is_ok();
-            state.set(if ok { t("optSyncSaved") } else { t("saveFailed") });
+            state.set(if ok {
+                t("optSyncSaved")
+            } else {
+                t("saveFailed")
+            });
         });
     };
     view! {

@@ -56,27 +56,38 @@ fn export_text(page: Page, with_secrets: bool) -> Option<String> {
         },
         sync: page.settings.get_untracked().unwrap_or_default(),
     };
-    let value = file.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).ok()?;
-    js_sys::JSON::stringify_with_replacer_and_space(&value, &wasm_bindgen::JsValue::NULL, &2.into()).ok().map(String::from)
+    let value = file
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .ok()?;
+    js_sys::JSON::stringify_with_replacer_and_space(&value, &wasm_bindgen::JsValue::NULL, &2.into())
+        .ok()
+        .map(String::from)
 }
 
 /// Reads and checks a file; returns what to store, or every reason it cannot be imported.
 fn check(page: Page, text: &str) -> Result<(Config, SyncSettings), Vec<String>> {
     let value = js_sys::JSON::parse(text).map_err(|_| vec![t("optImportNotJson")])?;
-    let file: ExportFile = serde_wasm_bindgen::from_value(value).map_err(|e| vec![t1("optImportBadShape", &e.to_string())])?;
+    let file: ExportFile = serde_wasm_bindgen::from_value(value)
+        .map_err(|e| vec![t1("optImportBadShape", &e.to_string())])?;
     if file.format != FORMAT {
         return Err(vec![t("optImportBadFormat")]);
     }
     let mut sync = file.sync;
     sync.migrate();
-    let (Load::Ready(kcat), Load::Ready(ccat)) = (page.kustomer.get_untracked(), page.ccai.get_untracked()) else {
+    let (Load::Ready(kcat), Load::Ready(ccat)) =
+        (page.kustomer.get_untracked(), page.ccai.get_untracked())
+    else {
         return Err(vec![t("optImportNoCatalogs")]);
     };
     let mut problems = Vec::new();
     if let Err(errors) = Mapping::validate(&sync.mapping, &kcat, &ccat) {
         problems.extend(errors.iter().map(|e| t1("optImportMappingRow", &words(e))));
     }
-    problems.extend(custom_data_problems(&sync.custom_data).into_iter().map(|(_, m)| m));
+    problems.extend(
+        custom_data_problems(&sync.custom_data)
+            .into_iter()
+            .map(|(_, m)| m),
+    );
     let conn = file.connection;
     let mut config = page.config.get_untracked();
     config.kustomer_base = conn.kustomer_base;
@@ -121,23 +132,28 @@ pub fn Transfer() -> impl IntoView {
         exported.set(export_text(page, with_secrets.get_untracked()).unwrap_or_default());
         state.set(t("optExportReady"));
     };
-    let import = move |_| {
-        match check(page, &import_text.get_untracked()) {
-            Err(found) => {
-                state.set(t1("optImportRefused", &found.len().to_string()));
-                problems.set(found);
-            }
-            Ok((config, sync)) => {
-                problems.set(Vec::new());
-                leptos::task::spawn_local(async move {
-                    let ok = apply(page, config, sync).await.is_ok();
-                    state.set(if ok { t("optImportDone") } else { t("saveFailed") });
+    let import = move |_| match check(page, &import_text.get_untracked()) {
+        Err(found) => {
+            state.set(t1("optImportRefused", &found.len().to_string()));
+            problems.set(found);
+        }
+        Ok((config, sync)) => {
+            problems.set(Vec::new());
+            leptos::task::spawn_local(async move {
+                let ok = apply(page, config, sync).await.is_ok();
+                state.set(if ok {
+                    t("optImportDone")
+                } else {
+                    t("saveFailed")
                 });
-            }
+            });
         }
     };
     let href = move || {
-        format!("data:application/json;charset=utf-8,{}", js_sys::encode_uri_component(&exported.get()))
+        format!(
+            "data:application/json;charset=utf-8,{}",
+            js_sys::encode_uri_component(&exported.get())
+        )
     };
     view! {
         <section id="transfer" aria-labelledby="transfer-title">

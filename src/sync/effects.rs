@@ -1,9 +1,9 @@
 //! Decisions that reach Kustomer, and the words the agent sees for the core's reports.
 
-use leptos::prelude::*;
 use ccai_core::reconcile::{DeferReason, Notice as CoreNotice};
 use ccai_core::relay::{RetryReason, SyncState};
 use ccai_core::status::KustomerStatusId;
+use leptos::prelude::*;
 
 use super::{Driver, Inner};
 use crate::adapter::Notice;
@@ -20,7 +20,9 @@ pub(super) fn set_kustomer(driver: Driver, status: KustomerStatusId) {
             let Some(session) = kustomer::live_work_session(&config, &user.id).await? else {
                 return Ok(false);
             };
-            kustomer::set_status(&config, &session.id, &status).await.map(|_| true)
+            kustomer::set_status(&config, &session.id, &status)
+                .await
+                .map(|_| true)
         }
         .await;
         if !matches!(result, Ok(true)) {
@@ -39,12 +41,21 @@ pub(super) fn defer_reason(reason: &DeferReason) -> String {
 pub(super) fn notice_for_report(inner: &Inner, notice: &CoreNotice) -> Notice {
     match notice {
         CoreNotice::UnmappedKustomerStatus { status } => {
-            let name = inner.state.page.with_untracked(|p| p.as_ref().and_then(|f| f.status_name.clone()));
+            let name = inner
+                .state
+                .page
+                .with_untracked(|p| p.as_ref().and_then(|f| f.status_name.clone()));
             Notice::Unmapped(name.unwrap_or_else(|| status.to_string()))
         }
-        CoreNotice::UnmappedCcaiStatus { status } => Notice::UnmappedCcai(inner.status_name(status.0)),
-        CoreNotice::EmailMismatch { kustomer, ccai } => Notice::EmailMismatch(kustomer.clone(), ccai.clone()),
-        CoreNotice::DeferredDropped { chosen, .. } => Notice::DeferredDropped(inner.status_name(chosen.0)),
+        CoreNotice::UnmappedCcaiStatus { status } => {
+            Notice::UnmappedCcai(inner.status_name(status.0))
+        }
+        CoreNotice::EmailMismatch { kustomer, ccai } => {
+            Notice::EmailMismatch(kustomer.clone(), ccai.clone())
+        }
+        CoreNotice::DeferredDropped { chosen, .. } => {
+            Notice::DeferredDropped(inner.status_name(chosen.0))
+        }
     }
 }
 
@@ -52,8 +63,12 @@ pub(super) fn notice_for_report(inner: &Inner, notice: &CoreNotice) -> Notice {
 pub(super) fn sync_text(state: &SyncState, inner: &Inner) -> String {
     match state {
         SyncState::Live => t("syncLive"),
-        SyncState::Retrying { next_attempt_at_ms, reason } => {
-            let when = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(*next_attempt_at_ms as f64));
+        SyncState::Retrying {
+            next_attempt_at_ms,
+            reason,
+        } => {
+            let when =
+                js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(*next_attempt_at_ms as f64));
             let time: String = when.to_locale_time_string("default").into();
             let why = match reason {
                 RetryReason::RateLimited => t("retryRateLimited"),
@@ -64,7 +79,11 @@ pub(super) fn sync_text(state: &SyncState, inner: &Inner) -> String {
         }
         SyncState::Paused { .. } => t("syncPaused"),
         SyncState::Failed { status, reason } => {
-            format!("{} {}", t1("syncFailed", &inner.status_name(status.0)), reason)
+            format!(
+                "{} {}",
+                t1("syncFailed", &inner.status_name(status.0)),
+                reason
+            )
         }
     }
 }

@@ -34,7 +34,10 @@ enum SyncMsg {
     /// for Kustomer to push the change to the owner's own page.
     KustomerObserved { status: KustomerStatusId },
     /// The owner's view, for followers to mirror read-only.
-    Mirror { ccai: Option<i64>, sync: Option<String> },
+    Mirror {
+        ccai: Option<i64>,
+        sync: Option<String>,
+    },
 }
 
 pub(crate) struct Inner {
@@ -90,11 +93,19 @@ impl Driver {
         let mapping = match crate::api::kustomer::routing_statuses(&config).await {
             Ok(kustomer) => {
                 let kustomer: KustomerCatalog = kustomer.into_iter().collect();
-                let ccai: CcaiCatalog =
-                    statuses.iter().map(|s| CcaiStatus { id: CcaiStatusId(s.id), name: s.name.clone(), color: None }).collect();
+                let ccai: CcaiCatalog = statuses
+                    .iter()
+                    .map(|s| CcaiStatus {
+                        id: CcaiStatusId(s.id),
+                        name: s.name.clone(),
+                        color: None,
+                    })
+                    .collect();
                 let checked = Mapping::revalidate(&settings.mapping, &kustomer, &ccai);
                 if let Some(problem) = checked.problems.first() {
-                    state.notice.set(Some(Notice::MappingProblem(problem.to_string())));
+                    state
+                        .notice
+                        .set(Some(Notice::MappingProblem(problem.to_string())));
                 }
                 checked.mapping
             }
@@ -104,7 +115,12 @@ impl Driver {
             }
         };
         let me = TabId(format!("{:x}", random_u64()));
-        let ownership = Ownership::new(me, OwnershipConfig::default(), random_u64() % 1000, now_ms());
+        let ownership = Ownership::new(
+            me,
+            OwnershipConfig::default(),
+            random_u64() % 1000,
+            now_ms(),
+        );
         let owner_channel = BroadcastChannel::new(&format!("ccai-owner:{agent_id}")).ok()?;
         let sync_channel = BroadcastChannel::new(&format!("ccai-sync:{agent_id}")).ok()?;
         let driver = Driver(Rc::new(RefCell::new(Inner {
@@ -148,11 +164,16 @@ impl Driver {
             i.kustomer = status.clone();
             (changed, first)
         });
-        let Some(status) = status.filter(|_| changed) else { return };
+        let Some(status) = status.filter(|_| changed) else {
+            return;
+        };
         if first && self.with(|i| i.reconciler.is_some()) {
             self.sign_in(None);
         } else if self.with(|i| i.reconciler.is_some()) {
-            self.reconcile(SyncEvent::KustomerChanged { status, at_ms: now_ms() });
+            self.reconcile(SyncEvent::KustomerChanged {
+                status,
+                at_ms: now_ms(),
+            });
         } else {
             self.post_sync(&SyncMsg::KustomerObserved { status });
         }
@@ -181,7 +202,12 @@ impl Driver {
     }
 
     fn reconcile(&self, event: SyncEvent) {
-        let decisions = self.with(|i| i.reconciler.as_mut().map(|r| r.handle(event)).unwrap_or_default());
+        let decisions = self.with(|i| {
+            i.reconciler
+                .as_mut()
+                .map(|r| r.handle(event))
+                .unwrap_or_default()
+        });
         self.apply(decisions);
     }
 
@@ -199,7 +225,9 @@ impl Driver {
                 Decision::SetKustomer { status } => effects::set_kustomer(self.clone(), status),
                 Decision::Deferred { ccai, reason } => self.with(|i| {
                     let name = i.status_name(ccai.0);
-                    i.state.notice.set(Some(Notice::Deferred(name, effects::defer_reason(&reason))));
+                    i.state
+                        .notice
+                        .set(Some(Notice::Deferred(name, effects::defer_reason(&reason))));
                 }),
                 Decision::Report { notice } => {
                     let n = self.with(|i| effects::notice_for_report(i, &notice));
@@ -222,7 +250,10 @@ impl Driver {
             SyncMsg::KustomerObserved { status } => {
                 if self.with(|i| i.reconciler.is_some()) {
                     self.with(|i| i.kustomer = Some(status.clone()));
-                    self.reconcile(SyncEvent::KustomerChanged { status, at_ms: now_ms() });
+                    self.reconcile(SyncEvent::KustomerChanged {
+                        status,
+                        at_ms: now_ms(),
+                    });
                 }
             }
             SyncMsg::Mirror { ccai, sync } => self.with(|i| {
@@ -237,7 +268,11 @@ impl Driver {
 
 impl Inner {
     pub(crate) fn status_name(&self, id: i64) -> String {
-        self.statuses.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_else(|| id.to_string())
+        self.statuses
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| id.to_string())
     }
 
     fn set_role(&self, role: Role) {

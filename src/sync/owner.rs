@@ -25,8 +25,10 @@ impl Driver {
             }
         });
         self.with(|i| {
-            i.owner_channel.set_onmessage(Some(on_owner.as_ref().unchecked_ref()));
-            i.sync_channel.set_onmessage(Some(on_sync.as_ref().unchecked_ref()));
+            i.owner_channel
+                .set_onmessage(Some(on_owner.as_ref().unchecked_ref()));
+            i.sync_channel
+                .set_onmessage(Some(on_sync.as_ref().unchecked_ref()));
         });
         on_owner.forget();
         on_sync.forget();
@@ -103,7 +105,12 @@ impl Driver {
         let d = self.clone();
         let lost = Closure::<dyn FnMut()>::new(move || d.owner_event(OwnerEvent::LockLost));
         let release = self.with(|i| {
-            i.bridge.lock(&format!("ccai-owner:{}", i.agent_id), steal, &granted, &lost)
+            i.bridge.lock(
+                &format!("ccai-owner:{}", i.agent_id),
+                steal,
+                &granted,
+                &lost,
+            )
         });
         granted.forget();
         lost.forget();
@@ -111,7 +118,9 @@ impl Driver {
     }
 
     fn schedule_tick(&self) {
-        let Some(window) = web_sys::window() else { return };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
         let (previous, next) = self.with(|i| (i.tick_timer.take(), i.ownership.next_tick_ms()));
         if let Some(id) = previous {
             window.clear_timeout_with_handle(id);
@@ -123,7 +132,9 @@ impl Driver {
             d.with(|i| i.tick_timer = None);
             d.owner_event(OwnerEvent::Tick);
         });
-        if let Ok(id) = window.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), delay) {
+        if let Ok(id) =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), delay)
+        {
             self.with(|i| i.tick_timer = Some(id));
         }
     }

@@ -1,10 +1,10 @@
 //! The owner's relay: restore the durable queue, sign the reconciler in, send one change at a time.
 
-use leptos::prelude::*;
 use ccai_core::ownership::{Epoch, OwnerEvent};
 use ccai_core::reconcile::{Reconciler, SyncEvent};
 use ccai_core::relay::{Backoff, Outcome, Relay, RelayReport, RelaySnapshot, Transmit};
 use ccai_core::status::CcaiStatusId;
+use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -98,7 +98,11 @@ impl Driver {
     }
 
     async fn persist(&self) {
-        let snapshot = self.with(|i| i.relay.as_ref().map(|r| (relay_key(i.agent_id), r.snapshot())));
+        let snapshot = self.with(|i| {
+            i.relay
+                .as_ref()
+                .map(|r| (relay_key(i.agent_id), r.snapshot()))
+        });
         if let Some((key, snapshot)) = snapshot {
             let _ = storage::set(&key, &snapshot).await;
         }
@@ -133,7 +137,10 @@ impl Driver {
 
     async fn send(&self, send: &Transmit, epoch: &Epoch) -> Result<Outcome, u64> {
         let (config, agent_id, status) = self.with(|i| {
-            let status = UserStatus { id: send.status.0, name: i.status_name(send.status.0) };
+            let status = UserStatus {
+                id: send.status.0,
+                name: i.status_name(send.status.0),
+            };
             (i.config.clone(), i.agent_id, status)
         });
         let result = ccai::relay_status(&config, agent_id, &status, &send.key, epoch.term).await;
@@ -145,9 +152,13 @@ impl Driver {
                         .current_status
                         .as_deref()
                         .filter(|name| *name != status.name)
-                        .and_then(|name| self.with(|i| i.statuses.iter().find(|s| s.name == name).map(|s| s.id)))
+                        .and_then(|name| {
+                            self.with(|i| i.statuses.iter().find(|s| s.name == name).map(|s| s.id))
+                        })
                         .unwrap_or(status.id);
-                    Outcome::Ok { applied: CcaiStatusId(applied) }
+                    Outcome::Ok {
+                        applied: CcaiStatusId(applied),
+                    }
                 }
             },
             Err(HttpError::Status { code: 409, .. }) => {
@@ -155,13 +166,17 @@ impl Driver {
                 return Err(epoch.term + 1);
             }
             Err(HttpError::Status { code: 401, .. }) => Outcome::Unauthorized,
-            Err(HttpError::Status { code: 429, retry_after_s }) => {
-                Outcome::RateLimited { retry_after_ms: retry_after_s.map(|s| u64::from(s) * 1000) }
-            }
+            Err(HttpError::Status {
+                code: 429,
+                retry_after_s,
+            }) => Outcome::RateLimited {
+                retry_after_ms: retry_after_s.map(|s| u64::from(s) * 1000),
+            },
             Err(HttpError::Status { code, .. }) if code >= 500 => Outcome::ServerError { code },
-            Err(HttpError::Status { code, .. }) => {
-                Outcome::PermanentClientError { code, reason: format!("HTTP {code}") }
-            }
+            Err(HttpError::Status { code, .. }) => Outcome::PermanentClientError {
+                code,
+                reason: format!("HTTP {code}"),
+            },
             // No answer, or an answer we cannot read: CCAI may have applied it. Retry with the same key.
             Err(HttpError::Unreachable | HttpError::BadBody) => Outcome::Dropped,
         })
@@ -171,7 +186,9 @@ impl Driver {
         let report = match outcome {
             Ok(outcome) => self.with(|i| {
                 i.in_flight = false;
-                i.relay.as_mut().and_then(|r| r.on_result(&send.key, outcome, now_ms()))
+                i.relay
+                    .as_mut()
+                    .and_then(|r| r.on_result(&send.key, outcome, now_ms()))
             }),
             Err(term) => {
                 // A later owner exists: this tab must not send again. The change stays queued for it.
@@ -191,20 +208,39 @@ impl Driver {
             Some(RelayReport::Applied { status }) => {
                 self.with(|i| {
                     i.state.current.set(Some(status.0));
-                    if matches!(i.state.notice.get_untracked(), Some(Notice::Deferred(..) | Notice::Refused(_))) {
+                    if matches!(
+                        i.state.notice.get_untracked(),
+                        Some(Notice::Deferred(..) | Notice::Refused(_))
+                    ) {
                         i.state.notice.set(None);
                     }
                 });
-                self.reconcile(SyncEvent::CcaiChanged { status, at_ms: now_ms(), by_system: false });
+                self.reconcile(SyncEvent::CcaiChanged {
+                    status,
+                    at_ms: now_ms(),
+                    by_system: false,
+                });
             }
             Some(RelayReport::Refused { status, message }) => {
                 self.with(|i| i.state.notice.set(Some(Notice::Refused(message.clone()))));
-                self.reconcile(SyncEvent::CcaiRefused { requested: status, message, at_ms: now_ms() });
+                self.reconcile(SyncEvent::CcaiRefused {
+                    requested: status,
+                    message,
+                    at_ms: now_ms(),
+                });
             }
-            Some(RelayReport::SignInRequired) => self.with(|i| i.state.notice.set(Some(Notice::CcaiUnauthorized))),
-            Some(RelayReport::Dropped { status, code, reason }) => self.with(|i| {
+            Some(RelayReport::SignInRequired) => {
+                self.with(|i| i.state.notice.set(Some(Notice::CcaiUnauthorized)))
+            }
+            Some(RelayReport::Dropped {
+                status,
+                code,
+                reason,
+            }) => self.with(|i| {
                 let name = i.status_name(status.0);
-                i.state.notice.set(Some(Notice::RelayDropped(name, code, reason)));
+                i.state
+                    .notice
+                    .set(Some(Notice::RelayDropped(name, code, reason)));
             }),
             None => {}
         }
@@ -216,8 +252,15 @@ impl Driver {
     }
 
     fn schedule_pump(&self) {
-        let Some(window) = web_sys::window() else { return };
-        let (previous, next) = self.with(|i| (i.pump_timer.take(), i.relay.as_ref().and_then(|r| r.poll_timeout())));
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let (previous, next) = self.with(|i| {
+            (
+                i.pump_timer.take(),
+                i.relay.as_ref().and_then(|r| r.poll_timeout()),
+            )
+        });
         if let Some(id) = previous {
             window.clear_timeout_with_handle(id);
         }
@@ -228,7 +271,9 @@ impl Driver {
             d.with(|i| i.pump_timer = None);
             d.pump();
         });
-        if let Ok(id) = window.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), delay) {
+        if let Ok(id) =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), delay)
+        {
             self.with(|i| i.pump_timer = Some(id));
         }
     }
@@ -236,10 +281,16 @@ impl Driver {
     /// Shows the relay's state to the agent here and mirrors it to the other tabs.
     fn show_sync_state(&self) {
         let (current, sync) = self.with(|i| {
-            let sync = i.relay.as_ref().map(|r| super::effects::sync_text(&r.sync_state(), i));
+            let sync = i
+                .relay
+                .as_ref()
+                .map(|r| super::effects::sync_text(&r.sync_state(), i));
             i.state.sync.set(sync.clone());
             (i.state.current.get_untracked(), sync)
         });
-        self.post_sync(&SyncMsg::Mirror { ccai: current, sync });
+        self.post_sync(&SyncMsg::Mirror {
+            ccai: current,
+            sync,
+        });
     }
 }

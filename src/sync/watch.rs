@@ -1,9 +1,9 @@
 //! The owner watches CCAI's agent activity feed, so that CCAI-side changes (a call starts, wrap-up
 //! ends, a supervisor moves the agent) reach the reconciler.
 
-use leptos::prelude::*;
 use ccai_core::reconcile::SyncEvent;
 use ccai_core::status::CcaiStatusId;
+use leptos::prelude::*;
 
 use super::{now_ms, Driver, SyncMsg};
 use crate::api::ccai;
@@ -28,7 +28,9 @@ impl Driver {
                             if !d.with(|i| i.watch_generation == generation) {
                                 return;
                             }
-                            let Some(status) = activity.current_status else { continue };
+                            let Some(status) = activity.current_status else {
+                                continue;
+                            };
                             let by_system = activity.source.as_deref() == Some("system");
                             d.with(|i| i.state.current.set(Some(status.id)));
                             d.reconcile(SyncEvent::CcaiChanged {
@@ -36,7 +38,10 @@ impl Driver {
                                 at_ms: now_ms(),
                                 by_system,
                             });
-                            d.post_sync(&SyncMsg::Mirror { ccai: Some(status.id), sync: d.with(|i| i.state.sync.get_untracked()) });
+                            d.post_sync(&SyncMsg::Mirror {
+                                ccai: Some(status.id),
+                                sync: d.with(|i| i.state.sync.get_untracked()),
+                            });
                         }
                     }
                     // CCAI unreachable: try again shortly, without a tight loop.

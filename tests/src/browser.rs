@@ -22,7 +22,12 @@ pub struct BrowserOptions {
 
 impl Default for BrowserOptions {
     fn default() -> Self {
-        Self { lang: "en-US".into(), headless: true, width: 1280, height: 800 }
+        Self {
+            lang: "en-US".into(),
+            headless: true,
+            width: 1280,
+            height: 800,
+        }
     }
 }
 
@@ -35,9 +40,13 @@ pub struct Browser {
 impl Browser {
     pub async fn start(opts: BrowserOptions) -> TestResult<Self> {
         let ext = extension_dir().canonicalize().map_err(|e| {
-            format!("{}: {e} (build it first: ./build.sh)", extension_dir().display())
+            format!(
+                "{}: {e} (build it first: ./build.sh)",
+                extension_dir().display()
+            )
         })?;
-        let profile = std::env::temp_dir().join(format!("ccai-e2e-{}-{}", std::process::id(), unique()));
+        let profile =
+            std::env::temp_dir().join(format!("ccai-e2e-{}-{}", std::process::id(), unique()));
         std::fs::create_dir_all(&profile)?;
         let port = free_port()?;
         let driver = Command::new("/usr/bin/chromedriver")
@@ -46,7 +55,9 @@ impl Browser {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .map_err(|e| format!("chromedriver: {e} (scripts/install-deps.sh installs chromium-driver)"))?;
+            .map_err(|e| {
+                format!("chromedriver: {e} (scripts/install-deps.sh installs chromium-driver)")
+            })?;
         let mut args = vec![
             "--no-sandbox".to_string(),
             "--disable-gpu".into(),
@@ -79,8 +90,18 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         let mut last = None;
         for _ in 0..50 {
-            match ClientBuilder::native().capabilities(caps.clone()).connect(&url).await {
-                Ok(client) => return Ok(Self { client, driver, profile }),
+            match ClientBuilder::native()
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Ok(Self {
+                        client,
+                        driver,
+                        profile,
+                    })
+                }
                 Err(e) => last = Some(e),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -95,7 +116,9 @@ impl Browser {
 
     /// Saves the extension's configuration through a real extension page, as the options page would.
     pub async fn configure(&self, config: Value) -> TestResult {
-        self.client.goto(&Self::extension_url("options.html")).await?;
+        self.client
+            .goto(&Self::extension_url("options.html"))
+            .await?;
         let script = "const done = arguments[arguments.length - 1];
             chrome.storage.local.set({ config: arguments[0] }).then(() => done('ok'), e => done(String(e)));";
         let r = self.client.execute_async(script, vec![config]).await?;
@@ -124,14 +147,19 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         // chromedriver dies with its Child; Chromium would not, so end it by its unique profile path.
-        let _ = std::process::Command::new("pkill").arg("-f").arg(self.profile.display().to_string()).status();
+        let _ = std::process::Command::new("pkill")
+            .arg("-f")
+            .arg(self.profile.display().to_string())
+            .status();
         let _ = self.driver.start_kill();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
 fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 fn unique() -> u64 {

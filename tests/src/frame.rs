@@ -39,10 +39,21 @@ impl<'a> Adapter<'a> {
     /// Waits for the adapter to be mounted and interactive, and switches WebDriver into its frame.
     pub async fn enter(browser: &'a Browser) -> TestResult<Adapter<'a>> {
         let c = &browser.client;
-        let host = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("ccai-adapter")).await?;
-        let frame = host.shadow_root().await?.find(Locator::Css("iframe")).await?;
+        let host = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("ccai-adapter"))
+            .await?;
+        let frame = host
+            .shadow_root()
+            .await?
+            .find(Locator::Css("iframe"))
+            .await?;
         frame.enter_frame().await?;
-        c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#status-button")).await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#status-button"))
+            .await?;
         Ok(Self { browser })
     }
 
@@ -57,26 +68,50 @@ impl<'a> Adapter<'a> {
     }
 
     pub async fn text(&self, css: &str) -> TestResult<String> {
-        Ok(self.browser.client.find(Locator::Css(css)).await?.text().await?)
+        Ok(self
+            .browser
+            .client
+            .find(Locator::Css(css))
+            .await?
+            .text()
+            .await?)
     }
 
     pub async fn attr(&self, css: &str, name: &str) -> TestResult<Option<String>> {
-        Ok(self.browser.client.find(Locator::Css(css)).await?.attr(name).await?)
+        Ok(self
+            .browser
+            .client
+            .find(Locator::Css(css))
+            .await?
+            .attr(name)
+            .await?)
     }
 
     /// Presses `key` (a WebDriver key code, e.g. from `fantoccini::key::Key`) on the element.
     pub async fn press(&self, css: &str, key: fantoccini::key::Key) -> TestResult {
         let k: char = key.into();
-        self.browser.client.find(Locator::Css(css)).await?.send_keys(&k.to_string()).await?;
+        self.browser
+            .client
+            .find(Locator::Css(css))
+            .await?
+            .send_keys(&k.to_string())
+            .await?;
         Ok(())
     }
 
     /// Waits until the status button shows a CCAI status (the statuses loaded).
     pub async fn wait_statuses_loaded(&self) -> TestResult {
-        wait_for("CCAI statuses in the dropdown", Duration::from_secs(10), || async {
-            let v = self.eval("return document.querySelectorAll('#status-list [role=option]').length").await.ok()?;
-            (v.as_u64()? > 0).then_some(())
-        })
+        wait_for(
+            "CCAI statuses in the dropdown",
+            Duration::from_secs(10),
+            || async {
+                let v = self
+                    .eval("return document.querySelectorAll('#status-list [role=option]').length")
+                    .await
+                    .ok()?;
+                (v.as_u64()? > 0).then_some(())
+            },
+        )
         .await
     }
 
@@ -99,5 +134,9 @@ pub async fn host_geometry(browser: &Browser) -> TestResult<(Rect, f64, f64)> {
         )
         .await?;
     let rect = Rect::from_json(&v).ok_or("no host rectangle")?;
-    Ok((rect, v["vw"].as_f64().unwrap_or(0.0), v["vh"].as_f64().unwrap_or(0.0)))
+    Ok((
+        rect,
+        v["vw"].as_f64().unwrap_or(0.0),
+        v["vh"].as_f64().unwrap_or(0.0),
+    ))
 }

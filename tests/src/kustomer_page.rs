@@ -32,8 +32,15 @@ pub fn seed_mapping() -> Value {
 
 impl Browser {
     /// Saves the sync settings as the options page does.
-    pub async fn configure_sync(&self, mapping: Value, direction: &str, priority: &str) -> TestResult {
-        self.client.goto(&Self::extension_url("options.html")).await?;
+    pub async fn configure_sync(
+        &self,
+        mapping: Value,
+        direction: &str,
+        priority: &str,
+    ) -> TestResult {
+        self.client
+            .goto(&Self::extension_url("options.html"))
+            .await?;
         let settings = json!({ "schema": 1, "direction": direction, "priority": priority, "mapping": mapping });
         let script = "const done = arguments[arguments.length - 1];
             chrome.storage.local.set({ sync: arguments[0] }).then(() => done('ok'), e => done(String(e)));";
@@ -46,9 +53,19 @@ impl Browser {
 
     /// Picks `status_id` in Kustomer's own routing-status menu, with the mouse, as an agent does.
     pub async fn pick_kustomer_status(&self, status_id: &str) -> TestResult {
-        self.client.find(Locator::Css("[data-kt=routing-status-button]")).await?.click().await?;
+        self.client
+            .find(Locator::Css("[data-kt=routing-status-button]"))
+            .await?
+            .click()
+            .await?;
         let item = format!("[data-kt=routing-status-menu] [data-status-id='{status_id}']");
-        self.client.wait().at_most(Duration::from_secs(3)).for_element(Locator::Css(&item)).await?.click().await?;
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(3))
+            .for_element(Locator::Css(&item))
+            .await?
+            .click()
+            .await?;
         Ok(())
     }
 
@@ -73,7 +90,13 @@ impl Sandbox {
 
     /// What CCAI's `agent_statuses` received, in order.
     pub async fn ccai_received(&self) -> TestResult<Vec<Value>> {
-        let v: Value = self.http.get(self.url("/sandbox/ccai/received")).send().await?.json().await?;
+        let v: Value = self
+            .http
+            .get(self.url("/sandbox/ccai/received"))
+            .send()
+            .await?
+            .json()
+            .await?;
         Ok(v.as_array().cloned().unwrap_or_default())
     }
 
@@ -91,11 +114,16 @@ impl Sandbox {
     /// The agent's CCAI status id now.
     pub async fn ccai_status(&self) -> TestResult<i64> {
         let agent = self.get_json("/ccai/manager/api/v1/agents/11").await?;
-        agent["status"]["id"].as_i64().ok_or_else(|| format!("no status in {agent}").into())
+        agent["status"]["id"]
+            .as_i64()
+            .ok_or_else(|| format!("no status in {agent}").into())
     }
 
     /// Waits until the agent's CCAI status is `id`.
     pub async fn wait_ccai_status(&self, id: i64, what: &str) -> TestResult {
-        wait_for(what, Duration::from_secs(8), || async { (self.ccai_status().await.ok()? == id).then_some(()) }).await
+        wait_for(what, Duration::from_secs(8), || async {
+            (self.ccai_status().await.ok()? == id).then_some(())
+        })
+        .await
     }
 }

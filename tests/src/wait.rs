@@ -4,7 +4,11 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 /// Polls `probe` every 50 ms until it returns `Some`, or fails with `what` after `timeout`.
-pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> crate::TestResult<T>
+pub async fn wait_for<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    mut probe: F,
+) -> crate::TestResult<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,

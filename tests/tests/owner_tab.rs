@@ -34,7 +34,11 @@ async fn the_one_owner(browser: &Browser, tabs: &[WindowHandle]) -> TestResult<u
     .await
 }
 
-async fn open_tabs(browser: &Browser, sandbox: &Sandbox, n: usize) -> TestResult<Vec<WindowHandle>> {
+async fn open_tabs(
+    browser: &Browser,
+    sandbox: &Sandbox,
+    n: usize,
+) -> TestResult<Vec<WindowHandle>> {
     browser.client.goto(&sandbox.url("/")).await?;
     let mut tabs = vec![browser.client.window().await?];
     for _ in 1..n {
@@ -51,12 +55,17 @@ async fn s6_three_tabs_one_owner_and_a_closed_owner_hands_over() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let browser = Browser::start(BrowserOptions::default()).await?;
     browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser.configure_sync(seed_mapping(), "OneWay", "LatestChangeWins").await?;
+    browser
+        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
+        .await?;
     let mut tabs = open_tabs(&browser, &sandbox, 3).await?;
     let owner = the_one_owner(&browser, &tabs).await?;
     for (i, tab) in tabs.iter().enumerate() {
         if i != owner {
-            assert!(owner_text(&browser, tab).await?.contains("Another"), "tab {i} is a follower");
+            assert!(
+                owner_text(&browser, tab).await?.contains("Another"),
+                "tab {i} is a follower"
+            );
         }
     }
 
@@ -66,12 +75,21 @@ async fn s6_three_tabs_one_owner_and_a_closed_owner_hands_over() -> TestResult {
     tabs.remove(owner);
     let new_owner = the_one_owner(&browser, &tabs).await?;
     let before = sandbox.ccai_applied().await?.len();
-    browser.client.switch_to_window(tabs[1 - new_owner].clone()).await?;
+    browser
+        .client
+        .switch_to_window(tabs[1 - new_owner].clone())
+        .await?;
     // The change is made in the follower tab; the owner relays it, once.
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
-    sandbox.wait_ccai_status(-4, "Meal relayed by the new owner").await?;
+    sandbox
+        .wait_ccai_status(-4, "Meal relayed by the new owner")
+        .await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sandbox.ccai_applied().await?[before..], [-4], "exactly once");
+    assert_eq!(
+        sandbox.ccai_applied().await?[before..],
+        [-4],
+        "exactly once"
+    );
     browser.close().await;
     Ok(())
 }
@@ -81,23 +99,40 @@ async fn s6_use_this_tab_moves_ownership() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let browser = Browser::start(BrowserOptions::default()).await?;
     browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser.configure_sync(seed_mapping(), "OneWay", "LatestChangeWins").await?;
+    browser
+        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
+        .await?;
     let tabs = open_tabs(&browser, &sandbox, 2).await?;
     let owner = the_one_owner(&browser, &tabs).await?;
     let follower = 1 - owner;
 
-    browser.client.switch_to_window(tabs[follower].clone()).await?;
+    browser
+        .client
+        .switch_to_window(tabs[follower].clone())
+        .await?;
     let adapter = Adapter::enter(&browser).await?;
-    browser.client.find(Locator::Css("#use-this-tab")).await?.click().await?;
+    browser
+        .client
+        .find(Locator::Css("#use-this-tab"))
+        .await?
+        .click()
+        .await?;
     adapter.leave().await?;
-    wait_for("the clicked tab to own the status", Duration::from_secs(8), || async {
-        (the_one_owner(&browser, &tabs).await.ok()? == follower).then_some(())
-    })
+    wait_for(
+        "the clicked tab to own the status",
+        Duration::from_secs(8),
+        || async { (the_one_owner(&browser, &tabs).await.ok()? == follower).then_some(()) },
+    )
     .await?;
     let before = sandbox.ccai_applied().await?.len();
-    browser.client.switch_to_window(tabs[follower].clone()).await?;
+    browser
+        .client
+        .switch_to_window(tabs[follower].clone())
+        .await?;
     browser.pick_kustomer_status(kstatus::TRAINING).await?;
-    sandbox.wait_ccai_status(1, "Training relayed by the new owner").await?;
+    sandbox
+        .wait_ccai_status(1, "Training relayed by the new owner")
+        .await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(sandbox.ccai_applied().await?[before..], [1], "exactly once");
     browser.close().await;

@@ -9,7 +9,9 @@ use e2e::{sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox, T
 async fn agent_page(sandbox: &Sandbox, direction: &str, priority: &str) -> TestResult<Browser> {
     let browser = Browser::start(BrowserOptions::default()).await?;
     browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser.configure_sync(seed_mapping(), direction, priority).await?;
+    browser
+        .configure_sync(seed_mapping(), direction, priority)
+        .await?;
     browser.client.goto(&sandbox.url("/")).await?;
     Ok(browser)
 }
@@ -22,15 +24,21 @@ async fn adapter_text(browser: &Browser, css: &str) -> TestResult<String> {
 }
 
 async fn wait_adapter_text(browser: &Browser, css: &str, needle: &str) -> TestResult<String> {
-    wait_for(&format!("{css} to say {needle:?}"), Duration::from_secs(8), || async {
-        let text = adapter_text(browser, css).await.ok()?;
-        text.contains(needle).then_some(text)
-    })
+    wait_for(
+        &format!("{css} to say {needle:?}"),
+        Duration::from_secs(8),
+        || async {
+            let text = adapter_text(browser, css).await.ok()?;
+            text.contains(needle).then_some(text)
+        },
+    )
     .await
 }
 
 async fn wait_owner(browser: &Browser) -> TestResult {
-    wait_adapter_text(browser, "#owner-text", "This tab").await.map(|_| ())
+    wait_adapter_text(browser, "#owner-text", "This tab")
+        .await
+        .map(|_| ())
 }
 
 #[tokio::test]
@@ -42,21 +50,38 @@ async fn s2_seed_mapping_relays_each_kustomer_change_as_the_mapped_ccai_status()
 
     // K3 → B: Lunch → Meal (-4, the built-in, not the custom "Meal" id 5).
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
-    sandbox.wait_ccai_status(-4, "CCAI Meal after Kustomer Lunch").await?;
+    sandbox
+        .wait_ccai_status(-4, "CCAI Meal after Kustomer Lunch")
+        .await?;
     wait_adapter_text(&browser, "#status-button .status-name", "Meal").await?;
     // K2 → A and K4 → D.
     browser.pick_kustomer_status(kstatus::FOCUS).await?;
-    sandbox.wait_ccai_status(0, "CCAI Available after Focus time").await?;
+    sandbox
+        .wait_ccai_status(0, "CCAI Available after Focus time")
+        .await?;
     browser.pick_kustomer_status(kstatus::TRAINING).await?;
-    sandbox.wait_ccai_status(1, "CCAI Training after Kustomer Training").await?;
+    sandbox
+        .wait_ccai_status(1, "CCAI Training after Kustomer Training")
+        .await?;
     // K1 → A.
     browser.pick_kustomer_status(kstatus::AVAILABLE).await?;
-    sandbox.wait_ccai_status(0, "CCAI Available after Kustomer Available").await?;
+    sandbox
+        .wait_ccai_status(0, "CCAI Available after Kustomer Available")
+        .await?;
 
     let applied = sandbox.ccai_applied().await?;
-    assert_eq!(applied[before..], [-4, 0, 1, 0], "each change once, in order");
+    assert_eq!(
+        applied[before..],
+        [-4, 0, 1, 0],
+        "each change once, in order"
+    );
     let received = sandbox.ccai_received().await?;
-    assert!(received.iter().all(|r| r["idempotency_key"].is_string() && r["epoch"].is_u64()), "{received:?}");
+    assert!(
+        received
+            .iter()
+            .all(|r| r["idempotency_key"].is_string() && r["epoch"].is_u64()),
+        "{received:?}"
+    );
     browser.close().await;
     Ok(())
 }
@@ -64,9 +89,16 @@ async fn s2_seed_mapping_relays_each_kustomer_change_as_the_mapped_ccai_status()
 #[tokio::test]
 async fn s8_the_current_kustomer_status_is_applied_at_sign_in() -> TestResult {
     let sandbox = Sandbox::start().await?;
-    sandbox.control("/sandbox/kustomer/status", serde_json::json!({ "status_id": kstatus::LUNCH })).await?;
+    sandbox
+        .control(
+            "/sandbox/kustomer/status",
+            serde_json::json!({ "status_id": kstatus::LUNCH }),
+        )
+        .await?;
     let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
-    sandbox.wait_ccai_status(-4, "CCAI Meal from the page's Lunch at sign-in").await?;
+    sandbox
+        .wait_ccai_status(-4, "CCAI Meal from the page's Lunch at sign-in")
+        .await?;
     browser.close().await;
     Ok(())
 }
@@ -81,7 +113,11 @@ async fn s2_an_unmapped_kustomer_status_is_reported_and_nothing_is_relayed() -> 
     let notice = wait_adapter_text(&browser, "#notice", "Busy").await?;
     assert!(notice.contains("no CCAI status"), "{notice}");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(sandbox.ccai_received().await?.len(), before, "nothing sent to CCAI");
+    assert_eq!(
+        sandbox.ccai_received().await?.len(),
+        before,
+        "nothing sent to CCAI"
+    );
     browser.close().await;
     Ok(())
 }
@@ -89,14 +125,23 @@ async fn s2_an_unmapped_kustomer_status_is_reported_and_nothing_is_relayed() -> 
 #[tokio::test]
 async fn a5_an_email_mismatch_is_shown_and_stops_sync() -> TestResult {
     let sandbox = Sandbox::start().await?;
-    sandbox.control("/sandbox/kustomer/current-user", serde_json::json!({ "email": "someone.else@example.com" })).await?;
+    sandbox
+        .control(
+            "/sandbox/kustomer/current-user",
+            serde_json::json!({ "email": "someone.else@example.com" }),
+        )
+        .await?;
     let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
     let notice = wait_adapter_text(&browser, "#notice", "different e-mail").await?;
     assert!(notice.contains("someone.else@example.com"), "{notice}");
     let before = sandbox.ccai_received().await?.len();
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sandbox.ccai_received().await?.len(), before, "no silent wrong sync");
+    assert_eq!(
+        sandbox.ccai_received().await?.len(),
+        before,
+        "no silent wrong sync"
+    );
     browser.close().await;
     Ok(())
 }
@@ -107,7 +152,12 @@ async fn s4_bidirectional_reflects_a_ccai_change_back_into_kustomer() -> TestRes
     let browser = agent_page(&sandbox, "Bidirectional", "LatestChangeWins").await?;
     wait_owner(&browser).await?;
     // CCAI moves the agent to Meal: the mapped Kustomer status is Lunch.
-    sandbox.control("/sandbox/ccai/agents/11/status", serde_json::json!({ "status_id": -4, "reason": "supervisor" })).await?;
+    sandbox
+        .control(
+            "/sandbox/ccai/agents/11/status",
+            serde_json::json!({ "status_id": -4, "reason": "supervisor" }),
+        )
+        .await?;
     wait_for("the page to show Lunch", Duration::from_secs(8), || async {
         (browser.kustomer_status_on_page().await.ok()? == kstatus::LUNCH).then_some(())
     })
@@ -122,7 +172,12 @@ async fn s4_one_way_leaves_kustomer_alone_when_ccai_changes() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
     wait_owner(&browser).await?;
-    sandbox.control("/sandbox/ccai/agents/11/status", serde_json::json!({ "status_id": -4 })).await?;
+    sandbox
+        .control(
+            "/sandbox/ccai/agents/11/status",
+            serde_json::json!({ "status_id": -4 }),
+        )
+        .await?;
     wait_adapter_text(&browser, "#status-button .status-name", "Meal").await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(browser.kustomer_status_on_page().await?, kstatus::AVAILABLE);
@@ -132,10 +187,20 @@ async fn s4_one_way_leaves_kustomer_alone_when_ccai_changes() -> TestResult {
 
 /// A call: In-call, then Wrap-up, which CCAI ends by itself (to Available) after `wrap_up_ms`.
 async fn play_call(sandbox: &Sandbox) -> TestResult {
-    sandbox.control("/sandbox/ccai/agents/11/status", serde_json::json!({ "status_id": -7 })).await?;
+    sandbox
+        .control(
+            "/sandbox/ccai/agents/11/status",
+            serde_json::json!({ "status_id": -7 }),
+        )
+        .await?;
     sandbox.wait_ccai_status(-7, "In-call").await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    sandbox.control("/sandbox/ccai/agents/11/status", serde_json::json!({ "status_id": -6, "wrap_up_ms": 400 })).await?;
+    sandbox
+        .control(
+            "/sandbox/ccai/agents/11/status",
+            serde_json::json!({ "status_id": -6, "wrap_up_ms": 400 }),
+        )
+        .await?;
     Ok(())
 }
 
@@ -149,9 +214,15 @@ async fn s5_crm_overrides_next_applies_the_kustomer_status_after_wrap_up() -> Te
     play_call(&sandbox).await?;
     // CCAI moves the agent to Available after wrap-up; the CRM's Lunch → Meal wins instead.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    sandbox.wait_ccai_status(-4, "Meal again after wrap-up").await?;
+    sandbox
+        .wait_ccai_status(-4, "Meal again after wrap-up")
+        .await?;
     let applied = sandbox.ccai_applied().await?;
-    assert_eq!(applied.iter().filter(|s| **s == -4).count(), 2, "Meal before the call and after it: {applied:?}");
+    assert_eq!(
+        applied.iter().filter(|s| **s == -4).count(),
+        2,
+        "Meal before the call and after it: {applied:?}"
+    );
     browser.close().await;
     Ok(())
 }
@@ -164,7 +235,9 @@ async fn s5_latest_change_wins_keeps_ccai_next_status_after_wrap_up() -> TestRes
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
     sandbox.wait_ccai_status(-4, "Meal before the call").await?;
     play_call(&sandbox).await?;
-    sandbox.wait_ccai_status(0, "CCAI's automatic Available after wrap-up").await?;
+    sandbox
+        .wait_ccai_status(0, "CCAI's automatic Available after wrap-up")
+        .await?;
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(sandbox.ccai_status().await?, 0, "CCAI's next status stands");
     browser.close().await;
@@ -176,13 +249,25 @@ async fn s5_a_change_during_a_call_waits_for_the_system_status_to_end() -> TestR
     let sandbox = Sandbox::start().await?;
     let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
     wait_owner(&browser).await?;
-    sandbox.control("/sandbox/ccai/agents/11/status", serde_json::json!({ "status_id": -7 })).await?;
+    sandbox
+        .control(
+            "/sandbox/ccai/agents/11/status",
+            serde_json::json!({ "status_id": -7 }),
+        )
+        .await?;
     wait_adapter_text(&browser, "#status-button .status-name", "In-call").await?;
     browser.pick_kustomer_status(kstatus::TRAINING).await?;
     wait_adapter_text(&browser, "#notice", "system status").await?;
     assert_eq!(sandbox.ccai_status().await?, -7, "the call is never fought");
-    sandbox.control("/sandbox/ccai/agents/11/status", serde_json::json!({ "status_id": -6, "wrap_up_ms": 300 })).await?;
-    sandbox.wait_ccai_status(1, "Training once wrap-up ended").await?;
+    sandbox
+        .control(
+            "/sandbox/ccai/agents/11/status",
+            serde_json::json!({ "status_id": -6, "wrap_up_ms": 300 }),
+        )
+        .await?;
+    sandbox
+        .wait_ccai_status(1, "Training once wrap-up ended")
+        .await?;
     browser.close().await;
     Ok(())
 }
@@ -192,12 +277,31 @@ async fn s1_a_refused_change_is_shown_in_ccai_words() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
     wait_owner(&browser).await?;
-    sandbox.control("/sandbox/ccai/agents/11/status", serde_json::json!({ "status_id": -7 })).await?;
+    sandbox
+        .control(
+            "/sandbox/ccai/agents/11/status",
+            serde_json::json!({ "status_id": -7 }),
+        )
+        .await?;
     wait_adapter_text(&browser, "#status-button .status-name", "In-call").await?;
     // The agent picks Break in the adapter's own dropdown while CCAI has them in a call.
     let adapter = Adapter::enter(&browser).await?;
-    adapter.browser.client.find(fantoccini::Locator::Css("#status-button")).await?.click().await?;
-    adapter.browser.client.find(fantoccini::Locator::Css("#status-list [data-status-id='-2']")).await?.click().await?;
+    adapter
+        .browser
+        .client
+        .find(fantoccini::Locator::Css("#status-button"))
+        .await?
+        .click()
+        .await?;
+    adapter
+        .browser
+        .client
+        .find(fantoccini::Locator::Css(
+            "#status-list [data-status-id='-2']",
+        ))
+        .await?
+        .click()
+        .await?;
     adapter.leave().await?;
     let notice = wait_adapter_text(&browser, "#notice", "can't be changed").await?;
     assert!(notice.contains("In-call"), "{notice}");

@@ -58,7 +58,11 @@ mod tests {
 
     #[test]
     fn frame_messages_carry_their_tag() {
-        let json = serde_json::to_string(&FrameMessage::Resize { width: 320, height: 48 }).expect("ser");
+        let json = serde_json::to_string(&FrameMessage::Resize {
+            width: 320,
+            height: 48,
+        })
+        .expect("ser");
         assert_eq!(json, r#"{"type":"Resize","width":320,"height":48}"#);
     }
 }

@@ -10,7 +10,9 @@ use serde_json::{json, Value};
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 #[tokio::main]
@@ -58,7 +60,10 @@ fn report(figures: &mut BTreeMap<String, Value>, key: &str, value: f64) {
 }
 
 fn gz_len(path: &Path) -> TestResult<u64> {
-    let out = std::process::Command::new("gzip").arg("-9c").arg(path).output()?;
+    let out = std::process::Command::new("gzip")
+        .arg("-9c")
+        .arg(path)
+        .output()?;
     Ok(out.stdout.len() as u64)
 }
 
@@ -135,7 +140,15 @@ async fn startup(figures: &mut BTreeMap<String, Value>) -> TestResult {
     startup.sort_by(f64::total_cmp);
     report(figures, "adapter_ready_ms_p50", percentile(&ready, 50.0));
     report(figures, "adapter_ready_ms_p95", percentile(&ready, 95.0));
-    report(figures, "adapter_startup_ms_p50", percentile(&startup, 50.0));
-    report(figures, "adapter_startup_ms_p95", percentile(&startup, 95.0));
+    report(
+        figures,
+        "adapter_startup_ms_p50",
+        percentile(&startup, 50.0),
+    );
+    report(
+        figures,
+        "adapter_startup_ms_p95",
+        percentile(&startup, 95.0),
+    );
     Ok(())
 }

@@ -7,7 +7,9 @@ use e2e::{Adapter, Browser, BrowserOptions, TestResult};
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 #[tokio::main]
@@ -19,16 +21,30 @@ async fn main() {
 }
 
 async fn run() -> TestResult {
-    let port: u16 = arg("--port").map(|p| p.parse()).transpose()?.unwrap_or(8123);
+    let port: u16 = arg("--port")
+        .map(|p| p.parse())
+        .transpose()?
+        .unwrap_or(8123);
     if let Some(ext) = arg("--extension") {
         std::env::set_var("E2E_EXTENSION_DIR", ext);
     }
-    let sandbox = sandbox::Sandbox::start(sandbox::SandboxConfig { port, ..Default::default() }).await?;
+    let sandbox = sandbox::Sandbox::start(sandbox::SandboxConfig {
+        port,
+        ..Default::default()
+    })
+    .await?;
     let url = format!("{}/", sandbox.base_url());
-    println!("sandbox: {url}  (Kustomer API {0}/kapi, CCAI {0}/ccai)", sandbox.base_url());
+    println!(
+        "sandbox: {url}  (Kustomer API {0}/kapi, CCAI {0}/ccai)",
+        sandbox.base_url()
+    );
 
     if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() {
-        let browser = Browser::start(BrowserOptions { headless: false, ..Default::default() }).await?;
+        let browser = Browser::start(BrowserOptions {
+            headless: false,
+            ..Default::default()
+        })
+        .await?;
         browser.client.goto(&url).await?;
         println!("Chromium is open with the extension. Press Ctrl-C to stop.");
         tokio::signal::ctrl_c().await?;
@@ -42,7 +58,10 @@ async fn run() -> TestResult {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let shot = browser.screenshot("demo").await?;
         browser.close().await;
-        println!("No display: ran headless. Screenshot of the page with the adapter: {}", shot.display());
+        println!(
+            "No display: ran headless. Screenshot of the page with the adapter: {}",
+            shot.display()
+        );
         if std::env::args().any(|a| a == "--exit") {
             return Ok(());
         }
