@@ -69,7 +69,7 @@ async fn s1_status_dropdown_lies_in_the_bottom_left_corner() -> TestResult {
     let left = host.left + button.left;
     let bottom = host.top + button.bottom();
     assert!(
-        left >= 0.0 && left <= 24.0,
+        (0.0..=24.0).contains(&left),
         "status dropdown starts {left}px from the left edge"
     );
     assert!(
