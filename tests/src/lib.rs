@@ -5,8 +5,9 @@
 //! process uses it, so a failed test never leaves a browser behind (TOOLCHAIN.md, gotcha 10).
 
 mod browser;
-pub mod kustomer_page;
 mod frame;
+pub mod kustomer_page;
+pub mod options_page;
 mod wait;
 
 pub use browser::{Browser, BrowserOptions};
@@ -55,8 +56,15 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub async fn start() -> TestResult<Self> {
-        let inner = sandbox::Sandbox::start(sandbox::SandboxConfig { port: 0, ..Default::default() }).await?;
-        Ok(Self { inner, http: reqwest::Client::new() })
+        let inner = sandbox::Sandbox::start(sandbox::SandboxConfig {
+            port: 0,
+            ..Default::default()
+        })
+        .await?;
+        Ok(Self {
+            inner,
+            http: reqwest::Client::new(),
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -81,7 +89,8 @@ pub fn plain_page_server(body: &str) -> TestResult<String> {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let url = format!("http://127.0.0.1:{}/", listener.local_addr()?.port());
-    let page = format!("<!doctype html><html><head><title>plain</title></head><body>{body}</body></html>");
+    let page =
+        format!("<!doctype html><html><head><title>plain</title></head><body>{body}</body></html>");
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let mut stream = stream;
