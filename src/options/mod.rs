@@ -17,7 +17,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::api::{ccai, kustomer};
-use crate::chrome::i18n::{t, ui_language};
+use crate::chrome::i18n::t;
 use crate::config::{self, Config};
 use crate::settings::{self, SyncSettings};
 use text::{failure, Side};
@@ -27,7 +27,10 @@ pub fn mount() {
         return;
     };
     if let Some(html) = document().document_element() {
-        let _ = html.set_attribute("lang", &ui_language());
+        // The language of the messages actually shown: `getUILanguage` can name the browser's UI
+        // language (en-US) while `getMessage` follows the accepted languages (es), and a Spanish page
+        // marked `lang="en-US"` is read aloud with English pronunciation (WCAG 3.1.1).
+        let _ = html.set_attribute("lang", &t("optLang"));
     }
     document().set_title(&t("optionsTitle"));
     leptos::mount::mount_to(root.unchecked_into(), || view! { <Options/> }).forget();

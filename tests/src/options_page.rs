@@ -12,7 +12,16 @@ use crate::{sandbox_config, wait_for, Browser, BrowserOptions, Sandbox, TestResu
 /// catalogs read). `extra` is stored first under its keys (e.g. `{"sync": …}`), as an earlier
 /// version or session would have left it.
 pub async fn open_options(sandbox: &Sandbox, extra: Value) -> TestResult<Browser> {
-    let browser = Browser::start(BrowserOptions::default()).await?;
+    open_options_in(sandbox, extra, "en-US").await
+}
+
+/// [`open_options`] with the browser's UI language set to `lang` (e.g. `es`).
+pub async fn open_options_in(sandbox: &Sandbox, extra: Value, lang: &str) -> TestResult<Browser> {
+    let opts = BrowserOptions {
+        lang: lang.into(),
+        ..BrowserOptions::default()
+    };
+    let browser = Browser::start(opts).await?;
     browser.configure(sandbox_config(&sandbox.url(""))).await?;
     if let Value::Object(map) = extra {
         for (key, value) in map {

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use e2e::options_page::{
-    click, enable_inheritance, mapping_select, open_options, open_options_with, set_value,
-    storage_get, storage_set, text, wait_text,
+    click, enable_inheritance, mapping_select, open_options, open_options_in, open_options_with,
+    set_value, storage_get, storage_set, text, wait_text,
 };
 use e2e::{sandbox_config, wait_for, Browser, Sandbox, TestResult};
 use serde_json::{json, Value};
@@ -635,6 +635,28 @@ async fn p1_an_update_keeps_a_schema_1_configuration() -> TestResult {
         )
         .await?,
         "Break"
+    );
+    browser.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn issue7_the_page_speaks_spanish_in_a_spanish_browser() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = open_options_in(&sandbox, json!({}), "es").await?;
+    assert_eq!(
+        text(&browser, "#mapping-title").await?,
+        "Asignación de estados"
+    );
+    set_value(&browser, &mapping_select(K_LUNCH), "-2").await?;
+    let sel = mapping_select(K_LUNCH);
+    let prev = browser
+        .eval(&format!("return document.getElementById(document.querySelector({sel:?}).getAttribute('aria-describedby').split(' ')[0]).textContent"))
+        .await?;
+    assert_eq!(prev, json!("Un agente en Lunch pasa a Break en CCAI."));
+    assert_eq!(
+        browser.eval("return document.documentElement.lang").await?,
+        json!("es")
     );
     browser.close().await;
     Ok(())
