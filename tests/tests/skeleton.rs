@@ -57,15 +57,27 @@ async fn a1_adapter_mounts_inside_the_page_despite_its_strict_csp() -> TestResul
 async fn s1_status_dropdown_lies_in_the_bottom_left_corner() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let browser = open_agent_page(&sandbox).await?;
-    let adapter = Adapter::enter(&browser).await?;
-    adapter.wait_statuses_loaded().await?;
-    let button = adapter
-        .eval("const r = document.querySelector('#status-button').getBoundingClientRect(); return {left: r.left, top: r.top, width: r.width, height: r.height}")
+    Adapter::enter(&browser)
+        .await?
+        .wait_statuses_loaded()
         .await?;
-    adapter.leave().await?;
-    let button = e2e::Rect::from_json(&button).ok_or("no button rectangle")?;
-    let (host, vw, vh) = host_geometry(&browser).await?;
-    // The button in page coordinates: the frame is at the host's origin.
+    browser.client.clone().enter_parent_frame().await?;
+    // The frame follows the panel's size by message, so measure once the two agree.
+    let (button, host, vw, vh) = wait_for("the frame to settle", Duration::from_secs(5), || async {
+        let measure = async {
+            let adapter = Adapter::enter(&browser).await?;
+            let button = adapter
+                .eval("const r = document.querySelector('#status-button').getBoundingClientRect(); return {left: r.left, top: r.top, width: r.width, height: r.height, ih: innerHeight}")
+                .await?;
+            adapter.leave().await?;
+            let (host, vw, vh) = host_geometry(&browser).await?;
+            let settled = (button["ih"].as_f64().unwrap_or(0.0) - host.height).abs() < 1.0;
+            let rect = e2e::Rect::from_json(&button).ok_or("no button rectangle")?;
+            TestResult::Ok(settled.then_some((rect, host, vw, vh)))
+        };
+        measure.await.ok().flatten()
+    })
+    .await?;
     let left = host.left + button.left;
     let bottom = host.top + button.bottom();
     assert!(
