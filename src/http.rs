@@ -35,6 +35,9 @@ impl Call {
     ) -> Result<T, HttpError> {
         let init = RequestInit::new();
         init.set_method(self.method);
+        // Our Authorization header is explicit; omitting ambient credentials also stops a 401 with
+        // `WWW-Authenticate: Basic` from opening the browser's sign-in prompt.
+        init.set_credentials(web_sys::RequestCredentials::Omit);
         let headers = Headers::new().map_err(|_| HttpError::Unreachable)?;
         let _ = headers.set("Accept", "application/json");
         if !self.auth.is_empty() {

@@ -107,7 +107,7 @@ async fn issue7_connection_test_names_a_refused_kustomer_key_401() -> TestResult
 /// page, so the answer never arrives. The fix is one line in `src/http.rs` (not this page's file):
 /// `credentials: "omit"` on every request, which also keeps cookies out of API calls.
 #[tokio::test]
-#[ignore = "needs credentials: omit in src/http.rs, see the comment"]
+
 async fn issue7_connection_test_names_a_refused_ccai_token_401() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let browser = open_options(&sandbox, json!({})).await?;
