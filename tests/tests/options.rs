@@ -102,12 +102,9 @@ async fn issue7_connection_test_names_a_refused_kustomer_key_401() -> TestResult
     Ok(())
 }
 
-/// CCAI answers a wrong token with 401 and `WWW-Authenticate: Basic`. Chromium then holds a fetch
-/// from an extension page for a login prompt that never comes in a headless (or any) extension
-/// page, so the answer never arrives. The fix is one line in `src/http.rs` (not this page's file):
-/// `credentials: "omit"` on every request, which also keeps cookies out of API calls.
+/// CCAI answers a wrong token with 401 and `WWW-Authenticate: Basic`. Without `credentials: "omit"`
+/// (`src/http.rs`), Chromium held such a fetch for a sign-in prompt and the answer never arrived.
 #[tokio::test]
-
 async fn issue7_connection_test_names_a_refused_ccai_token_401() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let browser = open_options(&sandbox, json!({})).await?;
