@@ -658,3 +658,44 @@ async fn issue7_the_page_speaks_spanish_in_a_spanish_browser() -> TestResult {
     browser.close().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn s3_mapping_is_made_from_the_keyboard() -> TestResult {
+    use fantoccini::key::Key;
+    use fantoccini::Locator;
+    let sandbox = Sandbox::start().await?;
+    let browser = open_options(&sandbox, json!({})).await?;
+    enable_inheritance(&browser).await?;
+    // Not mapped, Available, Unavailable, Break: three steps down.
+    let select = browser
+        .client
+        .find(Locator::Css(&mapping_select(K_LUNCH)))
+        .await?;
+    for _ in 0..3 {
+        select.send_keys(&Key::Down.to_string()).await?;
+    }
+    let value = browser
+        .eval(&format!(
+            "return document.querySelector({:?}).value",
+            mapping_select(K_LUNCH)
+        ))
+        .await?;
+    assert_eq!(value, json!("-2"));
+    wait_text(
+        &browser,
+        "#mapping tr:nth-child(4) .preview",
+        "becomes Break",
+    )
+    .await?;
+    let save = browser.client.find(Locator::Css("#save-mapping")).await?;
+    save.send_keys(&Key::Enter.to_string()).await?;
+    wait_text(&browser, "#mapping-state", "Mapping saved.").await?;
+    let focused = browser.eval("return document.activeElement.id").await?;
+    assert_eq!(
+        focused,
+        json!("save-mapping"),
+        "focus stays where the admin is"
+    );
+    browser.close().await;
+    Ok(())
+}
