@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
-DIST=$ROOT/dist/extension
+# DIST_DIR lets several builds (people, CI jobs) keep their own unpacked extension.
+DIST=${DIST_DIR:-$ROOT/dist/extension}
 WASM=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/app.wasm
 
 die() { echo "build.sh: $*" >&2; exit 1; }
