@@ -6,6 +6,7 @@
 
 pub mod mapping;
 pub mod ownership;
+pub mod phone;
 pub mod protocol;
 pub mod reconcile;
 pub mod records;

@@ -12,6 +12,26 @@ use serde::{Deserialize, Serialize};
 pub enum PageMessage {
     /// A snapshot of what the Kustomer page shows; sent at connect and whenever it changes.
     PageFacts(PageFacts),
+    /// Strings on the page that may be phone numbers (C1), found cheaply by the content script. The
+    /// frame decides which are dialable; the texts are untrusted and length-limited there.
+    PhoneCandidates { batch: Vec<PhoneCandidate> },
+    /// The agent used the Phone control beside candidate `id`, whose text is `text` (C1).
+    PhoneChosen { id: u32, text: String },
+}
+
+/// One string that looks like a phone number, with the content script's id for its place on the page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneCandidate {
+    pub id: u32,
+    pub text: String,
+}
+
+/// The frame's answer for one dialable candidate: the number as the control's label shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneVerdict {
+    pub id: u32,
+    /// International format, e.g. "+34 612 34 56 78" (with " ext. 123" when there is one).
+    pub display: String,
 }
 
 /// What the Kustomer page shows, as read through the content script's selectors module.
@@ -35,6 +55,24 @@ pub enum FrameMessage {
     Resize { width: u32, height: u32 },
     /// The adapter painted its first interactive state (for the start-up benchmark).
     Ready,
+    /// The candidates that are dialable numbers; every other id of the batch gets no control.
+    PhoneVerdicts { ids: Vec<u32>, dialable: Vec<PhoneVerdict> },
+    /// Screen pop (A3): open `path` through the page's own navigation. Always a validated
+    /// `/app/conversations/…` path, checked again by the content script.
+    Navigate { path: String },
+}
+
+/// Whether `path` is a conversation path the frame may ask the page to open: origin-relative, no
+/// scheme, no `..`, only URL-safe id characters.
+pub fn is_conversation_path(path: &str) -> bool {
+    let Some(id) = path.strip_prefix("/app/conversations/") else {
+        return false;
+    };
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]
@@ -46,7 +84,9 @@ mod tests {
         let json = r#"{"type":"PageFacts","markup_found":true,"kustomer_email":"a@b.c",
             "status_id":"s1","status_name":"Available","path":"/app/conversations/c1"}"#;
         let msg: PageMessage = serde_json::from_str(json).expect("valid");
-        let PageMessage::PageFacts(f) = msg;
+        let PageMessage::PageFacts(f) = msg else {
+            panic!("not facts")
+        };
         assert!(f.markup_found);
         assert_eq!(f.status_id.as_deref(), Some("s1"));
     }
@@ -54,6 +94,37 @@ mod tests {
     #[test]
     fn unknown_message_types_are_rejected_not_guessed() {
         assert!(serde_json::from_str::<PageMessage>(r#"{"type":"Evil"}"#).is_err());
+    }
+
+    #[test]
+    fn phone_candidates_parse() {
+        let json = r#"{"type":"PhoneCandidates","batch":[{"id":1,"text":"612 345 678"}]}"#;
+        let msg: PageMessage = serde_json::from_str(json).expect("valid");
+        assert_eq!(
+            msg,
+            PageMessage::PhoneCandidates {
+                batch: vec![PhoneCandidate {
+                    id: 1,
+                    text: "612 345 678".into()
+                }]
+            }
+        );
+    }
+
+    #[test]
+    fn only_conversation_paths_may_be_opened() {
+        assert!(is_conversation_path("/app/conversations/c-1_a"));
+        for bad in [
+            "https://evil.example/app/conversations/1",
+            "//evil.example/app/conversations/1",
+            "/app/conversations/",
+            "/app/conversations/../settings",
+            "/app/conversations/a?b",
+            "javascript:alert(1)",
+            "/app/customers/1",
+        ] {
+            assert!(!is_conversation_path(bad), "{bad}");
+        }
     }
 
     #[test]
