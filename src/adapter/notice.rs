@@ -14,6 +14,7 @@ impl Notice {
             Notice::AgentNotFound(email) => t1("agentNotFound", email),
             Notice::Refused(message) => t1("changeRefused", message),
             Notice::KustomerUnreachable => t("kustomerUnreachable"),
+            Notice::InheritanceOff => t("inheritanceOff"),
             Notice::MappingProblem(problem) => t1("mappingProblem", problem),
             Notice::NotOwner => t("notOwnerChange"),
             Notice::Deferred(status, why) => format!("{} {}", t1("deferred", status), why),

@@ -46,6 +46,18 @@ pub fn Panel() -> impl IntoView {
                 >{t("useThisTab")}</button>
             </p>
             <p id="sync-state" class="sync" role="status" aria-live="polite">{move || state.sync.get().unwrap_or_default()}</p>
+            <button
+                id="sign-in-again"
+                type="button"
+                hidden=move || !state.paused.get()
+                on:click=move |_| {
+                    if let Some(d) = super::startup::driver() {
+                        d.sign_in_again()
+                    }
+                }
+            >
+                {t("signInAgain")}
+            </button>
             <p id="notice" class=notice_class role="status" aria-live="polite">{notice}</p>
         </section>
     }

@@ -17,6 +17,8 @@ pub enum Notice {
     /// CCAI answered a change with a per-agent message (e.g. a system status): its words, verbatim.
     Refused(String),
     KustomerUnreachable,
+    /// The admin has not enabled status inheritance yet: Kustomer's status is not followed.
+    InheritanceOff,
     /// The saved mapping has a row that no longer fits the live statuses; the other rows still sync.
     MappingProblem(String),
     /// This tab does not drive the status; another tab does (S6).
@@ -54,6 +56,8 @@ pub struct AdapterState {
     pub role: RwSignal<Role>,
     /// The relay's state in words (live, retrying at…, paused, failed), mirrored in every tab.
     pub sync: RwSignal<Option<String>>,
+    /// The relay waits for a new sign-in (CCAI answered 401).
+    pub paused: RwSignal<bool>,
 }
 
 impl AdapterState {
@@ -68,6 +72,7 @@ impl AdapterState {
             busy: RwSignal::new(false),
             role: RwSignal::new(Role::Unknown),
             sync: RwSignal::new(None),
+            paused: RwSignal::new(false),
         }
     }
 

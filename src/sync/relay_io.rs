@@ -2,7 +2,7 @@
 
 use ccai_core::ownership::{Epoch, OwnerEvent};
 use ccai_core::reconcile::{Reconciler, SyncEvent};
-use ccai_core::relay::{Backoff, Outcome, Relay, RelayReport, RelaySnapshot, Transmit};
+use ccai_core::relay::{Backoff, Outcome, Relay, RelayReport, RelaySnapshot, SyncState, Transmit};
 use ccai_core::status::CcaiStatusId;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -39,7 +39,15 @@ impl Driver {
                 i.epoch = Some(epoch.clone());
                 i.relay = Some(relay);
                 i.stopping = false;
-                i.reconciler = Some(Reconciler::new(i.settings.sync_config(), i.mapping.clone()));
+                // Inheritance off (the admin's setup step, SPEC P2): the dropdown still works, but the
+                // Kustomer status is not followed.
+                i.reconciler = i
+                    .settings
+                    .inheritance
+                    .then(|| Reconciler::new(i.settings.sync_config(), i.mapping.clone()));
+                if !i.settings.inheritance {
+                    i.state.notice.set(Some(Notice::InheritanceOff));
+                }
                 i.watch_generation += 1;
                 if let Some(s) = agent.as_ref().and_then(|a| a.status.as_ref()) {
                     i.state.current.set(Some(s.id));
@@ -281,16 +289,36 @@ impl Driver {
     /// Shows the relay's state to the agent here and mirrors it to the other tabs.
     fn show_sync_state(&self) {
         let (current, sync) = self.with(|i| {
-            let sync = i
-                .relay
-                .as_ref()
-                .map(|r| super::effects::sync_text(&r.sync_state(), i));
+            let state = i.relay.as_ref().map(|r| r.sync_state());
+            i.state
+                .paused
+                .set(matches!(state, Some(SyncState::Paused { .. })));
+            let sync = state.map(|s| super::effects::sync_text(&s, i));
             i.state.sync.set(sync.clone());
             (i.state.current.get_untracked(), sync)
         });
         self.post_sync(&SyncMsg::Mirror {
             ccai: current,
             sync,
+        });
+    }
+}
+
+impl Driver {
+    /// After a 401 the queue waits (nothing is dropped). The agent, or the admin who fixed the token,
+    /// presses "Sign in again": the configuration is read afresh and the queue resumes where it was.
+    pub fn sign_in_again(&self) {
+        let d = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let config = crate::config::load().await;
+            d.with(|i| {
+                i.config = config;
+                if let Some(r) = i.relay.as_mut() {
+                    r.resume_after_sign_in(now_ms());
+                }
+                i.state.notice.set(None);
+            });
+            d.pump();
         });
     }
 }
