@@ -5,6 +5,7 @@
 //! process uses it, so a failed test never leaves a browser behind (TOOLCHAIN.md, gotcha 10).
 
 mod browser;
+mod cdp;
 mod frame;
 pub mod kustomer_page;
 pub mod options_page;

@@ -138,3 +138,29 @@ async fn s6_use_this_tab_moves_ownership() -> TestResult {
     browser.close().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn s6_a_crashed_owner_renderer_hands_over_at_once() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = Browser::start(BrowserOptions::default()).await?;
+    browser.configure(sandbox_config(&sandbox.url(""))).await?;
+    browser.configure_sync(seed_mapping(), "OneWay", "LatestChangeWins").await?;
+    let mut tabs = open_tabs(&browser, &sandbox, 3).await?;
+    let owner = the_one_owner(&browser, &tabs).await?;
+
+    // A renderer crash: no pagehide, no unload; the browser still releases the dead tab's Web Lock.
+    browser.client.switch_to_window(tabs[owner].clone()).await?;
+    browser.crash_renderer().await;
+    let crashed = tabs.remove(owner);
+    let new_owner = the_one_owner(&browser, &tabs).await?;
+    let before = sandbox.ccai_applied().await?.len();
+    browser.client.switch_to_window(tabs[1 - new_owner].clone()).await?;
+    browser.pick_kustomer_status(kstatus::TRAINING).await?;
+    sandbox.wait_ccai_status(1, "Training relayed by the new owner").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sandbox.ccai_applied().await?[before..], [1], "exactly once");
+    browser.client.switch_to_window(crashed).await?;
+    let _ = browser.client.close_window().await;
+    browser.close().await;
+    Ok(())
+}
