@@ -2,7 +2,8 @@
 //!
 //! Every tab runs one. The Web Lock and the BroadcastChannel (both in the extension's origin) elect
 //! one owner tab; only the owner signs in the reconciler, relays changes to CCAI and watches CCAI's
-//! activity feed. Followers forward what their page shows and mirror what the owner reports.
+//! activity feed. Followers mirror what the owner reports; Kustomer itself pushes every status change
+//! to every tab, so the owner learns of a change made in another tab from its own page.
 
 mod effects;
 mod owner;
@@ -30,9 +31,6 @@ use crate::settings::SyncSettings;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type")]
 enum SyncMsg {
-    /// A follower's page shows a new Kustomer status: the owner applies it at once rather than waiting
-    /// for Kustomer to push the change to the owner's own page.
-    KustomerObserved { status: KustomerStatusId },
     /// The owner's view, for followers to mirror read-only.
     Mirror {
         ccai: Option<i64>,
@@ -174,9 +172,11 @@ impl Driver {
                 status,
                 at_ms: now_ms(),
             });
-        } else {
-            self.post_sync(&SyncMsg::KustomerObserved { status });
         }
+        // A follower does not forward what its page shows: Kustomer pushes every change to every tab,
+        // and the owner's own page is the one ordered view of them. Forwarding as well would give the
+        // owner two channels that can disagree on order (the soak test saw a follower's change overtaken
+        // by the owner page's older push).
     }
 
     /// "Use this tab" (S6).
@@ -247,15 +247,6 @@ impl Driver {
 
     fn on_sync_message(&self, msg: SyncMsg) {
         match msg {
-            SyncMsg::KustomerObserved { status } => {
-                if self.with(|i| i.reconciler.is_some()) {
-                    self.with(|i| i.kustomer = Some(status.clone()));
-                    self.reconcile(SyncEvent::KustomerChanged {
-                        status,
-                        at_ms: now_ms(),
-                    });
-                }
-            }
             SyncMsg::Mirror { ccai, sync } => self.with(|i| {
                 if i.epoch.is_none() {
                     i.state.current.set(ccai);

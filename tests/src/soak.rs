@@ -1,0 +1,205 @@
+//! The relay soak (issue 5): a seeded random schedule of status changes across three tabs, with CCAI
+//! faults of every kind and owner tabs crashed or closed mid-stream. Used by the soak test (CI size)
+//! and by `./build.sh bench` (larger).
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::kustomer_page::{kstatus, seed_mapping};
+use crate::{sandbox_config, wait_for, Browser, BrowserOptions, Sandbox, TestResult};
+
+/// The statuses the soak clicks, with the CCAI status each maps to under [`seed_mapping`].
+const STATUSES: [(&str, i64); 4] =
+    [(kstatus::AVAILABLE, 0), (kstatus::FOCUS, 0), (kstatus::LUNCH, -4), (kstatus::TRAINING, 1)];
+
+/// What the soak found. Every count but `changes` must be 0, and `final_ok` true.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoakReport {
+    pub changes: usize,
+    pub lost: usize,
+    pub duplicated: usize,
+    pub reordered: usize,
+    pub final_ok: bool,
+    pub faults: usize,
+    pub owner_crashes: usize,
+}
+
+/// A small deterministic generator (xorshift64*), so a failing seed can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn fault(rng: &mut Rng) -> Value {
+    match rng.below(6) {
+        0 => json!({ "kind": "status", "code": 500 }),
+        1 => json!({ "kind": "status", "code": 503 }),
+        2 => json!({ "kind": "drop" }),
+        3 => json!({ "kind": "lost_response" }),
+        4 => json!({ "kind": "status", "code": 429, "retry_after_s": 0 }),
+        _ => json!({ "kind": "latency", "ms": 150 }),
+    }
+}
+
+/// Clicks `ids` in Kustomer's own status menu of the current tab, 25 ms apart, inside the page.
+async fn click_in_page(browser: &Browser, ids: &[&str]) -> TestResult {
+    let script = "const [ids, done] = [arguments[0], arguments[arguments.length - 1]];
+        (async () => {
+          for (const id of ids) {
+            document.querySelector('[data-kt=routing-status-button]').click();
+            document.querySelector(`[data-kt=routing-status-menu] [data-status-id='${id}']`).click();
+            await new Promise(r => setTimeout(r, 25));
+          }
+          done('ok');
+        })().catch(e => done(String(e)));";
+    let r = browser.client.execute_async(script, vec![json!(ids)]).await?;
+    if r != json!("ok") {
+        return Err(format!("clicking in the page failed: {r}").into());
+    }
+    Ok(())
+}
+
+async fn open_tab(browser: &Browser, sandbox: &Sandbox) -> TestResult<fantoccini::wd::WindowHandle> {
+    let tab = browser.client.new_window(true).await?;
+    browser.client.switch_to_window(tab.handle.clone()).await?;
+    browser.client.goto(&sandbox.url("/")).await?;
+    Ok(tab.handle)
+}
+
+/// Plays `changes` status changes with `seed`; returns what CCAI ended up applying, judged.
+pub async fn run_soak(changes: usize, seed: u64) -> TestResult<SoakReport> {
+    let sandbox = Sandbox::start().await?;
+    let browser = Browser::start(BrowserOptions::default()).await?;
+    browser.configure(sandbox_config(&sandbox.url(""))).await?;
+    browser.configure_sync(seed_mapping(), "OneWay", "LatestChangeWins").await?;
+    browser.client.goto(&sandbox.url("/")).await?;
+    let mut tabs = vec![browser.client.window().await?];
+    for _ in 0..2 {
+        tabs.push(open_tab(&browser, &sandbox).await?);
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    let mut rng = Rng(seed | 1);
+    let mut agent: Vec<i64> = vec![0]; // The agent starts Available in both Kustomer and CCAI.
+    let mut last = kstatus::AVAILABLE;
+    let (mut done, mut faults, mut crashes) = (0, 0, 0);
+    while done < changes {
+        if rng.below(4) == 0 {
+            let n = 1 + rng.below(2) as usize;
+            let list: Vec<Value> = (0..n).map(|_| fault(&mut rng)).collect();
+            faults += n;
+            sandbox
+                .control(
+                    "/sandbox/faults",
+                    json!({ "service": "ccai", "path_prefix": "/apps/api/v1/agent_statuses", "method": "POST", "faults": list }),
+                )
+                .await?;
+        }
+        if rng.below(10) == 0 {
+            // An owner (or any tab: the soak does not look) crashes or is closed; a new tab opens.
+            let victim = rng.below(tabs.len() as u64) as usize;
+            browser.client.switch_to_window(tabs[victim].clone()).await?;
+            if rng.below(2) == 0 {
+                browser.crash_renderer().await;
+                let _ = browser.client.close_window().await;
+            } else {
+                browser.client.close_window().await?;
+            }
+            crashes += 1;
+            tabs.remove(victim);
+            // WebDriver needs a live window to open a new one from.
+            browser.client.switch_to_window(tabs[0].clone()).await?;
+            tabs.push(open_tab(&browser, &sandbox).await?);
+        }
+        let tab = rng.below(tabs.len() as u64) as usize;
+        browser.client.switch_to_window(tabs[tab].clone()).await?;
+        let batch = (5 + rng.below(20) as usize).min(changes - done);
+        let mut ids = Vec::with_capacity(batch);
+        for _ in 0..batch {
+            let (id, ccai) = loop {
+                let s = STATUSES[rng.below(STATUSES.len() as u64) as usize];
+                if s.0 != last {
+                    break s;
+                }
+            };
+            last = id;
+            ids.push(id);
+            agent.push(ccai);
+        }
+        // A freshly opened tab may still be loading its page.
+        wait_for("the Kustomer menu", Duration::from_secs(10), || async {
+            let v = browser.eval("return !!document.querySelector('[data-kt=routing-status-button]')").await.ok()?;
+            (v == json!(true)).then_some(())
+        })
+        .await?;
+        click_in_page(&browser, &ids).await?;
+        done += batch;
+    }
+
+    let want = *agent.last().unwrap_or(&0);
+    let final_ok = wait_for("CCAI to settle on the agent's last status", Duration::from_secs(90), || async {
+        let pending = sandbox.get_json("/sandbox/faults").await.ok()?;
+        let idle = pending["pending"].as_array().is_none_or(Vec::is_empty);
+        (idle && sandbox.ccai_status().await.ok()? == want).then_some(())
+    })
+    .await
+    .is_ok();
+
+    let received = sandbox.ccai_received().await?;
+    let applied: Vec<&Value> = received.iter().filter(|r| r["applied"] == json!(true) && r["agent_id"] == json!(11)).collect();
+    let mut keys = std::collections::HashSet::new();
+    let duplicated = applied.iter().filter(|r| !keys.insert(r["idempotency_key"].to_string())).count();
+    let applied_ids: Vec<i64> = applied.iter().filter_map(|r| r["status_id"].as_i64()).collect();
+    let agent_distinct = dedup(&agent);
+    let reordered = out_of_order(&applied_ids, &agent_distinct);
+    let lost = usize::from(!final_ok);
+    browser.close().await;
+    sandbox.inner.stop().await;
+    Ok(SoakReport { changes, lost, duplicated, reordered, final_ok, faults, owner_crashes: crashes })
+}
+
+fn dedup(seq: &[i64]) -> Vec<i64> {
+    let mut out: Vec<i64> = Vec::new();
+    for s in seq {
+        if out.last() != Some(s) {
+            out.push(*s);
+        }
+    }
+    out
+}
+
+/// How many of CCAI's applied statuses cannot be matched, in order, against the agent's sequence:
+/// 0 means CCAI applied an in-order subsequence of what the agent did (skips are allowed, because a
+/// queued change may be superseded by a newer one; going back is not).
+fn out_of_order(applied: &[i64], agent: &[i64]) -> usize {
+    let mut at = 0;
+    let mut bad = 0;
+    for a in applied {
+        match agent[at..].iter().position(|x| x == a) {
+            Some(i) => at += i + 1,
+            None => bad += 1,
+        }
+    }
+    bad
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_are_in_order_but_going_back_is_not() {
+        assert_eq!(out_of_order(&[-4, 0], &[0, -4, 1, 0]), 0);
+        assert_eq!(out_of_order(&[1, -4], &[0, -4, 1, 0]), 1);
+    }
+}
