@@ -8,6 +8,7 @@ mod browser;
 mod cdp;
 mod frame;
 pub mod kustomer_page;
+pub mod relay_bench;
 pub mod soak;
 pub mod options_page;
 mod wait;

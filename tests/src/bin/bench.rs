@@ -35,6 +35,7 @@ async fn run() -> TestResult {
     };
     sizes(&e2e::extension_dir(), &mut figures)?;
     startup(&mut figures).await?;
+    relay_and_failover(&mut figures).await?;
 
     std::fs::write(&out, serde_json::to_string_pretty(&figures)?)?;
     println!("wrote {out}");
@@ -43,6 +44,14 @@ async fn run() -> TestResult {
 
 /// Budgets: (key, limit, true when lower is better).
 const BUDGETS: &[(&str, f64)] = &[
+    ("relay_ms_p50", 15.0),
+    ("relay_ms_p99", 50.0),
+    ("failover_ms_p95", 250.0),
+    ("bfcache_failover_ms", 100.0),
+    ("frozen_failover_ms", 10_000.0),
+    ("soak_lost", 0.0),
+    ("soak_duplicated", 0.0),
+    ("soak_reordered", 0.0),
     ("extension_gz_bytes", 100.0 * 1024.0),
     ("content_script_gz_bytes", 4.0 * 1024.0),
     ("adapter_startup_ms_p50", 60.0),
@@ -150,5 +159,22 @@ async fn startup(figures: &mut BTreeMap<String, Value>) -> TestResult {
         "adapter_startup_ms_p95",
         percentile(&startup, 95.0),
     );
+    Ok(())
+}
+
+/// Issues 4 and 5: relay latency (200 changes per tab kind), failover (50 trials), soak (3,000 changes).
+async fn relay_and_failover(figures: &mut BTreeMap<String, Value>) -> TestResult {
+    let n = arg("--relay-changes").and_then(|v| v.parse().ok()).unwrap_or(200);
+    let trials = arg("--failover-trials").and_then(|v| v.parse().ok()).unwrap_or(50);
+    let soak = arg("--soak-changes").and_then(|v| v.parse().ok()).unwrap_or(3000);
+    for (key, value) in e2e::relay_bench::relay(n).await? {
+        report(figures, &key, value);
+    }
+    for (key, value) in e2e::relay_bench::failover_figures(trials).await? {
+        report(figures, &key, value);
+    }
+    for (key, value) in e2e::relay_bench::soak_figures(soak).await? {
+        report(figures, &key, value);
+    }
     Ok(())
 }

@@ -1,0 +1,227 @@
+//! Relay and failover figures for `./build.sh bench` (issues 4 and 5). Each returns `(key, value)`
+//! pairs; the bench binary prints them beside their budgets and writes them to `target/bench.json`.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use fantoccini::wd::WindowHandle;
+use serde_json::{json, Value};
+
+use crate::kustomer_page::{kstatus, seed_mapping};
+use crate::{sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox, TestResult};
+
+pub type Figures = Vec<(String, f64)>;
+
+fn wall_ms() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+}
+
+/// The sandbox's clock (`at_ms` in its logs) on the wall clock, which the browser shares.
+fn sandbox_offset(sandbox: &Sandbox) -> f64 {
+    wall_ms() - sandbox.inner.app().at_ms()
+}
+
+pub fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * (v.len() as f64 - 1.0)).round() as usize;
+    v[rank.min(v.len() - 1)]
+}
+
+async fn setup(tabs: usize) -> TestResult<(Sandbox, Browser, Vec<WindowHandle>)> {
+    let sandbox = Sandbox::start().await?;
+    let browser = Browser::start(BrowserOptions::default()).await?;
+    browser.configure(sandbox_config(&sandbox.url(""))).await?;
+    browser.configure_sync(seed_mapping(), "OneWay", "LatestChangeWins").await?;
+    browser.client.goto(&sandbox.url("/")).await?;
+    let mut handles = vec![browser.client.window().await?];
+    for _ in 1..tabs {
+        handles.push(open_tab(&browser, &sandbox).await?);
+    }
+    Ok((sandbox, browser, handles))
+}
+
+async fn open_tab(browser: &Browser, sandbox: &Sandbox) -> TestResult<WindowHandle> {
+    let tab = browser.client.new_window(true).await?;
+    browser.client.switch_to_window(tab.handle.clone()).await?;
+    browser.client.goto(&sandbox.url("/")).await?;
+    Ok(tab.handle)
+}
+
+/// The tab that says it drives the status.
+async fn owner(browser: &Browser, tabs: &[WindowHandle]) -> TestResult<usize> {
+    wait_for("one owner tab", Duration::from_secs(15), || async {
+        let mut found = Vec::new();
+        for (i, tab) in tabs.iter().enumerate() {
+            browser.client.switch_to_window(tab.clone()).await.ok()?;
+            let adapter = Adapter::enter(browser).await.ok()?;
+            let text = adapter.text("#owner-text").await.ok()?;
+            adapter.leave().await.ok()?;
+            if text.contains("This tab") {
+                found.push(i);
+            }
+        }
+        (found.len() == 1).then(|| found[0])
+    })
+    .await
+}
+
+/// Wall-clock times at which CCAI applied each status change, in order.
+async fn applied_at(sandbox: &Sandbox, offset: f64) -> TestResult<Vec<(i64, f64)>> {
+    Ok(sandbox
+        .ccai_received()
+        .await?
+        .iter()
+        .filter(|r| r["applied"] == json!(true))
+        .filter_map(|r| Some((r["status_id"].as_i64()?, r["at_ms"].as_f64()? + offset)))
+        .collect())
+}
+
+/// `relay_ms_*`: from the agent's click in Kustomer's own menu to CCAI receiving the change, `n`
+/// changes clicked in the owner tab and `n` in a follower tab. The clicks are made inside the page,
+/// 80 ms apart (slower than the relay, so none is coalesced), and timed there on the wall clock.
+pub async fn relay(n: usize) -> TestResult<Figures> {
+    let (sandbox, browser, tabs) = setup(2).await?;
+    let owner = owner(&browser, &tabs).await?;
+    let mut all = Vec::new();
+    let mut per_tab = Vec::new();
+    for (label, tab) in [("owner", owner), ("follower", 1 - owner)] {
+        browser.client.switch_to_window(tabs[tab].clone()).await?;
+        let offset = sandbox_offset(&sandbox);
+        let before = applied_at(&sandbox, offset).await?.len();
+        let script = "const [n, done] = [arguments[0], arguments[arguments.length - 1]];
+            const ids = ['64f0a1c2e4b0a1b2c3d4e504', '64f0a1c2e4b0a1b2c3d4e505'];
+            (async () => {
+              const times = [];
+              for (let i = 0; i < n; i++) {
+                document.querySelector('[data-kt=routing-status-button]').click();
+                const item = document.querySelector(`[data-kt=routing-status-menu] [data-status-id='${ids[i % 2]}']`);
+                times.push(performance.timeOrigin + performance.now());
+                item.click();
+                await new Promise(r => setTimeout(r, 80));
+              }
+              done(times);
+            })().catch(e => done(String(e)));";
+        let times: Vec<f64> = serde_json::from_value(browser.client.execute_async(script, vec![json!(n)]).await?)?;
+        wait_for("every change to reach CCAI", Duration::from_secs(30), || async {
+            (applied_at(&sandbox, offset).await.ok()?.len() >= before + n).then_some(())
+        })
+        .await?;
+        let applied = applied_at(&sandbox, offset).await?;
+        let lat: Vec<f64> = times.iter().zip(&applied[before..]).map(|(t, (_, at))| at - t).collect();
+        println!("relay from the {label} tab: p50 {:.1} ms, p99 {:.1} ms", percentile(&lat, 50.0), percentile(&lat, 99.0));
+        per_tab.push((label, lat.clone()));
+        all.extend(lat);
+    }
+    browser.close().await;
+    sandbox.inner.stop().await;
+    let mut out = vec![
+        ("relay_ms_p50".to_string(), percentile(&all, 50.0)),
+        ("relay_ms_p99".to_string(), percentile(&all, 99.0)),
+    ];
+    for (label, lat) in per_tab {
+        out.push((format!("relay_ms_p50_{label}"), percentile(&lat, 50.0)));
+    }
+    Ok(out)
+}
+
+/// How the owner goes away in a failover trial.
+#[derive(Clone, Copy, Debug)]
+pub enum Loss {
+    Close,
+    Crash,
+    /// The owner tab navigates to another site (its page may enter the back/forward cache).
+    NavigateAway,
+    /// Page Lifecycle freeze (CDP `Page.setWebLifecycleState`).
+    Freeze,
+}
+
+/// One failover trial per entry of `losses`: the owner goes away, and at that moment Kustomer gets a
+/// new status (as if the agent changed it); the time until CCAI applies it through the new owner.
+pub async fn failover(losses: &[Loss]) -> TestResult<Vec<(Loss, f64)>> {
+    let (sandbox, browser, mut tabs) = setup(2).await?;
+    let elsewhere = crate::plain_page_server("<p>elsewhere</p>")?;
+    let mut out = Vec::new();
+    let mut next = [kstatus::LUNCH, kstatus::TRAINING].into_iter().cycle();
+    let mut want = [-4, 1].into_iter().cycle();
+    for loss in losses {
+        let o = owner(&browser, &tabs).await?;
+        browser.client.switch_to_window(tabs[o].clone()).await?;
+        let offset = sandbox_offset(&sandbox);
+        let before = applied_at(&sandbox, offset).await?.len();
+        let t0 = wall_ms();
+        match loss {
+            Loss::Close => browser.client.close_window().await?,
+            Loss::Crash => browser.crash_renderer().await,
+            // Started from the page and not awaited, so t0 is the navigation's start, not its end.
+            Loss::NavigateAway => {
+                browser.client.execute("setTimeout(() => { location.href = arguments[0]; }, 0)", vec![json!(elsewhere)]).await?;
+            }
+            Loss::Freeze => {
+                browser.cdp("Page.setWebLifecycleState", json!({ "state": "frozen" })).await?;
+            }
+        }
+        // t0 is taken before the owner goes: the figure includes the navigation or freeze itself,
+        // which errs on the slow side.
+        let (status, id) = (next.next().unwrap_or(kstatus::LUNCH), want.next().unwrap_or(-4));
+        sandbox.control("/sandbox/kustomer/status", json!({ "status_id": status })).await?;
+        let at = wait_for("the new owner to relay", Duration::from_secs(20), || async {
+            let applied = applied_at(&sandbox, offset).await.ok()?;
+            applied[before..].iter().find(|(s, _)| *s == id).map(|(_, at)| *at)
+        })
+        .await?;
+        out.push((*loss, at - t0));
+        // Restore two live tabs for the next trial.
+        let gone = tabs.remove(o);
+        match loss {
+            Loss::Close => {}
+            _ => {
+                browser.client.switch_to_window(gone).await?;
+                let _ = browser.client.close_window().await;
+            }
+        }
+        browser.client.switch_to_window(tabs[0].clone()).await?;
+        tabs.push(open_tab(&browser, &sandbox).await?);
+    }
+    browser.close().await;
+    sandbox.inner.stop().await;
+    Ok(out)
+}
+
+/// Failover figures: `failover_ms_*` over closes and crashes, `bfcache_failover_ms`, `frozen_failover_ms`.
+pub async fn failover_figures(trials: usize) -> TestResult<Figures> {
+    let mut losses: Vec<Loss> = (0..trials).map(|i| if i % 2 == 0 { Loss::Close } else { Loss::Crash }).collect();
+    losses.push(Loss::NavigateAway);
+    losses.push(Loss::Freeze);
+    let results = failover(&losses).await?;
+    let closes: Vec<f64> =
+        results.iter().filter(|(l, _)| matches!(l, Loss::Close | Loss::Crash)).map(|(_, ms)| *ms).collect();
+    let max = closes.iter().copied().fold(f64::NAN, f64::max);
+    let find = |want: fn(&Loss) -> bool| results.iter().find(|(l, _)| want(l)).map_or(f64::NAN, |(_, ms)| *ms);
+    Ok(vec![
+        ("failover_ms_p50".into(), percentile(&closes, 50.0)),
+        ("failover_ms_p95".into(), percentile(&closes, 95.0)),
+        ("failover_ms_max".into(), max),
+        ("bfcache_failover_ms".into(), find(|l| matches!(l, Loss::NavigateAway))),
+        ("frozen_failover_ms".into(), find(|l| matches!(l, Loss::Freeze))),
+    ])
+}
+
+/// Soak figures (`soak_*`), from a run larger than the CI test's.
+pub async fn soak_figures(changes: usize) -> TestResult<Figures> {
+    let r = crate::soak::run_soak(changes, 42).await?;
+    Ok(vec![
+        ("soak_changes".into(), r.changes as f64),
+        ("soak_lost".into(), r.lost as f64),
+        ("soak_duplicated".into(), r.duplicated as f64),
+        ("soak_reordered".into(), r.reordered as f64),
+        ("soak_final_ok".into(), if r.final_ok { 1.0 } else { 0.0 }),
+    ])
+}
+
+/// For callers that keep figures as JSON.
+pub fn to_json(figures: &Figures) -> Value {
+    Value::Object(figures.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+}
