@@ -18,7 +18,7 @@ use panel::Panel;
 pub use state::{AdapterState, Notice, Role};
 use status_menu::StatusMenu;
 
-use crate::chrome::i18n::{t, ui_language};
+use crate::chrome::i18n::{t, t1};
 
 /// Mounts the adapter into `#root` and starts talking to CCAI and the content script.
 pub fn mount(bridge: Bridge) {
@@ -28,7 +28,9 @@ pub fn mount(bridge: Bridge) {
         return;
     };
     if let Some(html) = document().document_element() {
-        let _ = html.set_attribute("lang", &ui_language());
+        // The language of the messages shown, not `getUILanguage` (which can say en-US while the
+        // messages are Spanish): a screen reader pronounces the panel by this (WCAG 3.1.1).
+        let _ = html.set_attribute("lang", &t("optLang"));
     }
     document().set_title(&t("extName"));
 
@@ -70,8 +72,20 @@ fn Adapter() -> impl IntoView {
             t("minimisePanel")
         }
     };
+    // Status changes, whichever side made them, are spoken: outside the panel, so also when minimised.
+    let announcement = RwSignal::new(String::new());
+    Effect::new(move |prev: Option<Option<i64>>| {
+        let current = state.current.get();
+        if prev.is_some_and(|p| p != current) {
+            if let Some(status) = state.current_status() {
+                announcement.set(t1("statusAnnounce", &status.name));
+            }
+        }
+        current
+    });
     view! {
         <div class="adapter" class:minimised=move || state.minimised.get()>
+            <p id="announcer" class="visually-hidden" role="status" aria-live="polite">{move || announcement.get()}</p>
             <Panel/>
             <div class="bar" role="toolbar" aria-label=t("statusBarLabel")>
                 <StatusMenu/>

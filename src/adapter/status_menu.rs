@@ -97,7 +97,7 @@ pub fn StatusMenu() -> impl IntoView {
                 id="status-list"
                 role="listbox"
                 node_ref=list_ref
-                tabindex="-1"
+                tabindex="0"
                 aria-label=t("statusListLabel")
                 aria-activedescendant=move || format!("status-option-{}", active.get())
                 hidden=move || !open.get()

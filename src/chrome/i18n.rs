@@ -6,9 +6,6 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "i18n"], js_name = getMessage)]
     fn get_message(name: &str, substitutions: &JsValue) -> String;
-
-    #[wasm_bindgen(js_namespace = ["chrome", "i18n"], js_name = getUILanguage)]
-    fn get_ui_language() -> String;
 }
 
 /// The message `key` in the browser's language. A missing key shows the key itself, so a test (and
@@ -30,9 +27,4 @@ pub fn t1(key: &str, arg: &str) -> String {
     } else {
         s
     }
-}
-
-/// The browser's UI language, e.g. "es" or "en-US", for the `lang` attribute.
-pub fn ui_language() -> String {
-    get_ui_language()
 }
