@@ -36,6 +36,7 @@ async fn run() -> TestResult {
     sizes(&e2e::extension_dir(), &mut figures)?;
     startup(&mut figures).await?;
     relay_and_failover(&mut figures).await?;
+    guards(&mut figures).await?;
 
     std::fs::write(&out, serde_json::to_string_pretty(&figures)?)?;
     println!("wrote {out}");
@@ -164,9 +165,15 @@ async fn startup(figures: &mut BTreeMap<String, Value>) -> TestResult {
 
 /// Issues 4 and 5: relay latency (200 changes per tab kind), failover (50 trials), soak (3,000 changes).
 async fn relay_and_failover(figures: &mut BTreeMap<String, Value>) -> TestResult {
-    let n = arg("--relay-changes").and_then(|v| v.parse().ok()).unwrap_or(200);
-    let trials = arg("--failover-trials").and_then(|v| v.parse().ok()).unwrap_or(50);
-    let soak = arg("--soak-changes").and_then(|v| v.parse().ok()).unwrap_or(3000);
+    let n = arg("--relay-changes")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let trials = arg("--failover-trials")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let soak = arg("--soak-changes")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
     for (key, value) in e2e::relay_bench::relay(n).await? {
         report(figures, &key, value);
     }
@@ -175,6 +182,39 @@ async fn relay_and_failover(figures: &mut BTreeMap<String, Value>) -> TestResult
     }
     for (key, value) in e2e::relay_bench::soak_figures(soak).await? {
         report(figures, &key, value);
+    }
+    Ok(())
+}
+
+/// Issue 9's guard rails as figures, computed by the same code the `guard_*` tests assert with:
+/// axe violations over every screen in both languages, missing locale keys, hostile-page attempts
+/// and how many succeeded. Every budget is 0 (attempts: more is better).
+async fn guards(figures: &mut BTreeMap<String, Value>) -> TestResult {
+    use e2e::guard::{a11y, hostile, locales};
+    let sandbox = e2e::Sandbox::start().await?;
+    let violations = a11y::audit_all(&sandbox).await?;
+    for v in &violations {
+        println!("  axe: {v}");
+    }
+    let missing = locales::check().missing_keys;
+    let attempts = hostile::run_all(&sandbox).await?;
+    let succeeded = attempts.iter().filter(|a| a.succeeded).count();
+    for a in attempts.iter().filter(|a| a.succeeded) {
+        println!("  hostile page succeeded: {}: {}", a.name, a.detail);
+    }
+    for (key, value) in [
+        ("axe_violations", violations.len()),
+        ("locale_missing_keys", missing),
+        ("hostile_attempts", attempts.len()),
+        ("hostile_succeeded", succeeded),
+    ] {
+        let verdict = match key {
+            "hostile_attempts" => String::new(),
+            _ if value == 0 => "(budget 0: ok)".into(),
+            _ => "(budget 0: MISSED)".into(),
+        };
+        println!("{key:<28} {value:>12} {verdict}");
+        figures.insert(key.to_owned(), json!(value));
     }
     Ok(())
 }
