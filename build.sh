@@ -87,10 +87,13 @@ case "$cmd" in
     E2E_EXTENSION_DIR="$DIST" cargo test -p e2e -- --test-threads=1
     ;;
   bench)
+    shift
     build_extension
     step "benchmark"
     mkdir -p target
-    cargo run --quiet --release -p e2e --bin bench -- --extension "$DIST" --out target/bench.json
+    # The connector's figures first (one JSON object); the e2e bench keeps them and adds its own.
+    cargo run --quiet --release -p connector --bin connector-bench > target/bench.json
+    cargo run --quiet --release -p e2e --bin bench -- --extension "$DIST" --out target/bench.json "$@"
     ;;
   -h|--help|help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$cmd' (see ./build.sh --help)" ;;
