@@ -11,6 +11,7 @@ mod config;
 mod http;
 mod options;
 mod settings;
+mod softphone;
 mod sync;
 
 use wasm_bindgen::prelude::*;

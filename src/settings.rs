@@ -32,6 +32,9 @@ pub struct SyncSettings {
     pub fields: Vec<CreatedField>,
     /// SDK custom-data key → Kustomer conversation field (F4).
     pub custom_data: Vec<CustomDataRow>,
+    /// Countries (ISO 3166 alpha-2) in which national phone numbers are read, in order (C2): the first
+    /// where a number is valid wins. Missing in older stores: the default applies, no schema bump.
+    pub phone_countries: Vec<String>,
 }
 
 /// A custom attribute in Kustomer's metadata, and when Kustomer says it was created (ISO 8601).
@@ -59,6 +62,7 @@ impl Default for SyncSettings {
             inheritance: false,
             fields: Vec::new(),
             custom_data: Vec::new(),
+            phone_countries: vec!["ES".into(), "US".into()],
         }
     }
 }

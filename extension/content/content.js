@@ -16,6 +16,22 @@
   let port = null;
   let lastFacts = '';
   let scheduled = false;
+  // Per-batch milliseconds of phone work, newest last, for `./build.sh bench` (not secret).
+  const workMs = [];
+  const phones = ccaiPhones(
+    (msg) => { if (port) port.postMessage(msg); },
+    (id, text) => {
+      frame.focus(); // The frame then moves focus to its Call button (C1).
+      if (port) port.postMessage({ type: 'PhoneChosen', id, text });
+    },
+    (ms) => {
+      workMs.push(ms.toFixed(3));
+      if (workMs.length > 500) workMs.shift();
+      host.dataset.phoneWorkMs = workMs.join(',');
+    },
+  );
+  // Screen pop (A3): only a conversation path on this origin, checked here as in the frame.
+  const CONVERSATION_PATH = /^\/app\/conversations\/[A-Za-z0-9_-]{1,64}$/;
 
   // CSSOM writes are allowed under a strict page style-src; style attributes would not be.
   Object.assign(host.style, {
@@ -39,6 +55,7 @@
     port.onDisconnect.addListener(() => { port = null; });
     lastFacts = '';
     sendFacts();
+    phones.scanAll();
   }
 
   function onFrameMessage(msg) {
@@ -50,6 +67,14 @@
       // Timing for `./build.sh bench`: not secret, so a plain attribute is fine.
       host.dataset.readyMs = performance.now().toFixed(1);
       host.dataset.startupMs = (performance.now() - startedAt).toFixed(1);
+    } else if (msg.type === 'PhoneVerdicts') {
+      phones.onVerdicts(msg);
+    } else if (msg.type === 'Navigate') {
+      const path = typeof msg.path === 'string' ? msg.path : '';
+      if (CONVERSATION_PATH.test(path) && location.pathname !== path) {
+        history.pushState(null, '', path);
+        dispatchEvent(new PopStateEvent('popstate', { state: null }));
+      }
     }
   }
 
@@ -82,7 +107,8 @@
   }
 
   // One observer for the whole page; work is batched to one read per microtask burst.
-  new MutationObserver(() => {
+  new MutationObserver((records) => {
+    phones.onMutations(records);
     if (scheduled) return;
     scheduled = true;
     queueMicrotask(sendFacts);

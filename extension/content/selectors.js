@@ -10,6 +10,8 @@ const KUSTOMER = Object.freeze({
   routingStatusName: '[data-kt="routing-status-name"]',
   /** Phone numbers in the customer side panel (SPEC C1). */
   customerPhone: '[data-kt="customer-phone"]',
+  /** Messages of the conversation, whose text may hold a phone number (issue 6). */
+  message: '[data-kt="message"]',
   /** The conversation on screen; used to tell the frame where the agent is. */
   conversationView: '[data-kt="conversation-view"]',
   /** Attributes whose change means the facts may have changed. */

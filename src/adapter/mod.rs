@@ -15,6 +15,7 @@ use wasm_bindgen::JsCast;
 
 pub use bridge::Bridge;
 use panel::Panel;
+pub use startup::current_config;
 pub use state::{AdapterState, Notice, Role};
 use status_menu::StatusMenu;
 
@@ -24,6 +25,7 @@ use crate::chrome::i18n::{t, t1};
 pub fn mount(bridge: Bridge) {
     let bridge = Rc::new(bridge);
     let state = AdapterState::new();
+    let calls = crate::softphone::CallState::new();
     let Some(root) = document().get_element_by_id("root") else {
         return;
     };
@@ -42,11 +44,15 @@ pub fn mount(bridge: Bridge) {
                 page.set(Some(facts.clone()));
                 startup::forward_facts(&facts);
             }
+            other => {
+                crate::softphone::on_page_message(&other);
+            }
         });
     }
 
     let handle = leptos::mount::mount_to(root.unchecked_into(), move || {
         provide_context(state);
+        provide_context(calls);
         view! { <Adapter/> }
     });
     handle.forget();
@@ -54,6 +60,7 @@ pub fn mount(bridge: Bridge) {
     if let Some(panel) = document().query_selector(".adapter").ok().flatten() {
         bridge.watch_size(&panel);
     }
+    crate::softphone::start(bridge.clone(), state, calls);
     leptos::task::spawn_local(startup::run(state, bridge));
 }
 
@@ -86,9 +93,11 @@ fn Adapter() -> impl IntoView {
     view! {
         <div class="adapter" class:minimised=move || state.minimised.get()>
             <p id="announcer" class="visually-hidden" role="status" aria-live="polite">{move || announcement.get()}</p>
+            <crate::softphone::Softphone/>
             <Panel/>
             <div class="bar" role="toolbar" aria-label=t("statusBarLabel")>
                 <StatusMenu/>
+                <crate::softphone::CallBadge/>
                 <button
                     class="toggle"
                     id="panel-toggle"

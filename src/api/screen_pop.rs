@@ -1,0 +1,137 @@
+//! Kustomer's side of a call (SPEC A3, A4): the conversation for a phone number, found through
+//! Kustomer's API (customer by phone, then their conversations; created when there is none), and its
+//! assignment to the agent who answered. JSON:API framing as in `kustomer.rs`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::http::{Call, HttpError};
+
+#[derive(Deserialize)]
+struct Document<T> {
+    data: T,
+}
+
+#[derive(Deserialize)]
+struct Resource<A: Default> {
+    id: String,
+    #[serde(default)]
+    attributes: A,
+}
+
+#[derive(Default, Deserialize)]
+struct ConversationAttributes {
+    #[serde(default)]
+    status: String,
+}
+
+#[derive(Default, Deserialize)]
+struct Nothing {}
+
+#[derive(Serialize)]
+struct NewCustomer<'a> {
+    name: &'a str,
+    phones: [Phone<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Phone<'a> {
+    phone: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+}
+
+#[derive(Serialize)]
+struct NewConversation<'a> {
+    customer: &'a str,
+    name: &'a str,
+    channel: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Assign<'a> {
+    assigned_users: [&'a str; 1],
+}
+
+fn call(config: &Config, method: &'static str, path: &str) -> Call {
+    Call {
+        method,
+        url: format!("{}{}", config.kustomer_base.trim_end_matches('/'), path),
+        auth: format!("Bearer {}", config.kustomer_key),
+        headers: vec![],
+    }
+}
+
+fn enc(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+/// The id of the conversation to open for a call with `e164`. Several customers may share a number
+/// (Kustomer matches national and international forms): when the agent is already on one of their
+/// conversations (`on_screen`), that one stays; else the first customer's newest conversation that is
+/// not done; else a new one (and a new customer when none has the number). `subject` names a new one.
+pub async fn conversation_for(
+    config: &Config,
+    e164: &str,
+    on_screen: Option<&str>,
+    subject: &str,
+) -> Result<String, HttpError> {
+    let path = format!("/v1/customers?phone={}", enc(e164));
+    let found: Document<Vec<Resource<Nothing>>> =
+        call(config, "GET", &path).send::<(), _>(None).await?;
+    let mut first: Option<(String, Option<String>)> = None;
+    for customer in found.data.into_iter().take(5) {
+        let path = format!("/v1/customers/{}/conversations", enc(&customer.id));
+        let list: Document<Vec<Resource<ConversationAttributes>>> =
+            call(config, "GET", &path).send::<(), _>(None).await?;
+        if let Some(c) = list.data.iter().find(|c| Some(c.id.as_str()) == on_screen) {
+            return Ok(c.id.clone());
+        }
+        if first.is_none() {
+            let open = list
+                .data
+                .into_iter()
+                .find(|c| c.attributes.status != "done")
+                .map(|c| c.id);
+            first = Some((customer.id, open));
+        }
+    }
+    let customer = match first {
+        Some((_, Some(open))) => return Ok(open),
+        Some((customer, None)) => customer,
+        None => {
+            let body = NewCustomer {
+                name: e164,
+                phones: [Phone {
+                    phone: e164,
+                    kind: "mobile",
+                }],
+            };
+            let made: Document<Resource<Nothing>> = call(config, "POST", "/v1/customers")
+                .send(Some(&body))
+                .await?;
+            made.data.id
+        }
+    };
+    let body = NewConversation {
+        customer: &customer,
+        name: subject,
+        channel: "voice",
+    };
+    let made: Document<Resource<Nothing>> = call(config, "POST", "/v1/conversations")
+        .send(Some(&body))
+        .await?;
+    Ok(made.data.id)
+}
+
+/// A4: the conversation is assigned to the Kustomer user who answered.
+pub async fn assign(config: &Config, conversation: &str, user_id: &str) -> Result<(), HttpError> {
+    let path = format!("/v1/conversations/{}", enc(conversation));
+    let _: serde::de::IgnoredAny = call(config, "PATCH", &path)
+        .send(Some(&Assign {
+            assigned_users: [user_id],
+        }))
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! The page's phone candidates (C1, C2): the content script asks, the core's libphonenumber decides,
+//! and the content script decorates only the confirmed ones. Candidate texts are untrusted: the core
+//! refuses anything longer than a phone number, and a batch is capped.
+
+use ccai_core::phone::{self, Dialable};
+use ccai_core::protocol::{FrameMessage, PageMessage, PhoneCandidate, PhoneVerdict};
+use leptos::prelude::*;
+
+use super::shared;
+use crate::chrome::i18n::t1;
+
+/// Most candidates answered from one batch (the busy-page benchmark sends 1,000).
+const MAX_BATCH: usize = 5_000;
+
+/// Handles the phone messages of the content script; returns false for any other message.
+pub fn on_page_message(msg: &PageMessage) -> bool {
+    match msg {
+        PageMessage::PhoneCandidates { batch } => {
+            verdicts(batch);
+            true
+        }
+        PageMessage::PhoneChosen { text, .. } => {
+            chosen(text);
+            true
+        }
+        PageMessage::PageFacts(_) => false,
+    }
+}
+
+fn countries() -> Vec<String> {
+    shared()
+        .map(|s| s.borrow().countries.clone())
+        .unwrap_or_default()
+}
+
+pub(super) fn normalise(text: &str) -> Result<Dialable, phone::PhoneError> {
+    phone::normalise(text, &countries())
+}
+
+fn verdicts(batch: &[PhoneCandidate]) {
+    let Some(s) = shared() else { return };
+    let countries = countries();
+    let batch = &batch[..batch.len().min(MAX_BATCH)];
+    let dialable = batch
+        .iter()
+        .filter_map(|c| {
+            phone::normalise(&c.text, &countries)
+                .ok()
+                .map(|d| PhoneVerdict {
+                    id: c.id,
+                    display: d.display,
+                })
+        })
+        .collect();
+    let ids = batch.iter().map(|c| c.id).collect();
+    let bridge = s.borrow().bridge.clone();
+    bridge.send(&FrameMessage::PhoneVerdicts { ids, dialable });
+}
+
+/// C1: the number goes into the dialer and Call gets the focus; the agent presses Call. A string the
+/// core refuses is said so, and nothing is dialled.
+fn chosen(text: &str) {
+    let Some(s) = shared() else { return };
+    let (state, calls) = {
+        let s = s.borrow();
+        (s.state, s.calls)
+    };
+    state.minimised.set(false);
+    match normalise(text) {
+        Ok(d) => {
+            calls.message.set(None);
+            calls.dial.set(d.display);
+            focus_call();
+        }
+        Err(_) => {
+            let shown: String = text.chars().take(phone::MAX_TEXT).collect();
+            calls.message.set(Some(t1("phoneNotDialable", &shown)));
+        }
+    }
+}
+
+/// Focus moves after the panel has re-rendered (it may have been minimised).
+fn focus_call() {
+    request_animation_frame(|| {
+        let el = document().get_element_by_id("call-button");
+        if let Some(el) =
+            el.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+        {
+            let _ = el.focus();
+        }
+    });
+}

@@ -1,0 +1,160 @@
+//! The softphone's views: the dialer, the live call (status, timer, hold, mute, keypad, transfer,
+//! hang up), the incoming call (answer, decline), and the badge the status bar shows while minimised.
+//! Every number shown is text: nothing from the page or CCAI is rendered as HTML.
+
+use leptos::prelude::*;
+
+use super::call_loop::{act, dtmf, place, transfer};
+use super::{clock, CallState};
+use crate::adapter::AdapterState;
+use crate::api::calls::TransferTo;
+use crate::chrome::i18n::{t, t1};
+
+const KEYS: [char; 12] = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
+
+fn status_words(status: &str) -> String {
+    match status {
+        "dialing" => t("callDialing"),
+        "ringing" => t("callRinging"),
+        "connected" => t("callConnected"),
+        "on_hold" => t("callOnHold"),
+        other => other.to_owned(),
+    }
+}
+
+#[component]
+pub fn Softphone() -> impl IntoView {
+    let state = expect_context::<AdapterState>();
+    let calls = expect_context::<CallState>();
+    let live = move || calls.call.with(Option::is_some);
+    let incoming = move || {
+        calls.call.with(|c| {
+            c.as_ref()
+                .is_some_and(|c| c.call_type == "inbound" && c.status == "ringing")
+        })
+    };
+    view! {
+        <section id="softphone" class="softphone" aria-label=t("phoneDialerTitle") hidden=move || state.minimised.get()>
+            <form id="dialer" class="dialer" hidden=live
+                on:submit=move |e| { e.prevent_default(); place(state, calls); }>
+                <input id="dial-input" type="tel" autocomplete="off" maxlength="64"
+                    aria-label=t("phoneNumberLabel") placeholder=t("phoneNumberLabel")
+                    prop:value=move || calls.dial.get()
+                    on:input=move |e| { calls.dial.set(event_target_value(&e)); calls.message.set(None); }/>
+                <button id="call-button" type="submit" disabled=move || calls.busy.get()>{t("callButton")}</button>
+            </form>
+            <p id="call-message" class="notice problem" role="alert">{move || calls.message.get().unwrap_or_default()}</p>
+            <p id="call-ended" class="call-ended" role="status">{move || calls.ended.get().unwrap_or_default()}</p>
+            <Show when=incoming>
+                <Incoming/>
+            </Show>
+            <Show when=move || live() && !incoming()>
+                <LiveCall/>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn Incoming() -> impl IntoView {
+    let state = expect_context::<AdapterState>();
+    let calls = expect_context::<CallState>();
+    let number = move || {
+        calls.call.with(|c| {
+            c.as_ref()
+                .map(|c| c.end_user_number.clone())
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <div id="incoming" class="incoming" role="alertdialog" aria-labelledby="incoming-text">
+            <p id="incoming-text">{move || t1("callIncoming", &number())}</p>
+            <button id="answer" type="button" on:click=move |_| act(state, calls, "answer")>{t("callAnswer")}</button>
+            <button id="decline" type="button" on:click=move |_| act(state, calls, "decline")>{t("callDecline")}</button>
+        </div>
+    }
+}
+
+#[component]
+fn LiveCall() -> impl IntoView {
+    let state = expect_context::<AdapterState>();
+    let calls = expect_context::<CallState>();
+    let field = move |f: fn(&crate::api::calls::Call) -> String| {
+        move || calls.call.with(|c| c.as_ref().map(f).unwrap_or_default())
+    };
+    let status = field(|c| c.status.clone());
+    let on_hold = move || status() == "on_hold";
+    let muted = move || calls.call.with(|c| c.as_ref().is_some_and(|c| c.muted));
+    let connected = move || matches!(status().as_str(), "connected" | "on_hold");
+    let target = RwSignal::new(String::new());
+    let queue = RwSignal::new(String::new());
+    let do_transfer = move |_| {
+        let to = match queue.get_untracked().trim().parse::<i64>() {
+            Ok(menu_id) => Some(TransferTo::Queue { menu_id }),
+            Err(_) => target
+                .get_untracked()
+                .parse::<i64>()
+                .ok()
+                .or_else(|| calls.agents.with_untracked(|a| a.first().map(|a| a.id)))
+                .map(|agent_id| TransferTo::Agent { agent_id }),
+        };
+        if let Some(to) = to {
+            transfer(state, calls, to);
+        }
+    };
+    view! {
+        <div id="call-view" class="call-view">
+            <p class="call-head">
+                <span id="call-number">{field(|c| c.end_user_number.clone())}</span>
+                " · "
+                <span id="call-status" role="status" aria-live="polite">{move || status_words(&status())}</span>
+                " "
+                <span id="call-timer" aria-label=t("callTimerLabel") hidden=move || !connected()>{move || clock(calls.seconds())}</span>
+            </p>
+            <div class="call-actions">
+                <button id="hold" type="button" disabled=move || !connected()
+                    on:click=move |_| act(state, calls, if on_hold() { "resume" } else { "hold" })>
+                    {move || if on_hold() { t("callResume") } else { t("callHold") }}
+                </button>
+                <button id="mute" type="button" disabled=move || !connected() aria-pressed=move || muted().to_string()
+                    on:click=move |_| act(state, calls, if muted() { "unmute" } else { "mute" })>
+                    {move || if muted() { t("callUnmute") } else { t("callMute") }}
+                </button>
+                <button id="hangup" type="button" class="hangup" on:click=move |_| act(state, calls, "hangup")>{t("callHangUp")}</button>
+            </div>
+            <div id="keypad" class="keypad" role="group" aria-label=t("callKeypad")>
+                {KEYS.iter().map(|&k| view! {
+                    <button type="button" data-digit=k.to_string() disabled=move || !connected()
+                        on:click=move |_| dtmf(calls, k)>{k.to_string()}</button>
+                }).collect_view()}
+            </div>
+            <p id="dtmf-sent" class="dtmf">{move || { let d = calls.dtmf.get(); if d.is_empty() { String::new() } else { t1("callDtmfSent", &d) } }}</p>
+            <div class="transfer" role="group" aria-label=t("callTransfer")>
+                <select id="transfer-target" aria-label=t("callTransferTo")
+                    on:change=move |e| target.set(event_target_value(&e))>
+                    {move || calls.agents.get().into_iter().map(|a| {
+                        let label = if a.name.is_empty() { a.email.clone() } else { a.name.clone() };
+                        view! { <option value=a.id.to_string()>{label}</option> }
+                    }).collect_view()}
+                </select>
+                <input id="transfer-queue" type="text" inputmode="numeric" maxlength="9"
+                    aria-label=t("callTransferQueue") placeholder=t("callTransferQueue")
+                    on:input=move |e| queue.set(event_target_value(&e))/>
+                <button id="transfer-button" type="button" disabled=move || !connected() on:click=do_transfer>{t("callTransfer")}</button>
+            </div>
+        </div>
+    }
+}
+
+/// In the status bar: the call's timer while the panel is minimised (A2: the call goes on).
+#[component]
+pub fn CallBadge() -> impl IntoView {
+    let state = expect_context::<AdapterState>();
+    let calls = expect_context::<CallState>();
+    let shown = move || state.minimised.get() && calls.call.with(Option::is_some);
+    view! {
+        <span id="call-badge" class="call-badge" hidden=move || !shown()>
+            {move || if shown() { t1("callLiveBadge", &clock(calls.seconds())) } else { String::new() }}
+        </span>
+    }
+}
