@@ -44,6 +44,10 @@ pub enum Step {
     Until(&'static str),
     /// Clicks the element.
     Click(&'static str),
+    /// Types `value` into the field (sets it and fires `input` and `change`, as typing does).
+    Fill(&'static str, &'static str),
+    /// POSTs the JSON body to a sandbox control path, e.g. an incoming call.
+    Control(&'static str, &'static str),
 }
 
 /// A screen to audit: its name (for the report and the screenshot), where, how configured, how reached.
@@ -188,6 +192,18 @@ pub async fn open(screen: &Screen, sandbox: &Sandbox, lang: &str) -> TestResult<
                     .await?
                     .click()
                     .await?
+            }
+            Step::Fill(css, value) => {
+                let script = "const el = document.querySelector(arguments[0]); el.focus(); el.value = arguments[1];
+                    el.dispatchEvent(new Event('input', { bubbles: true }));
+                    el.dispatchEvent(new Event('change', { bubbles: true }));";
+                browser
+                    .client
+                    .execute(script, vec![json!(css), json!(value)])
+                    .await?;
+            }
+            Step::Control(path, body) => {
+                sandbox.control(path, serde_json::from_str(body)?).await?;
             }
         }
     }
