@@ -48,6 +48,10 @@ build_extension() {
     cat > "$DIST/sandbox-defaults.json" <<JSON
 {"kustomer_base":"http://127.0.0.1:$sandbox_port/kapi","kustomer_key":"sandbox-kustomer-key","ccai_base":"http://127.0.0.1:$sandbox_port/ccai","ccai_user":"sandbox","ccai_token":"sandbox-ccai-token","agent_email":"agent@example.com"}
 JSON
+    # The seed's example mapping (SPEC S3) on the sandbox's statuses, inheritance on.
+    cat > "$DIST/sandbox-sync-defaults.json" <<JSON
+{"schema":2,"direction":"OneWay","priority":"LatestChangeWins","inheritance":true,"mapping":[{"kustomer":"64f0a1c2e4b0a1b2c3d4e501","ccai":0},{"kustomer":"64f0a1c2e4b0a1b2c3d4e506","ccai":0},{"kustomer":"64f0a1c2e4b0a1b2c3d4e504","ccai":-4},{"kustomer":"64f0a1c2e4b0a1b2c3d4e505","ccai":1},{"kustomer":"64f0a1c2e4b0a1b2c3d4e503","ccai":-10}]}
+JSON
   fi
   step "sizes"
   size_line "pkg/app_bg.wasm" "$DIST/pkg/app_bg.wasm"

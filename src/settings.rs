@@ -95,12 +95,24 @@ impl SyncSettings {
 /// Reads the settings, migrating (and writing back) an older stored schema.
 pub async fn load() -> SyncSettings {
     let Some(mut settings) = storage::get::<SyncSettings>(KEY).await else {
-        return SyncSettings::default();
+        return sandbox_defaults().await.unwrap_or_default();
     };
     if settings.migrate() {
         let _ = save(&settings).await;
     }
     settings
+}
+
+/// A sandbox build (`build.sh --sandbox`, the demo) ships the seed's example mapping, so the demo syncs
+/// from the first click; a normal build has no such file and starts empty.
+async fn sandbox_defaults() -> Option<SyncSettings> {
+    let call = crate::http::Call {
+        method: "GET",
+        url: "sandbox-sync-defaults.json".into(),
+        auth: String::new(),
+        headers: vec![],
+    };
+    call.send::<(), SyncSettings>(None).await.ok()
 }
 
 pub async fn save(settings: &SyncSettings) -> Result<(), wasm_bindgen::JsValue> {
