@@ -70,6 +70,9 @@ pub const SCREENS: &[Screen] = &[
     Screen { name: "adapter-status-list-open", page: Page::Adapter, conn: Conn::Sandbox, steps: &[STATUSES_LOADED, Step::Click("#status-button"), Step::Until("!document.querySelector('#status-list').hidden")] },
     Screen { name: "adapter-not-configured", page: Page::Adapter, conn: Conn::Nothing, steps: &[Step::Until("document.querySelector('#notice').textContent.length > 0")] },
     Screen { name: "adapter-ccai-unreachable", page: Page::Adapter, conn: Conn::CcaiUnreachable, steps: &[Step::Until("document.querySelector('#notice.problem') && document.querySelector('#notice').textContent.length > 0")] },
+    Screen { name: "adapter-dial-refused", page: Page::Adapter, conn: Conn::Sandbox, steps: &[STATUSES_LOADED, Step::Fill("#dial-input", "call me maybe"), Step::Click("#call-button"), Step::Until("document.querySelector('#call-message').textContent.length > 0")] },
+    Screen { name: "adapter-in-call", page: Page::Adapter, conn: Conn::Sandbox, steps: &[STATUSES_LOADED, Step::Fill("#dial-input", "+34 612 34 56 78"), Step::Click("#call-button"), Step::Until("document.querySelector('#call-view #hangup')")] },
+    Screen { name: "adapter-incoming-call", page: Page::Adapter, conn: Conn::Sandbox, steps: &[STATUSES_LOADED, Step::Until("document.querySelector('#owner-text').textContent.length > 0"), Step::Control("/sandbox/ccai/calls/incoming", r#"{"end_user_number": "+14155550132"}"#), Step::Until("document.querySelector('#incoming #answer')")] },
     Screen { name: "options", page: Page::Options, conn: Conn::Sandbox, steps: &[Step::Until("document.querySelectorAll('#mapping tbody select').length > 0")] },
     Screen { name: "options-unconfigured", page: Page::Options, conn: Conn::Nothing, steps: &[Step::Until("document.querySelector('#setup')")] },
 ];
@@ -156,6 +159,8 @@ fn config_for(conn: Conn, sandbox: &Sandbox) -> Option<Value> {
 
 /// Opens `screen` in a new browser in `lang` and leaves WebDriver in the screen's document.
 pub async fn open(screen: &Screen, sandbox: &Sandbox, lang: &str) -> TestResult<Browser> {
+    // Each screen starts from the sandbox's seed: a call left live by one screen would hide another's.
+    sandbox.inner.reset();
     let browser = Browser::start(BrowserOptions {
         lang: lang.into(),
         ..BrowserOptions::default()
@@ -177,7 +182,16 @@ pub async fn open(screen: &Screen, sandbox: &Sandbox, lang: &str) -> TestResult<
         }
     }
     for step in screen.steps {
-        match *step {
+        run_step(&browser, sandbox, *step)
+            .await
+            .map_err(|e| format!("screen {} [{lang}], {step:?}: {e}", screen.name))?;
+    }
+    Ok(browser)
+}
+
+async fn run_step(browser: &Browser, sandbox: &Sandbox, step: Step) -> TestResult {
+    {
+        match step {
             Step::Until(expr) => {
                 wait_for(expr, Duration::from_secs(10), || async {
                     let v = browser.eval(&format!("return !!({expr})")).await.ok()?;
@@ -186,12 +200,13 @@ pub async fn open(screen: &Screen, sandbox: &Sandbox, lang: &str) -> TestResult<
                 .await?
             }
             Step::Click(css) => {
-                browser
-                    .client
-                    .find(Locator::Css(css))
-                    .await?
-                    .click()
-                    .await?
+                // The frame grows to the panel's size by message: until then a control may lie
+                // outside it ("not interactable"), so retry briefly.
+                wait_for(css, Duration::from_secs(5), || async {
+                    let el = browser.client.find(Locator::Css(css)).await.ok()?;
+                    el.click().await.ok()
+                })
+                .await?
             }
             Step::Fill(css, value) => {
                 let script = "const el = document.querySelector(arguments[0]); el.focus(); el.value = arguments[1];
@@ -207,7 +222,7 @@ pub async fn open(screen: &Screen, sandbox: &Sandbox, lang: &str) -> TestResult<
             }
         }
     }
-    Ok(browser)
+    Ok(())
 }
 
 /// The document's `lang`, which must name the language of the words shown (WCAG 3.1.1).
