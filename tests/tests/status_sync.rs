@@ -309,3 +309,32 @@ async fn s1_a_refused_change_is_shown_in_ccai_words() -> TestResult {
     browser.close().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn s3_a_stale_mapping_row_is_shown_and_the_other_rows_still_sync() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = Browser::start(BrowserOptions::default()).await?;
+    browser.configure(sandbox_config(&sandbox.url(""))).await?;
+    // Lunch → CCAI status 99, deleted in CCAI since the mapping was saved; a Kustomer status that no
+    // longer exists; and two good rows.
+    let mapping = serde_json::json!([
+        { "kustomer": kstatus::AVAILABLE, "ccai": 0 },
+        { "kustomer": kstatus::LUNCH, "ccai": 99 },
+        { "kustomer": "deleted-kustomer-status", "ccai": -2 },
+        { "kustomer": kstatus::TRAINING, "ccai": 1 },
+    ]);
+    browser.configure_sync(mapping, "OneWay", "LatestChangeWins").await?;
+    browser.client.goto(&sandbox.url("/")).await?;
+    let notice = wait_adapter_text(&browser, "#notice", "mapping").await?;
+    assert!(notice.contains("99") || notice.contains("deleted-kustomer-status"), "{notice}");
+    wait_owner(&browser).await?;
+    browser.pick_kustomer_status(kstatus::TRAINING).await?;
+    sandbox.wait_ccai_status(1, "Training through a good row").await?;
+    let before = sandbox.ccai_received().await?.len();
+    browser.pick_kustomer_status(kstatus::LUNCH).await?;
+    wait_adapter_text(&browser, "#notice", "Lunch").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sandbox.ccai_received().await?.len(), before, "the stale row sends nothing");
+    browser.close().await;
+    Ok(())
+}
