@@ -79,20 +79,47 @@ fn Adapter() -> impl IntoView {
             t("minimisePanel")
         }
     };
-    // Status changes, whichever side made them, are spoken: outside the panel, so also when minimised.
-    let announcement = RwSignal::new(String::new());
+    // Status and call changes, whichever side made them, are spoken: outside the panel, so also when
+    // minimised.
+    // A short log, not one text: a status change that follows a call change at once (an answered
+    // call makes CCAI say "In call") must not replace it before it is read.
+    let announcements = RwSignal::new(Vec::<String>::new());
+    let announce = move |words: String| {
+        announcements.update(|log| {
+            log.push(words);
+            let extra = log.len().saturating_sub(3);
+            log.drain(..extra);
+        })
+    };
     Effect::new(move |prev: Option<Option<i64>>| {
         let current = state.current.get();
         if prev.is_some_and(|p| p != current) {
             if let Some(status) = state.current_status() {
-                announcement.set(t1("statusAnnounce", &status.name));
+                announce(t1("statusAnnounce", &status.name));
             }
         }
         current
     });
+    let calls = expect_context::<crate::softphone::CallState>();
+    Effect::new(move |prev: Option<Option<(String, String)>>| {
+        let now = calls
+            .call
+            .with(|c| c.as_ref().map(|c| (c.call_type.clone(), c.status.clone())));
+        if prev.is_some_and(|p| p != now) {
+            if let Some(words) = calls
+                .call
+                .with_untracked(|c| c.as_ref().map(crate::softphone::spoken))
+            {
+                announce(words);
+            }
+        }
+        now
+    });
     view! {
         <div class="adapter" class:minimised=move || state.minimised.get()>
-            <p id="announcer" class="visually-hidden" role="status" aria-live="polite">{move || announcement.get()}</p>
+            <div id="announcer" class="visually-hidden" role="log" aria-live="polite">
+                {move || announcements.get().into_iter().map(|words| view! { <p>{words}</p> }).collect_view()}
+            </div>
             <crate::softphone::Softphone/>
             <Panel/>
             <div class="bar" role="toolbar" aria-label=t("statusBarLabel")>

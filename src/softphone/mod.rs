@@ -16,7 +16,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 pub use phones::on_page_message;
-pub use view::{CallBadge, Softphone};
+pub use view::{spoken, CallBadge, Softphone};
 
 use crate::adapter::{AdapterState, Bridge};
 use crate::api::calls::{AgentRef, Call};

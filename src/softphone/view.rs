@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::call_loop::{act, dtmf, place, transfer};
 use super::{clock, CallState};
 use crate::adapter::AdapterState;
-use crate::api::calls::TransferTo;
+use crate::api::calls::{Call, TransferTo};
 use crate::chrome::i18n::{t, t1};
 
 const KEYS: [char; 12] = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
@@ -19,6 +19,16 @@ fn status_words(status: &str) -> String {
         "connected" => t("callConnected"),
         "on_hold" => t("callOnHold"),
         other => other.to_owned(),
+    }
+}
+
+/// What the adapter's live region says when the call changes: it sits outside the panel, so the agent
+/// also hears a ringing or answered call while the panel is minimised (issue 9).
+pub fn spoken(call: &Call) -> String {
+    if call.call_type == "inbound" && call.status == "ringing" {
+        t1("callIncoming", &call.end_user_number)
+    } else {
+        status_words(&call.status)
     }
 }
 

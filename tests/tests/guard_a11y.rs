@@ -280,13 +280,79 @@ async fn status_changes_are_spoken_by_a_live_region_even_when_minimised() -> Tes
         .wait_ccai_status(-4, "CCAI Meal after Kustomer Lunch")
         .await?;
     let spoken = wait_for("the announcement", Duration::from_secs(5), || async {
-        let a = Adapter::enter(&browser).await.ok()?;
-        let text = a.text("#announcer").await.ok();
-        a.leave().await.ok()?;
-        text.filter(|t| t.contains("Meal"))
+        announced(&browser).await.filter(|t| t.contains("Meal"))
     })
     .await?;
     assert!(spoken.contains("Meal"), "{spoken}");
+    browser.close().await;
+    Ok(())
+}
+
+/// The adapter's live region's words, read from the page.
+async fn announced(browser: &Browser) -> Option<String> {
+    let a = Adapter::enter(browser).await.ok()?;
+    let text = a
+        .eval("const a = document.querySelector('#announcer'); return a && !a.closest('[hidden]') ? a.textContent : null")
+        .await
+        .ok();
+    a.leave().await.ok()?;
+    text?.as_str().map(String::from)
+}
+
+#[tokio::test]
+async fn call_changes_are_spoken_by_a_live_region_even_when_minimised() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = open_adapter(&sandbox, "en-US").await?;
+    wait_for(
+        "this tab to own the status",
+        Duration::from_secs(8),
+        || async {
+            let a = Adapter::enter(&browser).await.ok()?;
+            let owner = a
+                .eval("return document.querySelector('#owner-text').textContent")
+                .await
+                .ok()?;
+            a.leave().await.ok()?;
+            owner.as_str()?.contains("This tab").then_some(())
+        },
+    )
+    .await?;
+    let adapter = Adapter::enter(&browser).await?;
+    adapter.press("#panel-toggle", Key::Enter).await?;
+    adapter.leave().await?;
+    let call = sandbox
+        .control(
+            "/sandbox/ccai/calls/incoming",
+            json!({ "end_user_number": "+14155550132" }),
+        )
+        .await?;
+    assert!(call["id"].as_i64().is_some(), "an incoming call: {call}");
+    wait_for(
+        "the incoming call spoken",
+        Duration::from_secs(8),
+        || async {
+            announced(&browser)
+                .await
+                .filter(|t| t.contains("+14155550132"))
+        },
+    )
+    .await?;
+    // The agent answers (the panel's Answer button, pressed by script while the panel is hidden).
+    let adapter = Adapter::enter(&browser).await?;
+    adapter
+        .eval("document.querySelector('#answer').click()")
+        .await?;
+    adapter.leave().await?;
+    wait_for(
+        "the answered call spoken",
+        Duration::from_secs(8),
+        || async {
+            announced(&browser)
+                .await
+                .filter(|t| t.contains("Connected"))
+        },
+    )
+    .await?;
     browser.close().await;
     Ok(())
 }
