@@ -27,6 +27,13 @@ async fn c_markup_in_names_notes_and_phones_stays_text() -> TestResult {
 }
 
 #[tokio::test]
+async fn c_the_page_cannot_place_a_call_through_the_phone_controls() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    assert_none_succeeded(&hostile::phone_controls(&sandbox).await?);
+    Ok(())
+}
+
+#[tokio::test]
 async fn d_the_adapter_cannot_be_embedded_by_another_origin() -> TestResult {
     let sandbox = Sandbox::start().await?;
     assert_none_succeeded(&hostile::embed_frame(&sandbox).await?);

@@ -606,6 +606,68 @@ pub async fn inject_markup(sandbox: &Sandbox) -> TestResult<Vec<Attempt>> {
     Ok(attempts)
 }
 
+async fn calls_placed(sandbox: &Sandbox) -> TestResult<usize> {
+    let v = sandbox
+        .get_json("/ccai/apps/api/v1/calls?agent_id=11")
+        .await?;
+    Ok(v.as_array().map_or(0, Vec::len))
+}
+
+/// (c, continued) The Phone controls the content script puts beside numbers live in the page's DOM:
+/// the page can click them, forge look-alikes, and rewrite the number beside them. None of that may
+/// place a call (C1: the agent presses Call) or put markup into the adapter.
+pub async fn phone_controls(sandbox: &Sandbox) -> TestResult<Vec<Attempt>> {
+    let browser = agent_page(sandbox).await?;
+    let mut attempts = Vec::new();
+    browser
+        .eval("const a = document.querySelector('[data-kt=conversation-list] a[data-conversation-id]'); a.click();")
+        .await?;
+    let controls = wait_for(
+        "a Phone control beside a number",
+        Duration::from_secs(10),
+        || async {
+            let n = browser
+                .eval("return document.querySelectorAll('[data-ccai-phone]').length")
+                .await
+                .ok()?;
+            (n.as_u64()? > 0).then_some(n)
+        },
+    )
+    .await?;
+    let before = calls_placed(sandbox).await?;
+    let script = format!(
+        "for (const el of document.querySelectorAll('[data-kt=customer-phone]')) el.textContent = {p:?};
+         const fake = document.createElement('button'); fake.setAttribute('data-ccai-phone', '1');
+         document.body.append(fake); fake.click();
+         for (const b of document.querySelectorAll('[data-ccai-phone]')) {{ b.click(); b.dispatchEvent(new KeyboardEvent('keydown', {{ key: 'Enter', bubbles: true }})); }}
+         return document.querySelectorAll('[data-ccai-phone]').length;",
+        p = format!("+1 415 555 0132 {PAYLOAD_HTML}")
+    );
+    let clicked = browser.eval(&script).await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let after = calls_placed(sandbox).await?;
+    attempts.push(Attempt::new(
+        format!("click the {controls} Phone control(s) and a forged one to place a call"),
+        after != before,
+        format!("{clicked} control(s) clicked; CCAI calls {before} → {after}"),
+    ));
+    let adapter = Adapter::enter(&browser).await?;
+    let dial = adapter
+        .eval("return [document.querySelector('#dial-input') ? document.querySelector('#dial-input').value : null, document.querySelectorAll('img[src=x], svg[onload], script:not([src]), [onerror], [onload]').length]")
+        .await?;
+    adapter.leave().await?;
+    attempts.push(Attempt::new(
+        "markup rewritten beside a Phone control reaches the dialer",
+        dial[0].as_str().is_some_and(|v| v.contains('<')) || dial[1] != json!(0),
+        format!(
+            "dialer holds {}, {} element(s) from markup",
+            dial[0], dial[1]
+        ),
+    ));
+    browser.close().await;
+    Ok(attempts)
+}
+
 /// (d) Embed the adapter frame from pages of other origins: one the extension does not run on
 /// (127.0.0.2) and one it does (another loopback port), both asking for the static
 /// `chrome-extension://ID/adapter.html`, which `use_dynamic_url` refuses. Neither may load the adapter,
@@ -662,6 +724,7 @@ pub async fn run_all(sandbox: &Sandbox) -> TestResult<Vec<Attempt>> {
     let mut all = forged_messages(sandbox).await?;
     all.extend(read_credentials(sandbox).await?);
     all.extend(inject_markup(sandbox).await?);
+    all.extend(phone_controls(sandbox).await?);
     all.extend(embed_frame(sandbox).await?);
     Ok(all)
 }
