@@ -9,9 +9,9 @@ mod cdp;
 mod frame;
 pub mod guard;
 pub mod kustomer_page;
+pub mod options_page;
 pub mod relay_bench;
 pub mod soak;
-pub mod options_page;
 mod wait;
 
 pub use browser::{Browser, BrowserOptions};

@@ -12,7 +12,10 @@ use crate::{sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox,
 pub type Figures = Vec<(String, f64)>;
 
 fn wall_ms() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
 }
 
 /// The sandbox's clock (`at_ms` in its logs) on the wall clock, which the browser shares.
@@ -34,7 +37,9 @@ async fn setup(tabs: usize) -> TestResult<(Sandbox, Browser, Vec<WindowHandle>)>
     let sandbox = Sandbox::start().await?;
     let browser = Browser::start(BrowserOptions::default()).await?;
     browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser.configure_sync(seed_mapping(), "OneWay", "LatestChangeWins").await?;
+    browser
+        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
+        .await?;
     browser.client.goto(&sandbox.url("/")).await?;
     let mut handles = vec![browser.client.window().await?];
     for _ in 1..tabs {
@@ -104,14 +109,27 @@ pub async fn relay(n: usize) -> TestResult<Figures> {
               }
               done(times);
             })().catch(e => done(String(e)));";
-        let times: Vec<f64> = serde_json::from_value(browser.client.execute_async(script, vec![json!(n)]).await?)?;
-        wait_for("every change to reach CCAI", Duration::from_secs(30), || async {
-            (applied_at(&sandbox, offset).await.ok()?.len() >= before + n).then_some(())
-        })
+        let times: Vec<f64> =
+            serde_json::from_value(browser.client.execute_async(script, vec![json!(n)]).await?)?;
+        wait_for(
+            "every change to reach CCAI",
+            Duration::from_secs(30),
+            || async {
+                (applied_at(&sandbox, offset).await.ok()?.len() >= before + n).then_some(())
+            },
+        )
         .await?;
         let applied = applied_at(&sandbox, offset).await?;
-        let lat: Vec<f64> = times.iter().zip(&applied[before..]).map(|(t, (_, at))| at - t).collect();
-        println!("relay from the {label} tab: p50 {:.1} ms, p99 {:.1} ms", percentile(&lat, 50.0), percentile(&lat, 99.0));
+        let lat: Vec<f64> = times
+            .iter()
+            .zip(&applied[before..])
+            .map(|(t, (_, at))| at - t)
+            .collect();
+        println!(
+            "relay from the {label} tab: p50 {:.1} ms, p99 {:.1} ms",
+            percentile(&lat, 50.0),
+            percentile(&lat, 99.0)
+        );
         per_tab.push((label, lat.clone()));
         all.extend(lat);
     }
@@ -157,20 +175,40 @@ pub async fn failover(losses: &[Loss]) -> TestResult<Vec<(Loss, f64)>> {
             Loss::Crash => browser.crash_renderer().await,
             // Started from the page and not awaited, so t0 is the navigation's start, not its end.
             Loss::NavigateAway => {
-                browser.client.execute("setTimeout(() => { location.href = arguments[0]; }, 0)", vec![json!(elsewhere)]).await?;
+                browser
+                    .client
+                    .execute(
+                        "setTimeout(() => { location.href = arguments[0]; }, 0)",
+                        vec![json!(elsewhere)],
+                    )
+                    .await?;
             }
             Loss::Freeze => {
-                browser.cdp("Page.setWebLifecycleState", json!({ "state": "frozen" })).await?;
+                browser
+                    .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
+                    .await?;
             }
         }
         // t0 is taken before the owner goes: the figure includes the navigation or freeze itself,
         // which errs on the slow side.
-        let (status, id) = (next.next().unwrap_or(kstatus::LUNCH), want.next().unwrap_or(-4));
-        sandbox.control("/sandbox/kustomer/status", json!({ "status_id": status })).await?;
-        let at = wait_for("the new owner to relay", Duration::from_secs(20), || async {
-            let applied = applied_at(&sandbox, offset).await.ok()?;
-            applied[before..].iter().find(|(s, _)| *s == id).map(|(_, at)| *at)
-        })
+        let (status, id) = (
+            next.next().unwrap_or(kstatus::LUNCH),
+            want.next().unwrap_or(-4),
+        );
+        sandbox
+            .control("/sandbox/kustomer/status", json!({ "status_id": status }))
+            .await?;
+        let at = wait_for(
+            "the new owner to relay",
+            Duration::from_secs(20),
+            || async {
+                let applied = applied_at(&sandbox, offset).await.ok()?;
+                applied[before..]
+                    .iter()
+                    .find(|(s, _)| *s == id)
+                    .map(|(_, at)| *at)
+            },
+        )
         .await?;
         out.push((*loss, at - t0));
         // Restore two live tabs for the next trial.
@@ -192,20 +230,36 @@ pub async fn failover(losses: &[Loss]) -> TestResult<Vec<(Loss, f64)>> {
 
 /// Failover figures: `failover_ms_*` over closes and crashes, `bfcache_failover_ms`, `frozen_failover_ms`.
 pub async fn failover_figures(trials: usize) -> TestResult<Figures> {
-    let mut losses: Vec<Loss> = (0..trials).map(|i| if i % 2 == 0 { Loss::Close } else { Loss::Crash }).collect();
+    let mut losses: Vec<Loss> = (0..trials)
+        .map(|i| if i % 2 == 0 { Loss::Close } else { Loss::Crash })
+        .collect();
     losses.push(Loss::NavigateAway);
     losses.push(Loss::Freeze);
     let results = failover(&losses).await?;
-    let closes: Vec<f64> =
-        results.iter().filter(|(l, _)| matches!(l, Loss::Close | Loss::Crash)).map(|(_, ms)| *ms).collect();
+    let closes: Vec<f64> = results
+        .iter()
+        .filter(|(l, _)| matches!(l, Loss::Close | Loss::Crash))
+        .map(|(_, ms)| *ms)
+        .collect();
     let max = closes.iter().copied().fold(f64::NAN, f64::max);
-    let find = |want: fn(&Loss) -> bool| results.iter().find(|(l, _)| want(l)).map_or(f64::NAN, |(_, ms)| *ms);
+    let find = |want: fn(&Loss) -> bool| {
+        results
+            .iter()
+            .find(|(l, _)| want(l))
+            .map_or(f64::NAN, |(_, ms)| *ms)
+    };
     Ok(vec![
         ("failover_ms_p50".into(), percentile(&closes, 50.0)),
         ("failover_ms_p95".into(), percentile(&closes, 95.0)),
         ("failover_ms_max".into(), max),
-        ("bfcache_failover_ms".into(), find(|l| matches!(l, Loss::NavigateAway))),
-        ("frozen_failover_ms".into(), find(|l| matches!(l, Loss::Freeze))),
+        (
+            "bfcache_failover_ms".into(),
+            find(|l| matches!(l, Loss::NavigateAway)),
+        ),
+        (
+            "frozen_failover_ms".into(),
+            find(|l| matches!(l, Loss::Freeze)),
+        ),
     ])
 }
 

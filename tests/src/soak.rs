@@ -10,8 +10,12 @@ use crate::kustomer_page::{kstatus, seed_mapping};
 use crate::{sandbox_config, wait_for, Browser, BrowserOptions, Sandbox, TestResult};
 
 /// The statuses the soak clicks, with the CCAI status each maps to under [`seed_mapping`].
-const STATUSES: [(&str, i64); 4] =
-    [(kstatus::AVAILABLE, 0), (kstatus::FOCUS, 0), (kstatus::LUNCH, -4), (kstatus::TRAINING, 1)];
+const STATUSES: [(&str, i64); 4] = [
+    (kstatus::AVAILABLE, 0),
+    (kstatus::FOCUS, 0),
+    (kstatus::LUNCH, -4),
+    (kstatus::TRAINING, 1),
+];
 
 /// What the soak found. Every count but `changes` must be 0, and `final_ok` true.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,14 +66,20 @@ async fn click_in_page(browser: &Browser, ids: &[&str]) -> TestResult {
           }
           done('ok');
         })().catch(e => done(String(e)));";
-    let r = browser.client.execute_async(script, vec![json!(ids)]).await?;
+    let r = browser
+        .client
+        .execute_async(script, vec![json!(ids)])
+        .await?;
     if r != json!("ok") {
         return Err(format!("clicking in the page failed: {r}").into());
     }
     Ok(())
 }
 
-async fn open_tab(browser: &Browser, sandbox: &Sandbox) -> TestResult<fantoccini::wd::WindowHandle> {
+async fn open_tab(
+    browser: &Browser,
+    sandbox: &Sandbox,
+) -> TestResult<fantoccini::wd::WindowHandle> {
     let tab = browser.client.new_window(true).await?;
     browser.client.switch_to_window(tab.handle.clone()).await?;
     browser.client.goto(&sandbox.url("/")).await?;
@@ -81,7 +91,9 @@ pub async fn run_soak(changes: usize, seed: u64) -> TestResult<SoakReport> {
     let sandbox = Sandbox::start().await?;
     let browser = Browser::start(BrowserOptions::default()).await?;
     browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser.configure_sync(seed_mapping(), "OneWay", "LatestChangeWins").await?;
+    browser
+        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
+        .await?;
     browser.client.goto(&sandbox.url("/")).await?;
     let mut tabs = vec![browser.client.window().await?];
     for _ in 0..2 {
@@ -108,7 +120,10 @@ pub async fn run_soak(changes: usize, seed: u64) -> TestResult<SoakReport> {
         if rng.below(10) == 0 {
             // An owner (or any tab: the soak does not look) crashes or is closed; a new tab opens.
             let victim = rng.below(tabs.len() as u64) as usize;
-            browser.client.switch_to_window(tabs[victim].clone()).await?;
+            browser
+                .client
+                .switch_to_window(tabs[victim].clone())
+                .await?;
             if rng.below(2) == 0 {
                 browser.crash_renderer().await;
                 let _ = browser.client.close_window().await;
@@ -138,7 +153,10 @@ pub async fn run_soak(changes: usize, seed: u64) -> TestResult<SoakReport> {
         }
         // A freshly opened tab may still be loading its page.
         wait_for("the Kustomer menu", Duration::from_secs(10), || async {
-            let v = browser.eval("return !!document.querySelector('[data-kt=routing-status-button]')").await.ok()?;
+            let v = browser
+                .eval("return !!document.querySelector('[data-kt=routing-status-button]')")
+                .await
+                .ok()?;
             (v == json!(true)).then_some(())
         })
         .await?;
@@ -147,25 +165,46 @@ pub async fn run_soak(changes: usize, seed: u64) -> TestResult<SoakReport> {
     }
 
     let want = *agent.last().unwrap_or(&0);
-    let final_ok = wait_for("CCAI to settle on the agent's last status", Duration::from_secs(90), || async {
-        let pending = sandbox.get_json("/sandbox/faults").await.ok()?;
-        let idle = pending["pending"].as_array().is_none_or(Vec::is_empty);
-        (idle && sandbox.ccai_status().await.ok()? == want).then_some(())
-    })
+    let final_ok = wait_for(
+        "CCAI to settle on the agent's last status",
+        Duration::from_secs(90),
+        || async {
+            let pending = sandbox.get_json("/sandbox/faults").await.ok()?;
+            let idle = pending["pending"].as_array().is_none_or(Vec::is_empty);
+            (idle && sandbox.ccai_status().await.ok()? == want).then_some(())
+        },
+    )
     .await
     .is_ok();
 
     let received = sandbox.ccai_received().await?;
-    let applied: Vec<&Value> = received.iter().filter(|r| r["applied"] == json!(true) && r["agent_id"] == json!(11)).collect();
+    let applied: Vec<&Value> = received
+        .iter()
+        .filter(|r| r["applied"] == json!(true) && r["agent_id"] == json!(11))
+        .collect();
     let mut keys = std::collections::HashSet::new();
-    let duplicated = applied.iter().filter(|r| !keys.insert(r["idempotency_key"].to_string())).count();
-    let applied_ids: Vec<i64> = applied.iter().filter_map(|r| r["status_id"].as_i64()).collect();
+    let duplicated = applied
+        .iter()
+        .filter(|r| !keys.insert(r["idempotency_key"].to_string()))
+        .count();
+    let applied_ids: Vec<i64> = applied
+        .iter()
+        .filter_map(|r| r["status_id"].as_i64())
+        .collect();
     let agent_distinct = dedup(&agent);
     let reordered = out_of_order(&applied_ids, &agent_distinct);
     let lost = usize::from(!final_ok);
     browser.close().await;
     sandbox.inner.stop().await;
-    Ok(SoakReport { changes, lost, duplicated, reordered, final_ok, faults, owner_crashes: crashes })
+    Ok(SoakReport {
+        changes,
+        lost,
+        duplicated,
+        reordered,
+        final_ok,
+        faults,
+        owner_crashes: crashes,
+    })
 }
 
 fn dedup(seq: &[i64]) -> Vec<i64> {

@@ -11,7 +11,9 @@ use serde_json::{json, Value};
 async fn owner_page(sandbox: &Sandbox) -> TestResult<Browser> {
     let browser = Browser::start(BrowserOptions::default()).await?;
     browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser.configure_sync(seed_mapping(), "OneWay", "LatestChangeWins").await?;
+    browser
+        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
+        .await?;
     browser.client.goto(&sandbox.url("/")).await?;
     wait_text(&browser, "#owner-text", "This tab").await?;
     Ok(browser)
@@ -25,10 +27,14 @@ async fn text(browser: &Browser, css: &str) -> TestResult<String> {
 }
 
 async fn wait_text(browser: &Browser, css: &str, needle: &str) -> TestResult<String> {
-    wait_for(&format!("{css} to say {needle:?}"), Duration::from_secs(10), || async {
-        let t = text(browser, css).await.ok()?;
-        t.contains(needle).then_some(t)
-    })
+    wait_for(
+        &format!("{css} to say {needle:?}"),
+        Duration::from_secs(10),
+        || async {
+            let t = text(browser, css).await.ok()?;
+            t.contains(needle).then_some(t)
+        },
+    )
     .await
 }
 
@@ -65,17 +71,32 @@ fn assert_no_duplicate_effect(keys: &[String]) {
 async fn rate_limited_change_waits_for_retry_after_then_lands_once() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let browser = owner_page(&sandbox).await?;
-    faults(&sandbox, json!([{ "kind": "status", "code": 429, "retry_after_s": 1 }])).await?;
+    faults(
+        &sandbox,
+        json!([{ "kind": "status", "code": 429, "retry_after_s": 1 }]),
+    )
+    .await?;
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
     let shown = wait_text(&browser, "#sync-state", "retrying").await?;
     assert!(shown.contains("slow down"), "{shown}");
-    sandbox.wait_ccai_status(-4, "Meal after Retry-After").await?;
+    sandbox
+        .wait_ccai_status(-4, "Meal after Retry-After")
+        .await?;
     wait_text(&browser, "#sync-state", "live").await?;
     let received = sandbox.ccai_received().await?;
-    let first = received.iter().find(|r| r["outcome"] == "fault_status_429").ok_or("no 429")?;
-    let landed = received.iter().find(|r| r["applied"] == json!(true)).ok_or("not applied")?;
+    let first = received
+        .iter()
+        .find(|r| r["outcome"] == "fault_status_429")
+        .ok_or("no 429")?;
+    let landed = received
+        .iter()
+        .find(|r| r["applied"] == json!(true))
+        .ok_or("not applied")?;
     let waited = landed["at_ms"].as_f64().unwrap_or(0.0) - first["at_ms"].as_f64().unwrap_or(0.0);
-    assert!(waited >= 950.0, "Retry-After: 1 s honoured, waited {waited} ms");
+    assert!(
+        waited >= 950.0,
+        "Retry-After: 1 s honoured, waited {waited} ms"
+    );
     assert_no_duplicate_effect(&applied_keys(&sandbox).await?);
     browser.close().await;
     Ok(())
@@ -88,13 +109,21 @@ async fn server_errors_and_dropped_connections_back_off_then_land_once() -> Test
     faults(&sandbox, json!([{ "kind": "status", "code": 500 }, { "kind": "status", "code": 503 }, { "kind": "drop" }])).await?;
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
     wait_text(&browser, "#sync-state", "retrying").await?;
-    sandbox.wait_ccai_status(-4, "Meal after three failures").await?;
+    sandbox
+        .wait_ccai_status(-4, "Meal after three failures")
+        .await?;
     let keys = applied_keys(&sandbox).await?;
     assert_eq!(keys.len(), 1, "{keys:?}");
     let tries: Vec<Value> = sandbox.ccai_received().await?;
-    assert!(tries.len() >= 4, "three failed tries and one that landed: {tries:?}");
+    assert!(
+        tries.len() >= 4,
+        "three failed tries and one that landed: {tries:?}"
+    );
     let key = tries[0]["idempotency_key"].clone();
-    assert!(tries.iter().all(|t| t["idempotency_key"] == key), "every retry carries the same key");
+    assert!(
+        tries.iter().all(|t| t["idempotency_key"] == key),
+        "every retry carries the same key"
+    );
     browser.close().await;
     Ok(())
 }
@@ -106,10 +135,16 @@ async fn a_lost_response_is_retried_without_a_second_effect() -> TestResult {
     faults(&sandbox, json!([{ "kind": "lost_response" }])).await?;
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
     sandbox.wait_ccai_status(-4, "Meal").await?;
-    wait_for("the retry to be answered from the first result", Duration::from_secs(8), || async {
-        let r = sandbox.ccai_received().await.ok()?;
-        r.iter().any(|x| x["duplicate"] == json!(true)).then_some(())
-    })
+    wait_for(
+        "the retry to be answered from the first result",
+        Duration::from_secs(8),
+        || async {
+            let r = sandbox.ccai_received().await.ok()?;
+            r.iter()
+                .any(|x| x["duplicate"] == json!(true))
+                .then_some(())
+        },
+    )
     .await?;
     wait_text(&browser, "#status-button .status-name", "Meal").await?;
     assert_eq!(applied_keys(&sandbox).await?.len(), 1, "applied once");
@@ -127,11 +162,22 @@ async fn unauthorized_pauses_the_queue_and_sign_in_again_resumes_it_losing_nothi
     // More changes while paused: queued, not lost, and the latest is what CCAI ends at.
     browser.pick_kustomer_status(kstatus::TRAINING).await?;
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(sandbox.ccai_status().await?, 0, "nothing is sent while paused");
+    assert_eq!(
+        sandbox.ccai_status().await?,
+        0,
+        "nothing is sent while paused"
+    );
     let adapter = Adapter::enter(&browser).await?;
-    browser.client.find(Locator::Css("#sign-in-again")).await?.click().await?;
+    browser
+        .client
+        .find(Locator::Css("#sign-in-again"))
+        .await?
+        .click()
+        .await?;
     adapter.leave().await?;
-    sandbox.wait_ccai_status(1, "Training after signing in again").await?;
+    sandbox
+        .wait_ccai_status(1, "Training after signing in again")
+        .await?;
     wait_text(&browser, "#sync-state", "live").await?;
     assert_no_duplicate_effect(&applied_keys(&sandbox).await?);
     browser.close().await;
@@ -145,9 +191,14 @@ async fn a_permanent_client_error_is_shown_and_does_not_block_later_changes() ->
     faults(&sandbox, json!([{ "kind": "status", "code": 422 }])).await?;
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
     let notice = wait_text(&browser, "#notice", "422").await?;
-    assert!(notice.contains("Meal"), "the agent is told which change failed: {notice}");
+    assert!(
+        notice.contains("Meal"),
+        "the agent is told which change failed: {notice}"
+    );
     browser.pick_kustomer_status(kstatus::TRAINING).await?;
-    sandbox.wait_ccai_status(1, "Training after the failed Meal").await?;
+    sandbox
+        .wait_ccai_status(1, "Training after the failed Meal")
+        .await?;
     wait_text(&browser, "#sync-state", "live").await?;
     browser.close().await;
     Ok(())
@@ -157,14 +208,23 @@ async fn a_permanent_client_error_is_shown_and_does_not_block_later_changes() ->
 async fn changes_queued_while_ccai_is_down_end_with_the_latest_last() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let browser = owner_page(&sandbox).await?;
-    faults(&sandbox, json!([{ "kind": "status", "code": 503 }, { "kind": "status", "code": 503 }])).await?;
+    faults(
+        &sandbox,
+        json!([{ "kind": "status", "code": 503 }, { "kind": "status", "code": 503 }]),
+    )
+    .await?;
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
     browser.pick_kustomer_status(kstatus::TRAINING).await?;
     browser.pick_kustomer_status(kstatus::FOCUS).await?;
-    wait_for("CCAI to end at Available, the last change", Duration::from_secs(10), || async {
-        let applied = sandbox.ccai_applied().await.ok()?;
-        (applied.last() == Some(&0) && sandbox.ccai_status().await.ok()? == 0).then_some(applied)
-    })
+    wait_for(
+        "CCAI to end at Available, the last change",
+        Duration::from_secs(10),
+        || async {
+            let applied = sandbox.ccai_applied().await.ok()?;
+            (applied.last() == Some(&0) && sandbox.ccai_status().await.ok()? == 0)
+                .then_some(applied)
+        },
+    )
     .await?;
     let applied = sandbox.ccai_applied().await?;
     // Lunch may have landed (it was in flight), Training may be coalesced away; Focus → Available is last.
