@@ -178,7 +178,9 @@ async fn s6_an_owner_that_navigates_away_hands_over_and_rejoins_when_restored() 
     let elsewhere = e2e::plain_page_server("<p>another site</p>")?;
     let browser = Browser::start(BrowserOptions::default()).await?;
     browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser.configure_sync(seed_mapping(), "OneWay", "LatestChangeWins").await?;
+    browser
+        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
+        .await?;
     let tabs = open_tabs(&browser, &sandbox, 2).await?;
     let owner = the_one_owner(&browser, &tabs).await?;
     let other = 1 - owner;
@@ -187,21 +189,37 @@ async fn s6_an_owner_that_navigates_away_hands_over_and_rejoins_when_restored() 
     // let go on pagehide): the other tab takes over.
     browser.client.switch_to_window(tabs[owner].clone()).await?;
     browser.client.goto(&elsewhere).await?;
-    wait_for("the other tab to take over", Duration::from_secs(5), || async {
-        owner_text(&browser, &tabs[other]).await.ok()?.contains("This tab").then_some(())
-    })
+    wait_for(
+        "the other tab to take over",
+        Duration::from_secs(5),
+        || async {
+            owner_text(&browser, &tabs[other])
+                .await
+                .ok()?
+                .contains("This tab")
+                .then_some(())
+        },
+    )
     .await?;
 
     // Back: the restored page rejoins as a follower; still exactly one owner, and changes go through once.
     browser.client.switch_to_window(tabs[owner].clone()).await?;
     browser.client.back().await?;
-    assert_eq!(the_one_owner(&browser, &tabs).await?, other, "the new owner keeps its term");
+    assert_eq!(
+        the_one_owner(&browser, &tabs).await?,
+        other,
+        "the new owner keeps its term"
+    );
     let before = sandbox.ccai_applied().await?.len();
     browser.client.switch_to_window(tabs[owner].clone()).await?;
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
     sandbox.wait_ccai_status(-4, "Meal relayed once").await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sandbox.ccai_applied().await?[before..], [-4], "exactly once");
+    assert_eq!(
+        sandbox.ccai_applied().await?[before..],
+        [-4],
+        "exactly once"
+    );
     browser.close().await;
     Ok(())
 }

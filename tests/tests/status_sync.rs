@@ -323,18 +323,29 @@ async fn s3_a_stale_mapping_row_is_shown_and_the_other_rows_still_sync() -> Test
         { "kustomer": "deleted-kustomer-status", "ccai": -2 },
         { "kustomer": kstatus::TRAINING, "ccai": 1 },
     ]);
-    browser.configure_sync(mapping, "OneWay", "LatestChangeWins").await?;
+    browser
+        .configure_sync(mapping, "OneWay", "LatestChangeWins")
+        .await?;
     browser.client.goto(&sandbox.url("/")).await?;
     let notice = wait_adapter_text(&browser, "#notice", "mapping").await?;
-    assert!(notice.contains("99") || notice.contains("deleted-kustomer-status"), "{notice}");
+    assert!(
+        notice.contains("99") || notice.contains("deleted-kustomer-status"),
+        "{notice}"
+    );
     wait_owner(&browser).await?;
     browser.pick_kustomer_status(kstatus::TRAINING).await?;
-    sandbox.wait_ccai_status(1, "Training through a good row").await?;
+    sandbox
+        .wait_ccai_status(1, "Training through a good row")
+        .await?;
     let before = sandbox.ccai_received().await?.len();
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
     wait_adapter_text(&browser, "#notice", "Lunch").await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(sandbox.ccai_received().await?.len(), before, "the stale row sends nothing");
+    assert_eq!(
+        sandbox.ccai_received().await?.len(),
+        before,
+        "the stale row sends nothing"
+    );
     browser.close().await;
     Ok(())
 }

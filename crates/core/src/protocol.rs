@@ -56,7 +56,10 @@ pub enum FrameMessage {
     /// The adapter painted its first interactive state (for the start-up benchmark).
     Ready,
     /// The candidates that are dialable numbers; every other id of the batch gets no control.
-    PhoneVerdicts { ids: Vec<u32>, dialable: Vec<PhoneVerdict> },
+    PhoneVerdicts {
+        ids: Vec<u32>,
+        dialable: Vec<PhoneVerdict>,
+    },
     /// Screen pop (A3): open `path` through the page's own navigation. Always a validated
     /// `/app/conversations/…` path, checked again by the content script.
     Navigate { path: String },
