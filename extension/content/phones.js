@@ -32,8 +32,16 @@ function ccaiPhones(send, choose, report) {
   function scanPhone(el) {
     if (scanned.has(el)) return;
     scanned.add(el);
-    const text = el.textContent.trim();
+    const text = textOf(el);
     if (text) ask(el, text);
+  }
+
+  // The control sits inside the phone element (so it follows the page's layout and leaves with the
+  // element): its own text is not part of the number.
+  function textOf(el) {
+    let s = '';
+    for (const n of el.childNodes) if (!isOurs(n)) s += n.textContent;
+    return s.trim();
   }
 
   function scanText(node) {
@@ -81,7 +89,7 @@ function ccaiPhones(send, choose, report) {
     controls.delete(node);
   }
 
-  // A removed phone element takes its control (its next sibling, outside it) with it.
+  // A removed phone element takes its control with it; forget it.
   function removed(node) {
     if (controls.has(node)) removeControls(node);
     if (!node.firstElementChild) return;
@@ -145,7 +153,7 @@ function ccaiPhones(send, choose, report) {
       if (!c || !dialable.has(id) || !c.node.isConnected) continue;
       if (c.end === undefined) {
         const b = button(id, dialable.get(id), c.text);
-        c.node.after(b);
+        c.node.append(b);
         remember(c.node, b);
       } else {
         inText.push([id, c]);

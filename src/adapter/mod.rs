@@ -36,6 +36,8 @@ pub fn mount(bridge: Bridge) {
     }
     document().set_title(&t("extName"));
 
+    // Before the port's buffered messages are delivered: the first phone candidates need it.
+    crate::softphone::start(bridge.clone(), state, calls);
     {
         let page = state.page;
         bridge.on_message(move |msg| match msg {
@@ -60,7 +62,6 @@ pub fn mount(bridge: Bridge) {
     if let Some(panel) = document().query_selector(".adapter").ok().flatten() {
         bridge.watch_size(&panel);
     }
-    crate::softphone::start(bridge.clone(), state, calls);
     leptos::task::spawn_local(startup::run(state, bridge));
 }
 

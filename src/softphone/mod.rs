@@ -95,7 +95,8 @@ pub fn start(bridge: Rc<Bridge>, state: AdapterState, calls: CallState) {
             countries,
         })))
     });
-    leptos::task::spawn_local(async move {
+    // Runs before Leptos mounts (and initialises its executor): wasm-bindgen's own spawner.
+    wasm_bindgen_futures::spawn_local(async move {
         let settings = crate::settings::load().await;
         if !settings.phone_countries.is_empty() {
             if let Some(s) = shared() {

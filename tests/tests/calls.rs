@@ -39,9 +39,10 @@ async fn open_conversation(browser: &Browser, n: usize) -> TestResult<String> {
         .await?
         .ok_or("no conversation id")?;
     // The list's lower items sit behind the adapter in a short window: click as the page's own
-    // handler sees it (pushState navigation).
+    // handler sees it (pushState navigation). Clicking the conversation already shown would re-render
+    // it later, racing the test's own changes: then there is nothing to click.
     browser
-        .eval(&format!("document.querySelector('[data-kt=conversation-list] a[data-conversation-id=\"{id}\"]').click()"))
+        .eval(&format!("if (location.pathname !== '/app/conversations/{id}') document.querySelector('[data-kt=conversation-list] a[data-conversation-id=\"{id}\"]').click()"))
         .await?;
     wait_for("the conversation's panel", WAIT, || async {
         let v = browser
