@@ -475,3 +475,53 @@ async fn a2_a_live_call_survives_minimise_and_a_reload_of_the_owner_tab() -> Tes
     browser.close().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn s6_an_incoming_call_rings_only_in_the_owner_tab_and_pops_once() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = agent_page(&sandbox).await?;
+    wait_frame_text(&browser, "#owner-text", "This tab").await?;
+    let owner = browser.client.window().await?;
+    let tab = browser.client.new_window(true).await?;
+    browser.client.switch_to_window(tab.handle.clone()).await?;
+    browser.client.goto(&sandbox.url("/")).await?;
+    wait_frame_text(&browser, "#owner-text", "Another Kustomer tab").await?;
+    let call = sandbox
+        .control(
+            "/sandbox/ccai/calls/incoming",
+            json!({ "end_user_number": "+14155550199" }),
+        )
+        .await?;
+    let id = call["id"].as_i64().ok_or("id")?;
+    browser.client.switch_to_window(owner.clone()).await?;
+    wait_frame_text(&browser, "#incoming-text", "+14155550199").await?;
+    browser.client.switch_to_window(tab.handle.clone()).await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        frame_text(&browser, "#incoming-text").await?,
+        "",
+        "the follower tab does not ring"
+    );
+    let lookups = sandbox
+        .get_json("/sandbox/kustomer/requests")
+        .await?
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| {
+            r["method"] == json!("GET")
+                && r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("/customers") && p.contains("phone="))
+        })
+        .count();
+    assert_eq!(lookups, 1, "one screen pop, from the owner tab");
+    sandbox
+        .control(&format!("/sandbox/ccai/calls/{id}/miss"), json!({}))
+        .await?;
+    browser.client.switch_to_window(owner).await?;
+    wait_frame_text(&browser, "#call-ended", "missed").await?;
+    browser.close().await;
+    Ok(())
+}
