@@ -367,6 +367,31 @@ async fn the_adapter_speaks_spanish_in_a_spanish_browser() -> TestResult {
     assert_eq!(toggle.as_deref(), Some("Minimizar el panel del softphone"));
     let label = adapter.attr("#status-list", "aria-label").await?;
     assert_eq!(label.as_deref(), Some("Estados de CCAI"));
+    // Every word the adapter shows in both languages: read from the page, compared with `_locales/es`.
+    let es = e2e::guard::locales::load("es")?;
+    let en = e2e::guard::locales::load("en")?;
+    let shown = adapter
+        .eval(
+            "return { panelTitle: document.querySelector('#panel-title').textContent,
+                        callButton: document.querySelector('#call-button').textContent,
+                        phone: document.querySelector('#dial-input').getAttribute('aria-label'),
+                        owner: document.querySelector('#owner-text').textContent }",
+        )
+        .await?;
+    for (css, key) in [
+        ("panelTitle", "extShortName"),
+        ("callButton", "callButton"),
+        ("phone", "phoneNumberLabel"),
+    ] {
+        let want = &es.get(key).ok_or(key)?.0;
+        assert_eq!(shown[css].as_str(), Some(want.as_str()), "{key} in Spanish");
+    }
+    let owner = shown["owner"].as_str().unwrap_or_default();
+    let (en_owner, es_owner) = (&en["ownerThisTab"].0, &es["ownerThisTab"].0);
+    assert!(
+        owner.is_empty() || owner == es_owner,
+        "owner line {owner:?} in Spanish ({es_owner:?}, not {en_owner:?})"
+    );
     browser.close().await;
     Ok(())
 }
