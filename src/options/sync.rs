@@ -1,5 +1,5 @@
 //! Sync settings: direction (S4) and prioritisation (S5), each a radio group whose options carry one
-//! sentence saying what they do.
+//! sentence saying what they do; and the countries national phone numbers are read in (C2).
 
 use ccai_core::reconcile::{Direction, Priority};
 use leptos::prelude::*;
@@ -13,20 +13,27 @@ pub fn SyncForm() -> impl IntoView {
     let direction = RwSignal::new(Direction::OneWay);
     let priority = RwSignal::new(Priority::LatestChangeWins);
     let state = RwSignal::new(String::new());
+    let countries = RwSignal::new(String::new());
     Effect::new(move |_| {
         if let Some(s) = page.settings.get() {
             direction.set(s.direction);
             priority.set(s.priority);
+            countries.set(s.phone_countries.join(", "));
         }
     });
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (d, p) = (direction.get_untracked(), priority.get_untracked());
+        // C2: unknown codes are dropped; an empty list keeps the previous one.
+        let c = ccai_core::phone::countries(&countries.get_untracked());
         leptos::task::spawn_local(async move {
             let ok = page
                 .save_settings(|s| {
                     s.direction = d;
                     s.priority = p;
+                    if !c.is_empty() {
+                        s.phone_countries = c;
+                    }
                 })
                 .await
                 .is_ok();
@@ -49,6 +56,15 @@ pub fn SyncForm() -> impl IntoView {
                 <legend>{t("optPriorityLegend")}</legend>
                 {choice("priority", "prio-latest", "optPrioLatest", "optPrioLatestHelp", priority, Priority::LatestChangeWins)}
                 {choice("priority", "prio-crm", "optPrioCrm", "optPrioCrmHelp", priority, Priority::CrmOverridesNext)}
+            </fieldset>
+            <fieldset>
+                <legend>{t("phoneCountriesLegend")}</legend>
+                <label for="phone-countries">{t("phoneCountriesLabel")}</label>
+                <input id="phone-countries" type="text" autocomplete="off" maxlength="64"
+                    aria-describedby="phone-countries-help"
+                    prop:value=move || countries.get()
+                    on:input=move |e| countries.set(event_target_value(&e))/>
+                <p id="phone-countries-help" class="help">{t("phoneCountriesHelp")}</p>
             </fieldset>
             <button type="submit" id="save-sync">{t("optSaveSync")}</button>
             <p id="sync-state" role="status" aria-live="polite">{move || state.get()}</p>

@@ -64,6 +64,25 @@ pub fn normalise<S: AsRef<str>>(text: &str, countries: &[S]) -> Result<Dialable,
     Err(PhoneError::NotDialable)
 }
 
+/// The admin's list of countries for national numbers, cleaned: ISO 3166 alpha-2 codes libphonenumber
+/// knows, upper case, each once, in the order given ("es, us" → ["ES", "US"]).
+pub fn countries(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for code in text.split(|c: char| c == ',' || c.is_whitespace()) {
+        let code = code.trim().to_ascii_uppercase();
+        let known = code.len() == 2
+            && Region::from_code(&code).is_ok_and(|r| {
+                rlibphonenumber::PHONE_NUMBER_UTIL
+                    .get_country_code_for_region(r)
+                    .is_some_and(|cc| cc > 0)
+            });
+        if known && !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    out
+}
+
 fn dialable(n: &PhoneNumber) -> Dialable {
     let ext = n.extension().trim();
     Dialable {
@@ -122,6 +141,13 @@ mod tests {
         }
         let long = "1".repeat(MAX_TEXT + 1);
         assert_eq!(normalise(&long, &ES_US), Err(PhoneError::TooLong));
+    }
+
+    #[test]
+    fn country_lists_are_cleaned() {
+        assert_eq!(countries("es, us"), ["ES", "US"]);
+        assert_eq!(countries("GB  XX,gb,fr,,1"), ["GB", "FR"]);
+        assert!(countries("").is_empty());
     }
 
     #[test]
