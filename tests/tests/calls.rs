@@ -525,3 +525,29 @@ async fn s6_an_incoming_call_rings_only_in_the_owner_tab_and_pops_once() -> Test
     browser.close().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn c2_national_numbers_follow_the_admins_countries() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = Browser::start(BrowserOptions::default()).await?;
+    browser.configure(sandbox_config(&sandbox.url(""))).await?;
+    // The admin reads national numbers as American only.
+    let script = "const done = arguments[arguments.length - 1];
+        chrome.storage.local.set({ sync: { schema: 2, phone_countries: ['US'] } }).then(() => done('ok'), e => done(String(e)));";
+    assert_eq!(
+        browser.client.execute_async(script, vec![]).await?,
+        json!("ok")
+    );
+    browser.client.goto(&sandbox.url("/")).await?;
+    let aside = "aside[data-kt=customer-panel]";
+    wait_labels(&browser, aside, &["Call +34 612 34 56 78"]).await?;
+    // Jordi's "612 345 678" is not a US number: no control.
+    open_conversation(&browser, 1).await?;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(control_labels(&browser, aside).await?.is_empty());
+    // Olivia's "(415) 555-0132" is.
+    open_conversation(&browser, 2).await?;
+    wait_labels(&browser, aside, &["Call +1 415-555-0132"]).await?;
+    browser.close().await;
+    Ok(())
+}
