@@ -71,10 +71,14 @@ fn enc(s: &str) -> String {
 /// (Kustomer matches national and international forms): when the agent is already on one of their
 /// conversations (`on_screen`), that one stays; else the first customer's newest conversation that is
 /// not done; else a new one (and a new customer when none has the number). `subject` names a new one.
+/// With `keep_on_screen_if_unknown` (an outbound call the agent placed, e.g. from a number in a
+/// message), a number no customer has leaves the agent on the conversation they are reading instead
+/// of creating a customer.
 pub async fn conversation_for(
     config: &Config,
     e164: &str,
     on_screen: Option<&str>,
+    keep_on_screen_if_unknown: bool,
     subject: &str,
 ) -> Result<String, HttpError> {
     let path = format!("/v1/customers?phone={}", enc(e164));
@@ -100,6 +104,9 @@ pub async fn conversation_for(
     let customer = match first {
         Some((_, Some(open))) => return Ok(open),
         Some((customer, None)) => customer,
+        None if keep_on_screen_if_unknown && on_screen.is_some() => {
+            return Ok(on_screen.unwrap_or_default().to_owned());
+        }
         None => {
             let body = NewCustomer {
                 name: e164,

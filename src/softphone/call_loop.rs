@@ -129,6 +129,7 @@ async fn pop(config: &Config, call: &Call, assign: bool) {
         config,
         &call.end_user_number,
         on_screen.as_deref(),
+        call.call_type == "outbound",
         &subject,
     )
     .await
