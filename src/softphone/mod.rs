@@ -102,6 +102,7 @@ pub fn start(bridge: Rc<Bridge>, state: AdapterState, calls: CallState) {
             if let Some(s) = shared() {
                 s.borrow_mut().countries = settings.phone_countries;
             }
+            phones::forget_verdicts();
         }
         // libphonenumber builds its metadata on first use (~40 ms): pay it now, not on the first batch.
         let _ = ccai_core::phone::normalise("+34 612 34 56 78", &["ES"]);

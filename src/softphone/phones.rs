@@ -12,6 +12,34 @@ use crate::chrome::i18n::t1;
 /// Most candidates answered from one batch (the busy-page benchmark sends 1,000).
 const MAX_BATCH: usize = 5_000;
 
+/// Verdicts remembered by text: a re-rendered panel (every SPA navigation replaces it) asks about the
+/// same numbers again, and a parse costs ~50–100 µs. Cleared when full, and when the countries change.
+const CACHE_MAX: usize = 10_000;
+
+thread_local! {
+    static CACHE: std::cell::RefCell<std::collections::HashMap<String, Option<String>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+pub(super) fn forget_verdicts() {
+    CACHE.with(|c| c.borrow_mut().clear());
+}
+
+fn display_of(text: &str, countries: &[String]) -> Option<String> {
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(text).cloned()) {
+        return hit;
+    }
+    let verdict = phone::normalise(text, countries).ok().map(|d| d.display);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CACHE_MAX {
+            c.clear();
+        }
+        c.insert(text.to_owned(), verdict.clone());
+    });
+    verdict
+}
+
 /// Handles the phone messages of the content script; returns false for any other message.
 pub fn on_page_message(msg: &PageMessage) -> bool {
     match msg {
@@ -44,12 +72,7 @@ fn verdicts(batch: &[PhoneCandidate]) {
     let dialable = batch
         .iter()
         .filter_map(|c| {
-            phone::normalise(&c.text, &countries)
-                .ok()
-                .map(|d| PhoneVerdict {
-                    id: c.id,
-                    display: d.display,
-                })
+            display_of(&c.text, &countries).map(|display| PhoneVerdict { id: c.id, display })
         })
         .collect();
     let ids = batch.iter().map(|c| c.id).collect();
