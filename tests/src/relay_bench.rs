@@ -92,25 +92,33 @@ pub async fn relay(n: usize) -> TestResult<Figures> {
     let owner = owner(&browser, &tabs).await?;
     let mut all = Vec::new();
     let mut per_tab = Vec::new();
-    for (label, tab) in [("owner", owner), ("follower", 1 - owner)] {
+    // Each click must be a real change, so the alternation continues across the two phases.
+    for (phase, (label, tab)) in [("owner", owner), ("follower", 1 - owner)]
+        .into_iter()
+        .enumerate()
+    {
         browser.client.switch_to_window(tabs[tab].clone()).await?;
         let offset = sandbox_offset(&sandbox);
         let before = applied_at(&sandbox, offset).await?.len();
-        let script = "const [n, done] = [arguments[0], arguments[arguments.length - 1]];
+        let script = "const [n, start, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
             const ids = ['64f0a1c2e4b0a1b2c3d4e504', '64f0a1c2e4b0a1b2c3d4e505'];
             (async () => {
               const times = [];
               for (let i = 0; i < n; i++) {
                 document.querySelector('[data-kt=routing-status-button]').click();
-                const item = document.querySelector(`[data-kt=routing-status-menu] [data-status-id='${ids[i % 2]}']`);
+                const item = document.querySelector(`[data-kt=routing-status-menu] [data-status-id='${ids[(start + i) % 2]}']`);
                 times.push(performance.timeOrigin + performance.now());
                 item.click();
                 await new Promise(r => setTimeout(r, 80));
               }
               done(times);
             })().catch(e => done(String(e)));";
-        let times: Vec<f64> =
-            serde_json::from_value(browser.client.execute_async(script, vec![json!(n)]).await?)?;
+        let times: Vec<f64> = serde_json::from_value(
+            browser
+                .client
+                .execute_async(script, vec![json!(n), json!(phase * n)])
+                .await?,
+        )?;
         wait_for(
             "every change to reach CCAI",
             Duration::from_secs(30),

@@ -35,8 +35,11 @@ async fn wait_adapter_text(browser: &Browser, css: &str, needle: &str) -> TestRe
     .await
 }
 
+/// Waits until this tab owns the status and its relay is live: the owner has read CCAI's feed
+/// position and signed in, so a CCAI change made from now on is seen as a change, not as history.
 async fn wait_owner(browser: &Browser) -> TestResult {
-    wait_adapter_text(browser, "#owner-text", "This tab")
+    wait_adapter_text(browser, "#owner-text", "This tab").await?;
+    wait_adapter_text(browser, "#sync-state", "live")
         .await
         .map(|_| ())
 }
