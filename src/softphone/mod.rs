@@ -74,6 +74,9 @@ struct Shared {
     calls: CallState,
     /// National numbers are read in these countries (settings, C2).
     countries: Vec<String>,
+    /// Candidates that arrived before the settings were read: answered once they are, so the first
+    /// page's numbers follow the admin's countries, not the defaults.
+    waiting: Option<Vec<ccai_core::protocol::PhoneCandidate>>,
 }
 
 thread_local! {
@@ -93,6 +96,7 @@ pub fn start(bridge: Rc<Bridge>, state: AdapterState, calls: CallState) {
             state,
             calls,
             countries,
+            waiting: Some(Vec::new()),
         })))
     });
     // Runs before Leptos mounts (and initialises its executor): wasm-bindgen's own spawner.
@@ -103,6 +107,10 @@ pub fn start(bridge: Rc<Bridge>, state: AdapterState, calls: CallState) {
                 s.borrow_mut().countries = settings.phone_countries;
             }
             phones::forget_verdicts();
+        }
+        let waiting = shared().and_then(|s| s.borrow_mut().waiting.take());
+        if let Some(batch) = waiting.filter(|b| !b.is_empty()) {
+            phones::answer(&batch);
         }
         // libphonenumber builds its metadata on first use (~40 ms): pay it now, not on the first batch.
         let _ = ccai_core::phone::normalise("+34 612 34 56 78", &["ES"]);

@@ -44,7 +44,20 @@ fn display_of(text: &str, countries: &[String]) -> Option<String> {
 pub fn on_page_message(msg: &PageMessage) -> bool {
     match msg {
         PageMessage::PhoneCandidates { batch } => {
-            verdicts(batch);
+            let queued = shared().is_some_and(|s| {
+                let mut s = s.borrow_mut();
+                match s.waiting.as_mut() {
+                    Some(w) if w.len() < MAX_BATCH => {
+                        w.extend(batch.iter().take(MAX_BATCH - w.len()).cloned());
+                        true
+                    }
+                    Some(_) => true,
+                    None => false,
+                }
+            });
+            if !queued {
+                answer(batch);
+            }
             true
         }
         PageMessage::PhoneChosen { text, .. } => {
@@ -65,7 +78,7 @@ pub(super) fn normalise(text: &str) -> Result<Dialable, phone::PhoneError> {
     phone::normalise(text, &countries())
 }
 
-fn verdicts(batch: &[PhoneCandidate]) {
+pub(super) fn answer(batch: &[PhoneCandidate]) {
     let Some(s) = shared() else { return };
     let countries = countries();
     let batch = &batch[..batch.len().min(MAX_BATCH)];
