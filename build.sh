@@ -24,8 +24,8 @@ need_tools() {
   have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
   [ "$have" = "$want" ] \
     || die "wasm-bindgen $want is needed (found: ${have:-none}): run scripts/install-deps.sh (what .ci/run does) or 'cargo install wasm-bindgen-cli --version $want'."
-  [ -x node_modules/.bin/wasm-opt ] \
-    || die "wasm-opt (npm binaryen 132) is missing: run scripts/install-deps.sh (what .ci/run does) or 'npm ci'. Debian's binaryen 108 miscompiles: do not use it."
+  [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/terser ] \
+    || die "wasm-opt (npm binaryen 132) or terser is missing: run scripts/install-deps.sh (what .ci/run does) or 'npm ci'. Debian's binaryen 108 miscompiles: do not use it."
 }
 
 size_line() { # name file... (several files count as one concatenation)
@@ -44,6 +44,11 @@ build_extension() {
   cp -r extension/. "$DIST/"
   wasm-bindgen --target web --no-typescript --out-dir "$DIST/pkg" --out-name app "$WASM"
   node_modules/.bin/wasm-opt -Oz "$DIST/pkg/app_bg.wasm" -o "$DIST/pkg/app_bg.wasm"
+  # The content script is injected into every Kustomer page: ship it minified (top-level names, which
+  # the content-script files share, are kept). The readable source stays in extension/content/.
+  for js in "$DIST"/content/*.js; do
+    node_modules/.bin/terser "$js" --compress --mangle --comments false -o "$js"
+  done
   if [ -n "$sandbox_port" ]; then
     cat > "$DIST/sandbox-defaults.json" <<JSON
 {"kustomer_base":"http://127.0.0.1:$sandbox_port/kapi","kustomer_key":"sandbox-kustomer-key","ccai_base":"http://127.0.0.1:$sandbox_port/ccai","ccai_user":"sandbox","ccai_token":"sandbox-ccai-token","agent_email":"agent@example.com"}

@@ -40,8 +40,8 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "$want"
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -f node_modules/axe-core/axe.min.js ]; then
-  say "npm ci (binaryen's wasm-opt, axe-core)"
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -f node_modules/axe-core/axe.min.js ]; then
+  say "npm ci (binaryen's wasm-opt, terser, axe-core)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 say "all tools present"
