@@ -7,9 +7,10 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::config::Config;
 use crate::http::{Call, HttpError};
 
+/// JSON:API framing, shared with `kustomer_metadata`.
 #[derive(Deserialize)]
-struct Document<T> {
-    data: T,
+pub(crate) struct Document<T> {
+    pub(crate) data: T,
     #[serde(default)]
     links: Option<Links>,
 }
@@ -21,9 +22,9 @@ struct Links {
 }
 
 #[derive(Deserialize)]
-struct Resource<A> {
-    id: String,
-    attributes: A,
+pub(crate) struct Resource<A> {
+    pub(crate) id: String,
+    pub(crate) attributes: A,
 }
 
 #[derive(Deserialize)]
@@ -36,7 +37,10 @@ struct StatusAttributes {
 }
 
 #[derive(Deserialize)]
-struct UserAttributes {}
+struct UserAttributes {
+    #[serde(default)]
+    email: String,
+}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -45,9 +49,10 @@ struct SessionAttributes {
     signed_out_at: Option<String>,
 }
 
-/// The signed-in Kustomer user.
+/// The API key's Kustomer user; the options page compares its e-mail with the CCAI agent's (A5).
 pub struct User {
     pub id: String,
+    pub email: String,
 }
 
 /// The user's live work session: where Kustomer keeps their current status.
@@ -55,7 +60,7 @@ pub struct WorkSession {
     pub id: String,
 }
 
-fn call(config: &Config, method: &'static str, url: String) -> Call {
+pub(crate) fn call(config: &Config, method: &'static str, url: String) -> Call {
     Call {
         method,
         url,
@@ -64,7 +69,7 @@ fn call(config: &Config, method: &'static str, url: String) -> Call {
     }
 }
 
-fn url(config: &Config, path: &str) -> String {
+pub(crate) fn url(config: &Config, path: &str) -> String {
     format!("{}{}", config.kustomer_base.trim_end_matches('/'), path)
 }
 
@@ -72,27 +77,40 @@ async fn get<T: DeserializeOwned>(config: &Config, url: String) -> Result<Docume
     call(config, "GET", url).send::<(), _>(None).await
 }
 
-/// Every routing status, following `links.next` (the endpoint is paginated). A next link is resolved
-/// against the API's origin, as Kustomer writes them origin-relative.
-pub async fn routing_statuses(config: &Config) -> Result<Vec<KustomerStatus>, HttpError> {
-    let mut next = Some(url(config, "/v1/routing/statuses"));
+/// Every item of a paginated list, following `links.next` for at most `max_pages` pages (a server
+/// that always links onwards cannot keep us here). A next link is resolved against the API's origin,
+/// as Kustomer writes them origin-relative.
+pub(crate) async fn all_pages<A: DeserializeOwned>(
+    config: &Config,
+    path: &str,
+    max_pages: usize,
+) -> Result<Vec<Resource<A>>, HttpError> {
+    let mut next = Some(url(config, path));
     let mut all = Vec::new();
-    // A bound, so that a server that always links onwards cannot keep us here.
-    for _ in 0..50 {
+    for _ in 0..max_pages {
         let Some(page_url) = next.take() else { break };
-        let doc: Document<Vec<Resource<StatusAttributes>>> = get(config, page_url.clone()).await?;
-        all.extend(doc.data.into_iter().map(|r| KustomerStatus {
-            id: KustomerStatusId(r.id),
-            name: r.attributes.name,
-            status_type: r.attributes.status_type,
-            system: r.attributes.system,
-        }));
+        let doc: Document<Vec<Resource<A>>> = get(config, page_url.clone()).await?;
+        all.extend(doc.data);
         next = doc
             .links
             .and_then(|l| l.next)
             .and_then(|n| resolve(&n, &page_url));
     }
     Ok(all)
+}
+
+/// Every routing status (the endpoint is paginated).
+pub async fn routing_statuses(config: &Config) -> Result<Vec<KustomerStatus>, HttpError> {
+    let all = all_pages::<StatusAttributes>(config, "/v1/routing/statuses", 50).await?;
+    Ok(all
+        .into_iter()
+        .map(|r| KustomerStatus {
+            id: KustomerStatusId(r.id),
+            name: r.attributes.name,
+            status_type: r.attributes.status_type,
+            system: r.attributes.system,
+        })
+        .collect())
 }
 
 fn resolve(link: &str, base: &str) -> Option<String> {
@@ -104,7 +122,10 @@ fn resolve(link: &str, base: &str) -> Option<String> {
 pub async fn current_user(config: &Config) -> Result<User, HttpError> {
     let doc: Document<Resource<UserAttributes>> =
         get(config, url(config, "/v1/users/current")).await?;
-    Ok(User { id: doc.data.id })
+    Ok(User {
+        id: doc.data.id,
+        email: doc.data.attributes.email,
+    })
 }
 
 /// The live work session (not signed out), if the user has one.

@@ -7,27 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::kustomer::{all_pages, Document, Resource};
 use crate::config::Config;
 use crate::http::{Call, HttpError};
-
-#[derive(Deserialize)]
-struct Document<T> {
-    data: T,
-    #[serde(default)]
-    links: Option<Links>,
-}
-
-#[derive(Deserialize)]
-struct Links {
-    #[serde(default)]
-    next: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Resource<A> {
-    id: String,
-    attributes: A,
-}
 
 #[derive(Deserialize)]
 struct MetadataAttributes {
@@ -79,13 +61,7 @@ pub struct Team {
 }
 
 fn call(config: &Config, method: &'static str, path: &str) -> Call {
-    let url = format!("{}{}", config.kustomer_base.trim_end_matches('/'), path);
-    Call {
-        method,
-        url,
-        auth: format!("Bearer {}", config.kustomer_key),
-        headers: vec![],
-    }
+    super::kustomer::call(config, method, super::kustomer::url(config, path))
 }
 
 /// The custom attributes defined on `resource` (e.g. `conversation`), by name.
@@ -124,40 +100,14 @@ pub async fn define(
     Ok(doc.data.attributes.properties)
 }
 
-/// Every page of a paginated list, following origin-relative `links.next` (bounded).
-async fn all_pages<A: serde::de::DeserializeOwned>(
-    config: &Config,
-    path: &str,
-) -> Result<Vec<Resource<A>>, HttpError> {
-    let mut next = Some(call(config, "GET", path).url);
-    let mut all = Vec::new();
-    for _ in 0..20 {
-        let Some(url) = next.take() else { break };
-        let page = Call {
-            method: "GET",
-            url: url.clone(),
-            auth: format!("Bearer {}", config.kustomer_key),
-            headers: vec![],
-        };
-        let doc: Document<Vec<Resource<A>>> = page.send::<(), _>(None).await?;
-        all.extend(doc.data);
-        next = doc
-            .links
-            .and_then(|l| l.next)
-            .and_then(|n| web_sys::Url::new_with_base(&n, &url).ok())
-            .map(|u| u.href());
-    }
-    Ok(all)
-}
-
 /// Team routing settings by team id.
 pub async fn routing_settings(config: &Config) -> Result<Vec<(String, RoutingSetting)>, HttpError> {
-    let all = all_pages::<RoutingSetting>(config, "/v1/routing/settings").await?;
+    let all = all_pages::<RoutingSetting>(config, "/v1/routing/settings", 20).await?;
     Ok(all.into_iter().map(|r| (r.id, r.attributes)).collect())
 }
 
 pub async fn teams(config: &Config) -> Result<Vec<Team>, HttpError> {
-    let all = all_pages::<TeamAttributes>(config, "/v1/teams").await?;
+    let all = all_pages::<TeamAttributes>(config, "/v1/teams", 20).await?;
     Ok(all
         .into_iter()
         .map(|r| Team {
@@ -168,24 +118,5 @@ pub async fn teams(config: &Config) -> Result<Vec<Team>, HttpError> {
         .collect())
 }
 
-#[derive(Deserialize)]
-struct UserAttributes {
-    #[serde(default)]
-    email: String,
-}
-
-/// The API key's user, with the e-mail the options page compares with the CCAI agent's (A5).
-pub struct KeyUser {
-    pub id: String,
-    pub email: String,
-}
-
-pub async fn current_user(config: &Config) -> Result<KeyUser, HttpError> {
-    let doc: Document<Resource<UserAttributes>> = call(config, "GET", "/v1/users/current")
-        .send::<(), _>(None)
-        .await?;
-    Ok(KeyUser {
-        id: doc.data.id,
-        email: doc.data.attributes.email,
-    })
-}
+/// The API key's user (shared with the adapter's Kustomer client).
+pub use super::kustomer::current_user;
