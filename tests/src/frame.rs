@@ -140,3 +140,24 @@ pub async fn host_geometry(browser: &Browser) -> TestResult<(Rect, f64, f64)> {
         v["vh"].as_f64().unwrap_or(0.0),
     ))
 }
+
+/// The rendered text of `css` inside the adapter, as the agent sees it; back in the page afterwards.
+pub async fn adapter_text(browser: &Browser, css: &str) -> TestResult<String> {
+    let adapter = Adapter::enter(browser).await?;
+    let text = adapter.text(css).await;
+    adapter.leave().await?;
+    text
+}
+
+/// Waits (10 s) until `css` inside the adapter shows `needle`; returns the whole text.
+pub async fn wait_adapter_text(browser: &Browser, css: &str, needle: &str) -> TestResult<String> {
+    wait_for(
+        &format!("{css} to say {needle:?}"),
+        Duration::from_secs(10),
+        || async {
+            let text = adapter_text(browser, css).await.ok()?;
+            text.contains(needle).then_some(text)
+        },
+    )
+    .await
+}

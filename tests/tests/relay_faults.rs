@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use e2e::kustomer_page::{kstatus, seed_mapping};
-use e2e::{sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox, TestResult};
+use e2e::{
+    sandbox_config, wait_adapter_text, wait_for, Adapter, Browser, BrowserOptions, Sandbox,
+    TestResult,
+};
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
@@ -15,27 +18,8 @@ async fn owner_page(sandbox: &Sandbox) -> TestResult<Browser> {
         .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
         .await?;
     browser.client.goto(&sandbox.url("/")).await?;
-    wait_text(&browser, "#owner-text", "This tab").await?;
+    wait_adapter_text(&browser, "#owner-text", "This tab").await?;
     Ok(browser)
-}
-
-async fn text(browser: &Browser, css: &str) -> TestResult<String> {
-    let adapter = Adapter::enter(browser).await?;
-    let text = adapter.text(css).await;
-    adapter.leave().await?;
-    text
-}
-
-async fn wait_text(browser: &Browser, css: &str, needle: &str) -> TestResult<String> {
-    wait_for(
-        &format!("{css} to say {needle:?}"),
-        Duration::from_secs(10),
-        || async {
-            let t = text(browser, css).await.ok()?;
-            t.contains(needle).then_some(t)
-        },
-    )
-    .await
 }
 
 /// Schedules `faults` on CCAI's status endpoint, one per request, in order.
@@ -77,12 +61,12 @@ async fn rate_limited_change_waits_for_retry_after_then_lands_once() -> TestResu
     )
     .await?;
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
-    let shown = wait_text(&browser, "#sync-state", "retrying").await?;
+    let shown = wait_adapter_text(&browser, "#sync-state", "retrying").await?;
     assert!(shown.contains("slow down"), "{shown}");
     sandbox
         .wait_ccai_status(-4, "Meal after Retry-After")
         .await?;
-    wait_text(&browser, "#sync-state", "live").await?;
+    wait_adapter_text(&browser, "#sync-state", "live").await?;
     let received = sandbox.ccai_received().await?;
     let first = received
         .iter()
@@ -108,7 +92,7 @@ async fn server_errors_and_dropped_connections_back_off_then_land_once() -> Test
     let browser = owner_page(&sandbox).await?;
     faults(&sandbox, json!([{ "kind": "status", "code": 500 }, { "kind": "status", "code": 503 }, { "kind": "drop" }])).await?;
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
-    wait_text(&browser, "#sync-state", "retrying").await?;
+    wait_adapter_text(&browser, "#sync-state", "retrying").await?;
     sandbox
         .wait_ccai_status(-4, "Meal after three failures")
         .await?;
@@ -146,7 +130,7 @@ async fn a_lost_response_is_retried_without_a_second_effect() -> TestResult {
         },
     )
     .await?;
-    wait_text(&browser, "#status-button .status-name", "Meal").await?;
+    wait_adapter_text(&browser, "#status-button .status-name", "Meal").await?;
     assert_eq!(applied_keys(&sandbox).await?.len(), 1, "applied once");
     browser.close().await;
     Ok(())
@@ -158,7 +142,7 @@ async fn unauthorized_pauses_the_queue_and_sign_in_again_resumes_it_losing_nothi
     let browser = owner_page(&sandbox).await?;
     faults(&sandbox, json!([{ "kind": "status", "code": 401 }])).await?;
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
-    wait_text(&browser, "#sync-state", "paused").await?;
+    wait_adapter_text(&browser, "#sync-state", "paused").await?;
     // More changes while paused: queued, not lost, and the latest is what CCAI ends at.
     browser.pick_kustomer_status(kstatus::TRAINING).await?;
     tokio::time::sleep(Duration::from_millis(700)).await;
@@ -178,7 +162,7 @@ async fn unauthorized_pauses_the_queue_and_sign_in_again_resumes_it_losing_nothi
     sandbox
         .wait_ccai_status(1, "Training after signing in again")
         .await?;
-    wait_text(&browser, "#sync-state", "live").await?;
+    wait_adapter_text(&browser, "#sync-state", "live").await?;
     assert_no_duplicate_effect(&applied_keys(&sandbox).await?);
     browser.close().await;
     Ok(())
@@ -190,7 +174,7 @@ async fn a_permanent_client_error_is_shown_and_does_not_block_later_changes() ->
     let browser = owner_page(&sandbox).await?;
     faults(&sandbox, json!([{ "kind": "status", "code": 422 }])).await?;
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
-    let notice = wait_text(&browser, "#notice", "422").await?;
+    let notice = wait_adapter_text(&browser, "#notice", "422").await?;
     assert!(
         notice.contains("Meal"),
         "the agent is told which change failed: {notice}"
@@ -199,7 +183,7 @@ async fn a_permanent_client_error_is_shown_and_does_not_block_later_changes() ->
     sandbox
         .wait_ccai_status(1, "Training after the failed Meal")
         .await?;
-    wait_text(&browser, "#sync-state", "live").await?;
+    wait_adapter_text(&browser, "#sync-state", "live").await?;
     browser.close().await;
     Ok(())
 }

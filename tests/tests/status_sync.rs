@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use e2e::kustomer_page::{kstatus, seed_mapping};
-use e2e::{sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox, TestResult};
+use e2e::{
+    sandbox_config, wait_adapter_text, wait_for, Adapter, Browser, BrowserOptions, Sandbox,
+    TestResult,
+};
 
 async fn agent_page(sandbox: &Sandbox, direction: &str, priority: &str) -> TestResult<Browser> {
     let browser = Browser::start(BrowserOptions::default()).await?;
@@ -14,25 +17,6 @@ async fn agent_page(sandbox: &Sandbox, direction: &str, priority: &str) -> TestR
         .await?;
     browser.client.goto(&sandbox.url("/")).await?;
     Ok(browser)
-}
-
-async fn adapter_text(browser: &Browser, css: &str) -> TestResult<String> {
-    let adapter = Adapter::enter(browser).await?;
-    let text = adapter.text(css).await;
-    adapter.leave().await?;
-    text
-}
-
-async fn wait_adapter_text(browser: &Browser, css: &str, needle: &str) -> TestResult<String> {
-    wait_for(
-        &format!("{css} to say {needle:?}"),
-        Duration::from_secs(8),
-        || async {
-            let text = adapter_text(browser, css).await.ok()?;
-            text.contains(needle).then_some(text)
-        },
-    )
-    .await
 }
 
 /// Waits until this tab owns the status and its relay is live: the owner has read CCAI's feed
