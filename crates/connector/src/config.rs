@@ -19,6 +19,9 @@ pub struct Config {
     pub gap_ms: u64,
     /// F4: SDK custom-data key → Kustomer field name.
     pub sdk_mapping: BTreeMap<String, String>,
+    /// The countries national phone numbers in Kustomer are read in (C2, the admin's setting; ISO 3166
+    /// alpha-2, first valid wins), when a caller is looked up among existing customers.
+    pub phone_countries: Vec<String>,
     /// Agent e-mail → Kustomer user id, for assignments (A5 ties the two by e-mail). E-mails not listed
     /// are looked up with `GET /v1/users?email=`.
     pub agents: BTreeMap<String, String>,
@@ -35,11 +38,14 @@ impl Config {
             workers: 32,
             gap_ms: 10_000,
             sdk_mapping: BTreeMap::new(),
+            // The extension's default (settings.rs).
+            phone_countries: vec!["ES".into(), "US".into()],
             agents: BTreeMap::new(),
         }
     }
 
-    /// `--listen ADDR --db PATH --kustomer-url URL --workers N --gap-ms MS --map sdkKey=fieldName… --agent email=userId…`;
+    /// `--listen ADDR --db PATH --kustomer-url URL --workers N --gap-ms MS --map sdkKey=fieldName…
+    /// --agent email=userId… --countries ES,US`;
     /// the Kustomer key and the webhook secret come from `KUSTOMER_API_KEY` and `CCAI_WEBHOOK_SECRET`.
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
         let key =
@@ -72,6 +78,13 @@ impl Config {
                     let v = value()?;
                     let (k, f) = v.split_once('=').ok_or("--map takes sdkKey=fieldName")?;
                     cfg.sdk_mapping.insert(k.to_owned(), f.to_owned());
+                }
+                "--countries" => {
+                    let v = value()?;
+                    cfg.phone_countries = ccai_core::phone::countries(&v);
+                    if cfg.phone_countries.is_empty() && !v.trim().is_empty() {
+                        return Err(format!("--countries: no known country code in {v:?}"));
+                    }
                 }
                 "--agent" => {
                     let v = value()?;

@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use crate::apply::{apply, ApplyError, Created};
 use crate::facts::{gather, FieldCache};
 use crate::kustomer::Kustomer;
+use crate::lookup::CustomerLookup;
 use crate::store::{Learned, Pending, Store};
 
 /// Figures for the bench and the tests.
@@ -36,6 +37,7 @@ pub struct Engine {
     pub store: Store,
     pub kustomer: Kustomer,
     pub fields: FieldCache,
+    pub lookup: CustomerLookup,
     pub sdk_mapping: BTreeMap<String, String>,
     pub gap_ms: u64,
     pub metrics: Metrics,
@@ -48,6 +50,7 @@ impl Engine {
         store: Store,
         kustomer: Kustomer,
         sdk_mapping: BTreeMap<String, String>,
+        phone_countries: Vec<String>,
         gap_ms: u64,
         workers: usize,
     ) -> (Arc<Engine>, Vec<mpsc::UnboundedReceiver<String>>) {
@@ -58,6 +61,7 @@ impl Engine {
             store,
             kustomer,
             fields: FieldCache::default(),
+            lookup: CustomerLookup::new(phone_countries),
             sdk_mapping,
             gap_ms,
             metrics: Metrics::default(),
@@ -161,6 +165,7 @@ impl Engine {
                 &self.store,
                 &self.kustomer,
                 &self.fields,
+                &self.lookup,
                 &self.sdk_mapping,
                 &event,
                 key,

@@ -1,13 +1,18 @@
 //! Gathers the `KustomerFacts` for one event: what the connector stored, plus what only Kustomer knows
-//! (a conversation's current status, the custom fields and when each was created).
+//! (the customer a new caller already is, the customer's latest conversations and their status, the
+//! custom fields and when each was created).
 
 use std::time::{Duration, Instant};
 
-use ccai_core::records::{ConversationStatus, EventKind, FieldDef, KustomerFacts, SessionEvent};
+use ccai_core::records::{
+    Channel, ConversationFacts, ConversationStatus, EventKind, FieldDef, KustomerFacts,
+    SessionEvent,
+};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
 use crate::kustomer::{iso_to_ms, Kustomer, KustomerError};
+use crate::lookup::CustomerLookup;
 use crate::store::{Store, StoreError};
 
 /// How many of a customer's latest conversations the placement rules look at (R6, R7).
@@ -102,20 +107,79 @@ pub async fn status(k: &Kustomer, id: &str) -> Result<ConversationStatus, Kustom
     Ok(ConversationStatus::from_kustomer(s))
 }
 
+/// The customer's latest conversations, most recent first, as Kustomer has them now: with the ones a
+/// person or another channel started (R7 follows up on those too). For the connector's own, the store
+/// knows the channel, the menu of the session that made it, and whether it is a voicemail; for the
+/// others they are read from the conversation (`channels`, `menuSelectionStr`, `sessionTypeStr`).
+///
+/// The others are recorded in the store when first seen: a session joined to one of them (R7) is bound to
+/// it, and the session's later events (its recording, R8) find it.
+pub async fn recent_conversations(
+    store: &Store,
+    k: &Kustomer,
+    customer_key: &str,
+    customer_id: &str,
+) -> Result<Vec<ConversationFacts>, FactsError> {
+    let v = k
+        .get(&format!(
+            "/v1/customers/{customer_id}/conversations?pageSize={RECENT}"
+        ))
+        .await?;
+    let mut out = Vec::new();
+    for c in v
+        .get("data")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .take(RECENT)
+    {
+        let Some(id) = c.get("id").and_then(Value::as_str) else {
+            continue;
+        };
+        let attrs = c.get("attributes").cloned().unwrap_or_default();
+        let status = ConversationStatus::from_kustomer(
+            attrs
+                .get("status")
+                .and_then(Value::as_str)
+                .unwrap_or("done"),
+        );
+        let facts = match store.conversation(id)? {
+            Some(own) => ConversationFacts { status, ..own },
+            None => {
+                let custom = |name: &str| attrs.pointer(&format!("/custom/{name}"))?.as_str();
+                let theirs = ConversationFacts {
+                    id: id.to_owned(),
+                    status,
+                    channel: match attrs.pointer("/channels/0").and_then(Value::as_str) {
+                        Some("voice") => Some(Channel::Voice),
+                        Some("chat") => Some(Channel::Chat),
+                        _ => None,
+                    },
+                    menu: custom("menuSelectionStr").map(str::to_owned),
+                    voicemail: custom("sessionTypeStr") == Some("voicemail"),
+                };
+                store.remember_conversation(customer_key, &theirs)?;
+                theirs
+            }
+        };
+        out.push(facts);
+    }
+    Ok(out)
+}
+
 /// Everything `decide` reads for `event`.
 pub async fn gather(
     store: &Store,
     k: &Kustomer,
     fields: &FieldCache,
+    lookup: &CustomerLookup,
     sdk_mapping: &std::collections::BTreeMap<String, String>,
     event: &SessionEvent,
     customer_key: &str,
 ) -> Result<KustomerFacts, FactsError> {
-    let mut facts = KustomerFacts {
-        customer: store.customer(customer_key)?,
-        fields: fields.get(k).await?,
-        sdk_mapping: sdk_mapping.clone(),
-        ..KustomerFacts::default()
+    let customer = match store.customer(customer_key)? {
+        Some(c) => Some(c),
+        None => lookup.find(store, k, event, customer_key).await?,
     };
     let own = store.session_conversation(&event.session_id)?;
     let places = match &event.kind {
@@ -127,12 +191,17 @@ pub async fn gather(
         | EventKind::CallBack { .. } => true,
         _ => false,
     };
-    if places {
-        for mut c in store.recent_conversations(customer_key, RECENT)? {
-            c.status = status(k, &c.id).await?;
-            facts.recent_conversations.push(c);
-        }
-    }
+    let recent = match (&customer, places) {
+        (Some(c), true) => recent_conversations(store, k, customer_key, &c.id).await?,
+        _ => Vec::new(),
+    };
+    let mut facts = KustomerFacts {
+        customer,
+        recent_conversations: recent,
+        fields: fields.get(k).await?,
+        sdk_mapping: sdk_mapping.clone(),
+        ..KustomerFacts::default()
+    };
     if let Some(c) = own {
         facts
             .session_conversations

@@ -5,6 +5,7 @@
 //! - `ingest`: the webhook door (signature, replay, durable inbox).
 //! - `engine`: per-customer ordering, the outbox, execution.
 //! - `facts`: what the rules read, from the store and Kustomer.
+//! - `lookup`: the Kustomer customer a new caller already is (by phone).
 //! - `apply`: one operation as Kustomer calls.
 //! - `kustomer`: the HTTP client and its retry policy.
 //! - `store`: the SQLite file.
@@ -16,6 +17,7 @@ pub mod engine;
 pub mod facts;
 pub mod ingest;
 pub mod kustomer;
+pub mod lookup;
 pub mod signature;
 pub mod store;
 
@@ -60,6 +62,7 @@ impl Connector {
             store,
             kustomer,
             cfg.sdk_mapping.clone(),
+            cfg.phone_countries.clone(),
             cfg.gap_ms,
             cfg.workers,
         );

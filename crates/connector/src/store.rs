@@ -357,20 +357,52 @@ impl Store {
             .optional()?)
     }
 
-    /// The customer's conversations, most recent first, with status `Open` as a placeholder: the caller
-    /// asks Kustomer for the real status.
-    pub fn recent_conversations(
+    /// Remembers the Kustomer customer a lookup found for `key` (`created_by_session` stays empty: the
+    /// connector did not create it, so R18 never treats it as new). A customer already recorded, created
+    /// by the connector or found before, is kept as it is.
+    pub fn remember_found_customer(&self, key: &str, kustomer_id: &str) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT OR IGNORE INTO customers (customer_key, kustomer_id, created_by_session)
+             VALUES (?1, ?2, NULL)",
+            params![key, kustomer_id],
+        )?;
+        Ok(())
+    }
+
+    /// Records a conversation someone else started (a person, another channel) when the connector first
+    /// sees it among a customer's latest, so that a session joined to it is bound like any other.
+    /// `channel: None` is stored as `other`. A conversation already recorded is kept as it is.
+    pub fn remember_conversation(
         &self,
         customer_key: &str,
-        limit: usize,
-    ) -> Result<Vec<ConversationFacts>, StoreError> {
-        let conn = self.lock();
-        let mut st = conn.prepare(
-            "SELECT id, channel, menu, voicemail FROM conversations WHERE customer_key = ?1
-             ORDER BY created_order DESC LIMIT ?2",
+        c: &ConversationFacts,
+    ) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT OR IGNORE INTO conversations (id, customer_key, channel, menu, voicemail, created_order)
+             VALUES (?1, ?2, ?3, ?4, ?5,
+                     (SELECT COALESCE(MAX(created_order), 0) + 1 FROM conversations))",
+            params![
+                c.id,
+                customer_key,
+                c.channel.map_or("other", channel_text),
+                c.menu,
+                c.voicemail
+            ],
         )?;
-        let rows = st.query_map(params![customer_key, limit as i64], conversation_row)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        Ok(())
+    }
+
+    /// A conversation the connector created or has seen, with status `Open` as a placeholder: the caller asks
+    /// Kustomer for the real status.
+    pub fn conversation(&self, id: &str) -> Result<Option<ConversationFacts>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT id, channel, menu, voicemail FROM conversations WHERE id = ?1",
+                [id],
+                conversation_row,
+            )
+            .optional()?)
     }
 
     pub fn session_conversation(
@@ -419,10 +451,10 @@ fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationFacts
     Ok(ConversationFacts {
         id: r.get(0)?,
         status: ConversationStatus::Open,
-        channel: if channel == "chat" {
-            Channel::Chat
-        } else {
-            Channel::Voice
+        channel: match channel.as_str() {
+            "chat" => Some(Channel::Chat),
+            "voice" => Some(Channel::Voice),
+            _ => None,
         },
         menu: r.get(2)?,
         voicemail: r.get::<_, i64>(3)? != 0,

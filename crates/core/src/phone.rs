@@ -5,7 +5,9 @@
 //! order: the first where the number is valid wins, so "612 345 678" is Spanish and "(415) 555-0132"
 //! American with the default `["ES", "US"]`. Pure: no I/O, so it is tested natively below.
 
-use rlibphonenumber::{enums::Region, PhoneNumber, PhoneNumberFormat};
+use rlibphonenumber::{
+    enums::Region, CountryCodeSource, PhoneNumber, PhoneNumberFormat, PHONE_NUMBER_UTIL,
+};
 
 /// Longest string worth parsing: anything longer is not a phone number, and page text is untrusted.
 pub const MAX_TEXT: usize = 64;
@@ -35,6 +37,25 @@ pub enum PhoneError {
 /// international prefix such as `00` in Spain), else national in the first of `countries` (ISO 3166
 /// alpha-2) where it is valid.
 pub fn normalise<S: AsRef<str>>(text: &str, countries: &[S]) -> Result<Dialable, PhoneError> {
+    read(text, countries).map(|(d, _)| d)
+}
+
+/// Where a number's country code came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CountryFrom {
+    /// A national number ("612 345 678"): the country is the first of the admin's where it is valid,
+    /// an assumption.
+    Assumed,
+    /// The text wrote it (`+34 …`, `0034 …`): no assumption.
+    Written,
+}
+
+/// `normalise`, and whether the text wrote its country code or a national number was read in one of
+/// `countries` (the connector trusts a written one more when two customers claim a number, issue 8).
+pub fn read<S: AsRef<str>>(
+    text: &str,
+    countries: &[S],
+) -> Result<(Dialable, CountryFrom), PhoneError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(PhoneError::Empty);
@@ -55,9 +76,13 @@ pub fn normalise<S: AsRef<str>>(text: &str, countries: &[S]) -> Result<Dialable,
             .collect()
     };
     for region in regions {
-        if let Ok(n) = PhoneNumber::parse(text, region) {
+        if let Ok(n) = PHONE_NUMBER_UTIL.parse_and_keep_raw_input(text, region) {
             if n.is_valid() {
-                return Ok(dialable(&n));
+                let from = match n.country_code_source() {
+                    CountryCodeSource::FromDefaultCountry => CountryFrom::Assumed,
+                    _ => CountryFrom::Written,
+                };
+                return Ok((dialable(&n), from));
             }
         }
     }
@@ -148,6 +173,20 @@ mod tests {
         assert_eq!(countries("es, us"), ["ES", "US"]);
         assert_eq!(countries("GB  XX,gb,fr,,1"), ["GB", "FR"]);
         assert!(countries("").is_empty());
+    }
+
+    #[test]
+    fn a_written_country_code_is_told_from_an_assumed_one() {
+        let table = [
+            ("+34 612 34 56 78", CountryFrom::Written),
+            ("0034-612-345-679", CountryFrom::Written),
+            ("612 345 678", CountryFrom::Assumed),
+            ("(415) 555-0132", CountryFrom::Assumed),
+        ];
+        for (text, want) in table {
+            let (_, from) = read(text, &ES_US).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(from, want, "{text}");
+        }
     }
 
     #[test]

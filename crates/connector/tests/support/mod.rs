@@ -109,7 +109,50 @@ impl World {
         assert!(r.status().is_success(), "faults: {}", r.status());
     }
 
-    async fn get(&self, path: &str) -> Value {
+    /// When the tests' sessions may start: after the fields were created (F2).
+    pub fn t0_ms(&self) -> u64 {
+        self.t0_ms
+    }
+
+    /// A change made in Kustomer by someone other than the connector (a person, another channel).
+    pub async fn kapi_send(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let r = self
+            .http
+            .request(method.clone(), format!("{}/kapi/v1{path}", self.base))
+            .bearer_auth(KEY)
+            .json(&body)
+            .send()
+            .await
+            .expect("kustomer request");
+        assert!(r.status().is_success(), "{method} {path}: {}", r.status());
+        r.json().await.expect("json")
+    }
+
+    /// Schedules faults with a full `POST /sandbox/faults` body (service, method, path prefix, faults).
+    pub async fn schedule_faults(&self, body: Value) {
+        let r = self
+            .http
+            .post(format!("{}/sandbox/faults", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("faults");
+        assert!(r.status().is_success(), "faults: {}", r.status());
+    }
+
+    /// What the sandbox's fault queue still holds and what fired.
+    pub async fn fault_log(&self) -> Value {
+        self.http
+            .get(format!("{}/sandbox/faults", self.base))
+            .send()
+            .await
+            .expect("faults")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
         self.http
             .get(format!("{}/kapi/v1{path}", self.base))
             .bearer_auth(KEY)

@@ -35,7 +35,10 @@ pub struct CustomerFacts {
 pub struct ConversationFacts {
     pub id: String,
     pub status: ConversationStatus,
-    pub channel: Channel,
+    /// `None`: a channel CCAI sessions never use (e-mail, SMS…), e.g. a conversation a person started
+    /// for a customer the connector found (issue 8). R6 and R10 never join it; R7 does when it is the
+    /// latest and open.
+    pub channel: Option<Channel>,
     pub menu: Option<String>,
     /// A voicemail conversation (R5); calls and chats are never appended to it.
     pub voicemail: bool,

@@ -10,7 +10,9 @@
 //! - `operation`: the Kustomer operations they return.
 //! - `fields`: F1's field names and F2's creation-time filter.
 //! - `rules`: `decide`, the rules themselves.
+//! - `customer_match`: which existing customer a caller's phone number belongs to (R16).
 
+pub mod customer_match;
 pub mod event;
 pub mod facts;
 pub mod fields;

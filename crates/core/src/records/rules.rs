@@ -126,7 +126,7 @@ impl Decider<'_> {
                     .facts
                     .recent_conversations
                     .iter()
-                    .find(|c| c.is_open() && !c.voicemail && c.channel == Channel::Voice);
+                    .find(|c| c.is_open() && !c.voicemail && c.channel == Some(Channel::Voice));
                 let conv = match open {
                     Some(c) => self.append(c),
                     None => self.create_conversation(self.kind()),
@@ -242,10 +242,9 @@ impl Decider<'_> {
     /// R6: join the most recent open conversation with the same channel and menu, else R1/R2/R4: a new one.
     fn start_inbound(&mut self) -> ConversationRef {
         let s = &self.event.session;
-        let open =
-            self.facts.recent_conversations.iter().find(|c| {
-                c.is_open() && !c.voicemail && c.channel == s.channel && c.menu == s.menu
-            });
+        let open = self.facts.recent_conversations.iter().find(|c| {
+            c.is_open() && !c.voicemail && c.channel == Some(s.channel) && c.menu == s.menu
+        });
         match open {
             Some(c) => self.append(c),
             None => self.create_conversation(self.kind()),

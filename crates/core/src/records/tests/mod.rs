@@ -1,6 +1,7 @@
 //! Table tests, one per rule id, named by it; then the edges between rules.
 
 mod creation;
+mod customer_match;
 mod edges;
 mod updates;
 
@@ -64,7 +65,7 @@ pub fn conv(
     ConversationFacts {
         id: id.into(),
         status,
-        channel,
+        channel: Some(channel),
         menu: menu.map(Into::into),
         voicemail: false,
     }

@@ -1,0 +1,168 @@
+//! Finding the Kustomer customer a caller already is (R16: only a new number makes a new customer), for
+//! customer keys the connector has not met: a customer a person made, another channel made, or that
+//! existed before the connector.
+//!
+//! - Who: the rule is `ccai_core::records::customer_match` (exact E.164 after reading every candidate's
+//!   phones in the admin's countries; a written country code beats an assumed one, then the most recently
+//!   updated, then the smallest id; an ambiguity is logged here).
+//! - When: only for a phone key (`phone:…`) the store does not know. App users (R17: a new identifier is a
+//!   new customer) are not looked up: Kustomer's `externalId` search is not in the sandbox's API.
+//! - Once: a found customer is written to the store at once, so the key's later events, and a restart,
+//!   read it from there; a customer the connector created stays recorded as created (`INSERT OR IGNORE`).
+//! - Misses: a "no such customer" is kept in memory for `MISS_TTL` only. It spares the second search of an
+//!   IVR call (its start, then its answer, which creates the customer); it is short, and never persisted,
+//!   so a customer someone else creates in Kustomer meanwhile is found by the next call, not duplicated.
+//! - Faults: the searches are `Kustomer::get`, retried on 429/5xx/dropped connections like every call;
+//!   a search has no effect, so repeating it after a restart is harmless.
+//!
+//! The search is the sandbox's `GET /v1/customers?phone=`; Kustomer's own is
+//! `GET /v1/customers/phone={phone}` (developer.kustomer.com, "Get customer by phone number"), which
+//! answers one customer: that one call changes for a real org, the choice above stays.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ccai_core::phone;
+use ccai_core::records::customer_match::{choose, Candidate};
+use ccai_core::records::rules::with_country_code;
+use ccai_core::records::{CustomerFacts, CustomerKey, SessionEvent};
+use serde_json::Value;
+
+use crate::facts::FactsError;
+use crate::kustomer::{encode, iso_to_ms, Kustomer, KustomerError};
+use crate::store::Store;
+
+/// How long a miss is believed (see the module's "Misses").
+pub const MISS_TTL: Duration = Duration::from_secs(2);
+/// Candidates per search page, and how many pages are read: a number shared by more customers than this
+/// is not a person's.
+const PAGE_SIZE: usize = 100;
+const MAX_PAGES: usize = 5;
+
+/// Counts, for the tests and the bench.
+#[derive(Default)]
+pub struct LookupCounts {
+    pub searches: AtomicU64,
+    pub found: AtomicU64,
+    pub ambiguous: AtomicU64,
+}
+
+pub struct CustomerLookup {
+    /// The admin's countries for national numbers (C2), e.g. `["ES", "US"]`.
+    countries: Vec<String>,
+    misses: Mutex<HashMap<String, Instant>>,
+    pub counts: LookupCounts,
+}
+
+impl CustomerLookup {
+    pub fn new(countries: Vec<String>) -> CustomerLookup {
+        CustomerLookup {
+            countries,
+            misses: Mutex::new(HashMap::new()),
+            counts: LookupCounts::default(),
+        }
+    }
+
+    /// The existing customer for `event`'s phone key, remembered in `store`; `None` when Kustomer has none
+    /// (or the key is not a phone, or the phone is not a valid number).
+    pub async fn find(
+        &self,
+        store: &Store,
+        k: &Kustomer,
+        event: &SessionEvent,
+        key: &str,
+    ) -> Result<Option<CustomerFacts>, FactsError> {
+        let CustomerKey::Phone(raw) = event.customer_key() else {
+            return Ok(None);
+        };
+        let Ok(caller) = phone::normalise(&with_country_code(&raw), &self.countries) else {
+            return Ok(None);
+        };
+        if self.missed_lately(key) {
+            return Ok(None);
+        }
+        self.counts.searches.fetch_add(1, Ordering::Relaxed);
+        let candidates = search(k, &caller.e164).await?;
+        let choice = choose(&caller.e164, &candidates, &self.countries);
+        let Some(chosen) = choice.chosen() else {
+            self.remember_miss(key);
+            return Ok(None);
+        };
+        if choice.is_ambiguous() {
+            self.counts.ambiguous.fetch_add(1, Ordering::Relaxed);
+            let ids: Vec<&str> = choice.matches.iter().map(|m| m.id.as_str()).collect();
+            eprintln!(
+                "connector: {key}: {} Kustomer customers have this number ({}); chose {} \
+                 (written country code first, then the most recently updated)",
+                ids.len(),
+                ids.join(", "),
+                chosen.id
+            );
+        }
+        self.counts.found.fetch_add(1, Ordering::Relaxed);
+        store.remember_found_customer(key, &chosen.id)?;
+        Ok(store.customer(key)?)
+    }
+
+    fn missed_lately(&self, key: &str) -> bool {
+        let misses = self.misses.lock().unwrap_or_else(|e| e.into_inner());
+        misses.get(key).is_some_and(|at| at.elapsed() < MISS_TTL)
+    }
+
+    fn remember_miss(&self, key: &str) {
+        let mut misses = self.misses.lock().unwrap_or_else(|e| e.into_inner());
+        misses.retain(|_, at| at.elapsed() < MISS_TTL);
+        misses.insert(key.to_owned(), Instant::now());
+    }
+}
+
+/// Every customer Kustomer's phone search returns for `e164`, page by page.
+async fn search(k: &Kustomer, e164: &str) -> Result<Vec<Candidate>, KustomerError> {
+    let mut out = Vec::new();
+    for page in 1..=MAX_PAGES {
+        let v = k
+            .get(&format!(
+                "/v1/customers?phone={}&page={page}&pageSize={PAGE_SIZE}",
+                encode(e164)
+            ))
+            .await?;
+        let items = v
+            .get("data")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        out.extend(items.iter().filter_map(candidate));
+        let more = v.pointer("/links/next").is_some_and(|n| !n.is_null());
+        if items.len() < PAGE_SIZE || !more {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+fn candidate(c: &Value) -> Option<Candidate> {
+    let id = c.get("id").and_then(Value::as_str)?.to_owned();
+    let attrs = c.get("attributes")?;
+    let phones = attrs
+        .get("phones")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|p| p.get("phone").and_then(Value::as_str).or(p.as_str()))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let updated_at_ms = attrs
+        .get("updatedAt")
+        .and_then(Value::as_str)
+        .and_then(iso_to_ms)
+        .unwrap_or(0);
+    Some(Candidate {
+        id,
+        phones,
+        updated_at_ms,
+    })
+}
