@@ -1,6 +1,7 @@
 //! The two services' API shapes (API-NOTES.md), as the extension calls them.
 
 pub mod calls;
+pub mod chats;
 pub mod ccai;
 pub mod kustomer;
 pub mod kustomer_metadata;

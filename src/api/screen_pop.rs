@@ -1,6 +1,6 @@
-//! Kustomer's side of a call (SPEC A3, A4): the conversation for a phone number, found through
-//! Kustomer's API (customer by phone, then their conversations; created when there is none), and its
-//! assignment to the agent who answered. JSON:API framing as in `kustomer.rs`.
+//! Kustomer's side of a call or chat (SPEC A3, A4): the conversation for the other party, found through
+//! Kustomer's API (customer by phone or e-mail, then their conversations; created when there is none),
+//! and its assignment to the agent who answered. JSON:API framing as in `kustomer.rs`.
 
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +31,10 @@ struct Nothing {}
 #[derive(Serialize)]
 struct NewCustomer<'a> {
     name: &'a str,
-    phones: [Phone<'a>; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    phones: Vec<Phone<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    emails: Vec<Email<'a>>,
 }
 
 #[derive(Serialize)]
@@ -39,6 +42,76 @@ struct Phone<'a> {
     phone: &'a str,
     #[serde(rename = "type")]
     kind: &'a str,
+}
+
+#[derive(Serialize)]
+struct Email<'a> {
+    email: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+}
+
+/// The other party of a call or chat: how Kustomer finds their customer, and how a new one is made.
+#[derive(Clone, Copy, Debug)]
+pub enum Party<'a> {
+    /// A caller or callee, by E.164 number.
+    Phone(&'a str),
+    /// A chat's customer: by e-mail when the chat gives one (the stabler key), else by number.
+    Chat {
+        name: &'a str,
+        email: Option<&'a str>,
+        phone: Option<&'a str>,
+    },
+}
+
+impl Party<'_> {
+    /// Kustomer's customer search for this party, if it has anything to search by.
+    fn search(&self) -> Option<String> {
+        match *self {
+            Party::Phone(e164) => Some(format!("phone={}", enc(e164))),
+            Party::Chat { email: Some(e), .. } => Some(format!("email={}", enc(e))),
+            Party::Chat { phone: Some(p), .. } => Some(format!("phone={}", enc(p))),
+            Party::Chat { .. } => None,
+        }
+    }
+
+    fn new_customer(&self) -> NewCustomer<'_> {
+        match *self {
+            Party::Phone(e164) => NewCustomer {
+                name: e164,
+                phones: vec![Phone {
+                    phone: e164,
+                    kind: "mobile",
+                }],
+                emails: vec![],
+            },
+            Party::Chat { name, email, phone } => NewCustomer {
+                name,
+                phones: phone
+                    .map(|phone| Phone {
+                        phone,
+                        kind: "mobile",
+                    })
+                    .into_iter()
+                    .collect(),
+                emails: email
+                    .map(|email| Email {
+                        email,
+                        kind: "other",
+                    })
+                    .into_iter()
+                    .collect(),
+            },
+        }
+    }
+
+    /// Kustomer's channel for a conversation created for this party.
+    fn channel(&self) -> &'static str {
+        match self {
+            Party::Phone(_) => "voice",
+            Party::Chat { .. } => "chat",
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -67,23 +140,27 @@ fn enc(s: &str) -> String {
     String::from(js_sys::encode_uri_component(s))
 }
 
-/// The id of the conversation to open for a call with `e164`. Several customers may share a number
-/// (Kustomer matches national and international forms): when the agent is already on one of their
-/// conversations (`on_screen`), that one stays; else the first customer's newest conversation that is
-/// not done; else a new one (and a new customer when none has the number). `subject` names a new one.
+/// The id of the conversation to open for a call or chat with `party`. Several customers may share a
+/// number (Kustomer matches national and international forms): when the agent is already on one of
+/// their conversations (`on_screen`), that one stays; else the first customer's newest conversation
+/// that is not done; else a new one (and a new customer when none matches). `subject` names a new one.
 /// With `keep_on_screen_if_unknown` (an outbound call the agent placed, e.g. from a number in a
 /// message), a number no customer has leaves the agent on the conversation they are reading instead
 /// of creating a customer.
 pub async fn conversation_for(
     config: &Config,
-    e164: &str,
+    party: Party<'_>,
     on_screen: Option<&str>,
     keep_on_screen_if_unknown: bool,
     subject: &str,
 ) -> Result<String, HttpError> {
-    let path = format!("/v1/customers?phone={}", enc(e164));
-    let found: Document<Vec<Resource<Nothing>>> =
-        call(config, "GET", &path).send::<(), _>(None).await?;
+    let found: Document<Vec<Resource<Nothing>>> = match party.search() {
+        Some(query) => {
+            let path = format!("/v1/customers?{query}");
+            call(config, "GET", &path).send::<(), _>(None).await?
+        }
+        None => Document { data: Vec::new() },
+    };
     let mut first: Option<(String, Option<String>)> = None;
     for customer in found.data.into_iter().take(5) {
         let path = format!("/v1/customers/{}/conversations", enc(&customer.id));
@@ -108,15 +185,8 @@ pub async fn conversation_for(
             return Ok(on_screen.unwrap_or_default().to_owned());
         }
         None => {
-            let body = NewCustomer {
-                name: e164,
-                phones: [Phone {
-                    phone: e164,
-                    kind: "mobile",
-                }],
-            };
             let made: Document<Resource<Nothing>> = call(config, "POST", "/v1/customers")
-                .send(Some(&body))
+                .send(Some(&party.new_customer()))
                 .await?;
             made.data.id
         }
@@ -124,7 +194,7 @@ pub async fn conversation_for(
     let body = NewConversation {
         customer: &customer,
         name: subject,
-        channel: "voice",
+        channel: party.channel(),
     };
     let made: Document<Resource<Nothing>> = call(config, "POST", "/v1/conversations")
         .send(Some(&body))

@@ -1,28 +1,22 @@
-//! The call's life as CCAI reports it: one loop polls the live call (or, in the owner tab, looks for
+//! The call's life as CCAI reports it: each poll reads the live call (or, in the owner tab, looks for
 //! one: an incoming call ringing, or the call a reload left running), and the agent's actions are
-//! sent as they are pressed. Screen pop and assignment happen here, once per call.
+//! sent as they are pressed. The screen pop and assignment (`pop.rs`) are asked for here.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
 
-use ccai_core::protocol::{is_conversation_path, FrameMessage};
 use leptos::prelude::*;
 
-use super::{clock, now, shared, sleep_ms, CallState};
+use super::pop::{self, Contact};
+use super::{clock, now, CallState};
 use crate::adapter::{AdapterState, Role};
 use crate::api::calls::{self, Call, TransferTo};
-use crate::api::{kustomer, screen_pop};
+use crate::api::screen_pop::Party;
 use crate::chrome::i18n::{t, t1};
 use crate::config::Config;
 use crate::http::HttpError;
 
-/// How often the live call is read: the agent sees a change within this.
-const POLL_MS: i32 = 700;
-
 thread_local! {
-    /// Calls whose screen pop (and, once answered, assignment) already happened in this tab.
-    static POPPED: RefCell<HashSet<i64>> = RefCell::new(HashSet::new());
-    static ASSIGNED: RefCell<HashSet<i64>> = RefCell::new(HashSet::new());
     static EXT_SENT: RefCell<HashSet<i64>> = RefCell::new(HashSet::new());
     /// Extension digits to send once the outbound call connects (E.164 has no extension).
     static PENDING_EXT: RefCell<Option<(i64, String)>> = const { RefCell::new(None) };
@@ -32,42 +26,31 @@ fn config() -> Option<Config> {
     crate::adapter::current_config()
 }
 
-pub(super) async fn run(state: AdapterState, calls: CallState) {
-    // The timer's clock: a signal, so only the timer's text re-renders.
-    let tick = calls.now_ms;
-    leptos::prelude::set_interval(
-        move || tick.set(now()),
-        std::time::Duration::from_millis(500),
-    );
-    loop {
-        sleep_ms(POLL_MS).await;
-        let (Some(config), Some(agent_id)) = (config(), state.agent_id.get_untracked()) else {
-            continue;
-        };
-        if calls.agents.with_untracked(Vec::is_empty) {
-            if let Ok(list) = calls::agents(&config).await {
-                calls
-                    .agents
-                    .set(list.into_iter().filter(|a| a.id != agent_id).collect());
-            }
+/// One poll: the live call as CCAI has it now, or, in the owner tab, a call to ring or adopt.
+pub(super) async fn tick(config: &Config, state: AdapterState, calls: CallState, agent_id: i64) {
+    if calls.agents.with_untracked(Vec::is_empty) {
+        if let Ok(list) = calls::agents(config).await {
+            calls
+                .agents
+                .set(list.into_iter().filter(|a| a.id != agent_id).collect());
         }
-        let current = calls.call.get_untracked();
-        match current {
-            Some(call) => match calls::get(&config, call.id).await {
-                Ok(fresh) => update(&config, calls, agent_id, fresh).await,
-                Err(HttpError::Status { code: 404, .. }) => finish(calls, &call),
-                Err(_) => {}
-            },
-            // Only the owner tab rings and adopts the agent's live call (S6: side effects once).
-            None if state.role.get_untracked() == Role::Owner => {
-                if let Ok(list) = calls::active(&config, agent_id).await {
-                    if let Some(call) = list.into_iter().find(|c| !c.is_over_for(agent_id)) {
-                        update(&config, calls, agent_id, call).await;
-                    }
+    }
+    let current = calls.call.get_untracked();
+    match current {
+        Some(call) => match calls::get(config, call.id).await {
+            Ok(fresh) => update(config, calls, agent_id, fresh).await,
+            Err(HttpError::Status { code: 404, .. }) => finish(calls, &call),
+            Err(_) => {}
+        },
+        // Only the owner tab rings and adopts the agent's live call (S6: side effects once).
+        None if state.role.get_untracked() == Role::Owner => {
+            if let Ok(list) = calls::active(config, agent_id).await {
+                if let Some(call) = list.into_iter().find(|c| !c.is_over_for(agent_id)) {
+                    update(config, calls, agent_id, call).await;
                 }
             }
-            None => {}
         }
+        None => {}
     }
 }
 
@@ -107,49 +90,15 @@ fn finish(calls: CallState, call: &Call) {
     calls.call.set(None);
 }
 
-/// Screen pop (A3), once per call: the conversation for the caller's number opens in the page. With
-/// `assign`, the conversation is also assigned to this agent's Kustomer user (A4).
+/// Screen pop (A3) for a call, and with `assign` its assignment (A4).
 async fn pop(config: &Config, call: &Call, assign: bool) {
-    let first = POPPED.with(|p| p.borrow_mut().insert(call.id));
-    let assign_now = assign && ASSIGNED.with(|a| a.borrow_mut().insert(call.id));
-    if !first && !assign_now {
-        return;
-    }
-    let subject = t1("callSubject", &call.end_user_number);
-    let on_screen = shared().and_then(|s| {
-        s.borrow().state.page.with_untracked(|p| {
-            p.as_ref().and_then(|p| {
-                p.path
-                    .strip_prefix("/app/conversations/")
-                    .map(str::to_owned)
-            })
-        })
-    });
-    let Ok(conversation) = screen_pop::conversation_for(
-        config,
-        &call.end_user_number,
-        on_screen.as_deref(),
-        call.call_type == "outbound",
-        &subject,
-    )
-    .await
-    else {
-        return;
+    let contact = Contact {
+        key: format!("call:{}", call.id),
+        party: Party::Phone(&call.end_user_number),
+        outbound: call.call_type == "outbound",
+        subject: t1("callSubject", &call.end_user_number),
     };
-    if first {
-        let path = format!("/app/conversations/{conversation}");
-        if is_conversation_path(&path) {
-            if let Some(s) = shared() {
-                let bridge = s.borrow().bridge.clone();
-                bridge.send(&FrameMessage::Navigate { path });
-            }
-        }
-    }
-    if assign_now {
-        if let Ok(user) = kustomer::current_user(config).await {
-            let _ = screen_pop::assign(config, &conversation, &user.id).await;
-        }
-    }
+    pop::pop(config, contact, assign).await;
 }
 
 async fn send_extension(config: &Config, calls: CallState, id: i64) {

@@ -1,5 +1,6 @@
 //! The softphone (SPEC C1–C3, A2–A4): the dialer the page's Phone controls fill, the call's lifecycle
-//! as CCAI reports it, incoming calls in the owner tab, and the screen pop.
+//! as CCAI reports it, incoming calls and chats in the owner tab with their ringtone, and the screen
+//! pop and assignment.
 //!
 //! What the adapter shows comes from CCAI, never from memory: the live call is polled
 //! (`GET /calls/{id}`), and a reloaded owner tab finds it again with `GET /calls?status=active`, its
@@ -7,7 +8,13 @@
 //! does both once however many tabs are open (USERS.md: "several tabs break things").
 
 mod call_loop;
+mod chat_view;
+mod chats;
+mod incoming;
 mod phones;
+mod poll;
+mod pop;
+mod ring;
 mod view;
 
 use std::cell::RefCell;
@@ -42,6 +49,10 @@ pub struct CallState {
     /// DTMF digits sent on this call, as CCAI recorded them.
     pub dtmf: RwSignal<String>,
     pub busy: RwSignal<bool>,
+    /// The agent's chats (owner tab only).
+    pub chats: chats::ChatState,
+    /// The ringtone, and whether the browser blocks it.
+    pub ring: ring::RingState,
 }
 
 impl CallState {
@@ -56,6 +67,8 @@ impl CallState {
             agents: RwSignal::new(Vec::new()),
             dtmf: RwSignal::new(String::new()),
             busy: RwSignal::new(false),
+            chats: chats::ChatState::new(),
+            ring: ring::RingState::new(),
         }
     }
 
@@ -114,7 +127,7 @@ pub fn start(bridge: Rc<Bridge>, state: AdapterState, calls: CallState) {
         }
         // libphonenumber builds its metadata on first use (~40 ms): pay it now, not on the first batch.
         let _ = ccai_core::phone::normalise("+34 612 34 56 78", &["ES"]);
-        call_loop::run(state, calls).await;
+        poll::run(state, calls).await;
     });
 }
 

@@ -1,10 +1,16 @@
 //! The softphone's views: the dialer, the live call (status, timer, hold, mute, keypad, transfer,
-//! hang up), the incoming call (answer, decline), and the badge the status bar shows while minimised.
-//! Every number shown is text: nothing from the page or CCAI is rendered as HTML.
+//! hang up), what rings (an incoming call, chats: `incoming.rs`, `chat_view.rs`) with the ringtone and
+//! its "sound is blocked" notice, and the badge the status bar shows while minimised. Every number and
+//! message shown is text: nothing from the page or CCAI is rendered as HTML.
+//!
+//! Minimised, the panel shows only what rings: a ring must be seen (and heard) even then.
 
 use leptos::prelude::*;
 
 use super::call_loop::{act, dtmf, place, transfer};
+use super::chat_view::Chats;
+use super::incoming::{CardIds, RingCard};
+use super::ring::{self, enable};
 use super::{clock, CallState};
 use crate::adapter::AdapterState;
 use crate::api::calls::{Call, TransferTo};
@@ -43,9 +49,35 @@ pub fn Softphone() -> impl IntoView {
                 .is_some_and(|c| c.call_type == "inbound" && c.status == "ringing")
         })
     };
+    let chat_ringing = move || calls.chats.any_ringing(state.agent_id.get());
+    let ringing = Memo::new(move |_| incoming() || chat_ringing());
+    let ring = calls.ring;
+    Effect::new(move |_| ring::set_ringing(ring, ringing.get()));
+    // Any click or key in the frame is the gesture the browser waits for.
+    let unblock = move || {
+        if ring.blocked.get_untracked() {
+            enable(ring);
+        }
+    };
+    let pointer = window_event_listener(leptos::ev::pointerdown, move |_| unblock());
+    let key = window_event_listener(leptos::ev::keydown, move |_| unblock());
+    on_cleanup(move || {
+        pointer.remove();
+        key.remove();
+    });
+    let full = move || !state.minimised.get();
+    let chats = calls.chats;
     view! {
-        <section id="softphone" class="softphone" aria-label=t("phoneDialerTitle") hidden=move || state.minimised.get()>
-            <form id="dialer" class="dialer" hidden=live
+        <div class="visually-hidden" role="status" aria-live="polite">{move || chat_spoken(state, calls)}</div>
+        <section id="softphone" class="softphone" aria-label=t("phoneDialerTitle")
+            data-ringtone=move || ring.tone.get().as_str()
+            hidden=move || !full() && !ringing.get()>
+            <Show when=move || ring.blocked.get()>
+                <div class="sound-blocked" role="alert">
+                    <button id="sound-blocked" type="button" on:click=move |_| enable(ring)>{t("soundBlocked")}</button>
+                </div>
+            </Show>
+            <form id="dialer" class="dialer" hidden=move || live() || !full()
                 on:submit=move |e| { e.prevent_default(); place(state, calls); }>
                 <input id="dial-input" type="tel" autocomplete="off" maxlength="64"
                     aria-label=t("phoneNumberLabel") placeholder=t("phoneNumberLabel")
@@ -58,30 +90,56 @@ pub fn Softphone() -> impl IntoView {
             <Show when=incoming>
                 <Incoming/>
             </Show>
-            <Show when=move || live() && !incoming()>
+            <div id="chats" class="chats" role="group" aria-label=t("chatsLabel")>
+                <p id="chat-message" class="notice problem" role="alert">{move || chats.message.get().unwrap_or_default()}</p>
+                <p id="chat-ended" class="call-ended" role="status" hidden=move || !full()>{move || chats.ended.get().unwrap_or_default()}</p>
+                <Chats ringing=true/>
+                <Show when=full>
+                    <Chats ringing=false/>
+                </Show>
+            </div>
+            <Show when=move || live() && !incoming() && full()>
                 <LiveCall/>
             </Show>
         </section>
     }
 }
 
+/// Spoken when a chat starts ringing, also while minimised: who, and what they wrote.
+fn chat_spoken(state: AdapterState, calls: CallState) -> String {
+    let agent = state.agent_id.get();
+    calls.chats.list.with(|l| {
+        l.iter()
+            .find(|i| agent.is_some_and(|a| i.chat.is_ringing_for(a)))
+            .map(|i| format!("{} — {}", t1("chatIncoming", &i.who()), i.first))
+            .unwrap_or_default()
+    })
+}
+
 #[component]
 fn Incoming() -> impl IntoView {
     let state = expect_context::<AdapterState>();
     let calls = expect_context::<CallState>();
-    let number = move || {
+    let title = move || {
         calls.call.with(|c| {
-            c.as_ref()
-                .map(|c| c.end_user_number.clone())
-                .unwrap_or_default()
+            t1(
+                "callIncoming",
+                &c.as_ref()
+                    .map(|c| c.end_user_number.clone())
+                    .unwrap_or_default(),
+            )
         })
     };
+    let ids = CardIds {
+        card: "incoming".into(),
+        answer: "answer".into(),
+        decline: "decline".into(),
+    };
     view! {
-        <div id="incoming" class="incoming" role="alertdialog" aria-labelledby="incoming-text">
-            <p id="incoming-text">{move || t1("callIncoming", &number())}</p>
-            <button id="answer" type="button" on:click=move |_| act(state, calls, "answer")>{t("callAnswer")}</button>
-            <button id="decline" type="button" on:click=move |_| act(state, calls, "decline")>{t("callDecline")}</button>
-        </div>
+        <RingCard ids=ids title=Signal::derive(title)
+            answer_label=t("callAnswer") decline_label=t("callDecline")
+            on_answer=Callback::new(move |_| act(state, calls, "answer"))
+            on_decline=Callback::new(move |_| act(state, calls, "decline"))/>
     }
 }
 

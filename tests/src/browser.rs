@@ -18,6 +18,8 @@ pub struct BrowserOptions {
     pub headless: bool,
     pub width: u32,
     pub height: u32,
+    /// More Chromium switches, e.g. `--autoplay-policy=document-user-activation-required`.
+    pub args: Vec<String>,
 }
 
 impl Default for BrowserOptions {
@@ -27,6 +29,7 @@ impl Default for BrowserOptions {
             headless: true,
             width: 1280,
             height: 800,
+            args: Vec::new(),
         }
     }
 }
@@ -76,6 +79,7 @@ impl Browser {
         if opts.headless {
             args.push("--headless=new".into());
         }
+        args.extend(opts.args.iter().cloned());
         let caps = json!({
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",

@@ -33,6 +33,7 @@ pub fn router() -> Router<App> {
             get(faults).post(schedule_faults).delete(clear_faults),
         )
         .merge(crate::ccai::call_control::control_router())
+        .merge(crate::ccai::chat_control::control_router())
 }
 
 fn bad(text: impl Into<String>) -> Response {

@@ -6,6 +6,8 @@ pub mod agent_statuses;
 pub mod agents;
 pub mod call_control;
 pub mod calls;
+pub mod chat_control;
+pub mod chats;
 pub mod model;
 
 use axum::middleware;
@@ -29,5 +31,6 @@ pub fn router() -> Router<App> {
             post(agent_statuses::agent_statuses),
         )
         .merge(calls::router())
+        .merge(chats::router())
         .layer(middleware::from_fn(crate::auth::ccai))
 }

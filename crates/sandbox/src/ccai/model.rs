@@ -193,6 +193,7 @@ pub struct CcaiState {
     pub epochs: HashMap<i64, u64>,
     pub next_seq: u64,
     pub calls: crate::ccai::calls::Calls,
+    pub chats: crate::ccai::chats::Chats,
     /// Differs after every reset, so timers set before a reset do nothing after it.
     pub instance: u64,
 }
@@ -231,6 +232,7 @@ impl CcaiState {
             epochs: HashMap::new(),
             next_seq: 0,
             calls: Default::default(),
+            chats: Default::default(),
             instance: crate::state::random_u64(),
         }
     }
