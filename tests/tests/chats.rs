@@ -234,10 +234,20 @@ async fn a3_a4_an_incoming_chat_rings_in_the_owner_tab_shows_its_message_as_text
         1,
         "one screen pop, from the owner tab: {pops:?}"
     );
-    // The follower tab stayed where it was.
+    // The follower tab stayed where it was. Closed, so that the reload below keeps this tab the owner.
     browser.client.switch_to_window(tab.handle.clone()).await?;
     assert_eq!(page_path(&browser).await?, before);
+    browser.client.close_window().await?;
     browser.client.switch_to_window(owner).await?;
+    // A reloaded owner tab shows the chat again from CCAI's state, and assigns nothing twice.
+    browser.client.refresh().await?;
+    wait_adapter_text(&browser, &format!("#chat-{id}"), "Chat with María García").await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let again = pop_requests(&sandbox).await?.split_off(mine);
+    assert_eq!(
+        again, pops,
+        "no second screen pop or assignment after a reload"
+    );
 
     // The customer leaves: the adapter says so.
     sandbox
@@ -292,8 +302,20 @@ async fn a3_a_declined_chat_tells_ccai_and_opens_nothing() -> TestResult {
 async fn a_chat_whose_customer_gives_up_stops_ringing() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let browser = agent_page(&sandbox, &[]).await?;
+    // Minimised, the panel still shows what rings: a ring must be seen.
+    click_in_frame(&browser, "#panel-toggle").await?;
     let id = chat_arrives(&sandbox, json!({ "name": "Sam Taylor" }), "anyone?").await?;
     wait_adapter_text(&browser, &format!("#incoming-chat-{id}-text"), "Sam Taylor").await?;
+    let seen = in_frame(
+        &browser,
+        &format!("return [document.querySelector('#chat-accept-{id}').getClientRects().length > 0, document.querySelector('#dialer').getClientRects().length > 0]"),
+    )
+    .await?;
+    assert_eq!(
+        seen,
+        json!([true, false]),
+        "the ringing chat shows, the dialer does not"
+    );
     assert_ne!(
         wait_ringtone(&browser, &["ringing", "blocked"]).await?,
         "off"
@@ -301,13 +323,14 @@ async fn a_chat_whose_customer_gives_up_stops_ringing() -> TestResult {
     sandbox
         .control(&format!("/sandbox/ccai/chats/{id}/end"), json!({}))
         .await?;
+    wait_gone(&browser, &format!("#incoming-chat-{id}")).await?;
+    click_in_frame(&browser, "#panel-toggle").await?;
     wait_adapter_text(
         &browser,
         "#chat-ended",
         "Sam Taylor left before the chat was answered",
     )
     .await?;
-    wait_gone(&browser, &format!("#incoming-chat-{id}")).await?;
     assert_eq!(wait_ringtone(&browser, &["off"]).await?, "off");
     assert_eq!(ccai_chat(&sandbox, id).await?["status"], json!("canceled"));
     browser.close().await;
