@@ -24,8 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ccai_core::phone;
-use ccai_core::records::customer_match::{choose, Candidate};
+use ccai_core::records::customer_match::{canonical, choose, Candidate};
 use ccai_core::records::rules::with_country_code;
 use ccai_core::records::{CustomerFacts, CustomerKey, SessionEvent};
 use serde_json::Value;
@@ -66,7 +65,7 @@ impl CustomerLookup {
     }
 
     /// The existing customer for `event`'s phone key, remembered in `store`; `None` when Kustomer has none
-    /// (or the key is not a phone, or the phone is not a valid number).
+    /// (or the key is not a phone, or not one the rule can compare).
     pub async fn find(
         &self,
         store: &Store,
@@ -77,15 +76,15 @@ impl CustomerLookup {
         let CustomerKey::Phone(raw) = event.customer_key() else {
             return Ok(None);
         };
-        let Ok(caller) = phone::normalise(&with_country_code(&raw), &self.countries) else {
+        let Some((caller, _)) = canonical(&with_country_code(&raw), &self.countries) else {
             return Ok(None);
         };
         if self.missed_lately(key) {
             return Ok(None);
         }
         self.counts.searches.fetch_add(1, Ordering::Relaxed);
-        let candidates = search(k, &caller.e164).await?;
-        let choice = choose(&caller.e164, &candidates, &self.countries);
+        let candidates = search(k, &caller).await?;
+        let choice = choose(&caller, &candidates, &self.countries);
         let Some(chosen) = choice.chosen() else {
             self.remember_miss(key);
             return Ok(None);

@@ -8,7 +8,9 @@
 //! 2. Every phone of every candidate is read as E.164 by libphonenumber (`crate::phone`), national
 //!    numbers in the admin's countries (C2, first valid country wins). A candidate matches only when one
 //!    of its phones equals the caller's E.164 exactly (an extension is ignored: it is the same line).
-//!    Phones that do not parse match nothing.
+//!    A number libphonenumber does not hold valid still counts when it is written with `+` (its metadata
+//!    lags behind new ranges; the UK's 07700 900xxx drama range is valid to nobody): then its digits are
+//!    compared as written. Anything else matches nothing.
 //! 3. Among several matches, in this order:
 //!    - a phone written with its country code (`+34 …`, `0034 …`) beats a national one, whose country
 //!      is an assumption (María's "+34 612 34 56 78" beats Jordi's "612 345 678");
@@ -19,6 +21,24 @@
 //! 4. No match: the rules create a customer (R16).
 
 use crate::phone::{self, CountryFrom};
+
+/// A phone as the E.164 text the rule compares (see the module's rule, 2), and how sure its country is.
+pub fn canonical<S: AsRef<str>>(text: &str, countries: &[S]) -> Option<(String, CountryFrom)> {
+    if let Ok((d, from)) = phone::read(text, countries) {
+        return Some((d.e164, from));
+    }
+    let rest = text.trim().strip_prefix('+')?;
+    if !rest
+        .chars()
+        .all(|c| c.is_ascii_digit() || " -.()".contains(c))
+    {
+        return None;
+    }
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    (7..=15)
+        .contains(&digits.len())
+        .then(|| (format!("+{digits}"), CountryFrom::Written))
+}
 
 /// A customer Kustomer's search returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +76,8 @@ impl Choice {
     }
 }
 
-/// Picks the customer whose phone is `caller_e164` (see the module's rule).
+/// Picks the customer whose phone is `caller_e164` (`canonical` of the caller's number; see the
+/// module's rule).
 pub fn choose<S: AsRef<str>>(
     caller_e164: &str,
     candidates: &[Candidate],
@@ -68,8 +89,8 @@ pub fn choose<S: AsRef<str>>(
             let best = c
                 .phones
                 .iter()
-                .filter_map(|p| phone::read(p, countries).ok())
-                .filter(|(d, _)| d.e164 == caller_e164)
+                .filter_map(|p| canonical(p, countries))
+                .filter(|(e164, _)| e164 == caller_e164)
                 .map(|(_, from)| from)
                 .max()?;
             Some(PhoneMatch {

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::phone::CountryFrom;
-use crate::records::customer_match::{choose, Candidate};
+use crate::records::customer_match::{canonical, choose, Candidate};
 
 const ES_US: [&str; 2] = ["ES", "US"];
 const CALLER: &str = "+34612345678";
@@ -35,6 +35,25 @@ fn r16_only_an_exact_e164_match_is_the_caller() {
     let mut with_maria = loose.to_vec();
     with_maria.push(cand("maria", &["+34 612 34 56 78"], 1));
     assert_eq!(chosen(&with_maria, &ES_US).as_deref(), Some("maria"));
+}
+
+#[test]
+fn r16_a_number_libphonenumber_does_not_know_matches_as_written_with_its_plus() {
+    // The UK's drama range: not valid to libphonenumber, but a caller's number all the same.
+    let drama = "+44 7700 900123";
+    assert!(crate::phone::read(drama, &ES_US).is_err(), "precondition");
+    let (caller, _) = canonical(drama, &ES_US).expect("written with +");
+    assert_eq!(caller, "+447700900123");
+    let candidates = [
+        cand("national", &["07700 900123"], 3),
+        cand("longer", &["+44 7700 9001234"], 2),
+        cand("written", &["+44 (7700) 900-123"], 1),
+    ];
+    let c = choose(&caller, &candidates, &ES_US);
+    let ids: Vec<&str> = c.matches.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["written"]);
+    assert_eq!(canonical("+34 call me", &ES_US), None);
+    assert_eq!(canonical("+12345", &ES_US), None);
 }
 
 #[test]
