@@ -116,6 +116,19 @@ async fn same_day_with_duplicates_delays_faults_and_a_restart_ends_the_same() {
             { "kind": "lost_response" }
         ]))
         .await;
+    // The customer lookups' reads come first and take most of those; these hit writes, where a lost
+    // response is the ambiguous case the idempotency keys are for.
+    world
+        .schedule_faults(json!({
+            "service": "kustomer", "method": "POST",
+            "faults": [
+                { "kind": "lost_response" },
+                { "kind": "status", "code": 500 },
+                { "kind": "drop" },
+                { "kind": "lost_response" }
+            ]
+        }))
+        .await;
     let half = bodies.len() / 2;
     let first = play(&conn.webhook_url(), SECRET, &bodies[..half])
         .await
@@ -133,4 +146,13 @@ async fn same_day_with_duplicates_delays_faults_and_a_restart_ends_the_same() {
         "connector never idle"
     );
     assert_eq!(world.snapshot().await, expected());
+    let log = world.fault_log().await;
+    assert_eq!(log["pending"], json!([]), "every fault fired");
+    let lost_writes = log["fired"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["method"] == "POST" && f["fault"]["kind"] == "lost_response")
+        .count();
+    assert!(lost_writes >= 2, "{}", log["fired"]);
 }
