@@ -13,7 +13,10 @@
 //!   IVR call (its start, then its answer, which creates the customer); it is short, and never persisted,
 //!   so a customer someone else creates in Kustomer meanwhile is found by the next call, not duplicated.
 //! - Faults: the searches are `Kustomer::get`, retried on 429/5xx/dropped connections like every call;
-//!   a search has no effect, so repeating it after a restart is harmless.
+//!   a search has no effect, so repeating it after a restart is harmless. A definite refusal (another
+//!   4xx, an unreadable answer) is logged and taken as a miss: the caller gets a customer of their own,
+//!   as before this lookup existed, rather than every later event of theirs waiting on a search that
+//!   cannot succeed.
 //!
 //! The search is the sandbox's `GET /v1/customers?phone=`; Kustomer's own is
 //! `GET /v1/customers/phone={phone}` (developer.kustomer.com, "Get customer by phone number"), which
@@ -46,6 +49,8 @@ pub struct LookupCounts {
     pub searches: AtomicU64,
     pub found: AtomicU64,
     pub ambiguous: AtomicU64,
+    /// Searches Kustomer refused for good (taken as misses).
+    pub refused: AtomicU64,
 }
 
 pub struct CustomerLookup {
@@ -83,7 +88,15 @@ impl CustomerLookup {
             return Ok(None);
         }
         self.counts.searches.fetch_add(1, Ordering::Relaxed);
-        let candidates = search(k, &caller).await?;
+        let candidates = match search(k, &caller).await {
+            Ok(c) => c,
+            Err(e) => {
+                self.counts.refused.fetch_add(1, Ordering::Relaxed);
+                eprintln!("connector: {key}: customer search refused, taken as no match: {e}");
+                self.remember_miss(key);
+                return Ok(None);
+            }
+        };
         let choice = choose(&caller, &candidates, &self.countries);
         let Some(chosen) = choice.chosen() else {
             self.remember_miss(key);

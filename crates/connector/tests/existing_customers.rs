@@ -399,3 +399,25 @@ async fn the_lookup_through_kustomer_faults_and_a_restart_ends_the_same() {
     );
     assert!(customers_made_for(&world, "+34677123456").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_kustomer_refuses_for_good_does_not_hold_the_callers_events() {
+    let world = World::start().await;
+    let vera = person_creates_customer(&world, "Vera Existing", "+34 688 12 34 56").await;
+    world
+        .schedule_faults(json!({
+            "service": "kustomer", "method": "GET", "path_prefix": "/kapi/v1/customers",
+            "faults": [{ "kind": "status", "code": 400 }]
+        }))
+        .await;
+    let conn = world.connector(None).await;
+    let mut caller = Caller::new(&world, "+34688123456");
+    send(&conn, &caller.answered_call("v1")).await;
+    settle(&conn).await;
+    // As before the lookup existed: a customer of the connector's own, and the call recorded on it.
+    assert_eq!(conn.engine.lookup.counts.refused.load(Ordering::Relaxed), 1);
+    let made = customers_made_for(&world, "+34688123456").await;
+    assert_eq!(made.len(), 1);
+    assert_eq!(conversations(&world, &made[0]).await.len(), 1);
+    assert!(conversations(&world, &vera).await.is_empty());
+}
