@@ -6,9 +6,12 @@ use leptos::prelude::*;
 use super::{call_loop, chats, now, sleep_ms, CallState};
 use crate::adapter::AdapterState;
 
-/// How often CCAI is read: the agent sees a change within this. Two requests per poll (calls, chats)
-/// stay well under CCAI's 10 requests per second.
+/// How often CCAI is read: the agent sees a change within this.
 const POLL_MS: i32 = 700;
+/// With no chat shown, chats are looked for every this many polls (2.1 s): a chat is offered to an
+/// agent for much longer than that, and CCAI's rate limit (10 requests per second) is per company,
+/// shared by every agent's owner tab.
+const IDLE_CHAT_EVERY: u32 = 3;
 
 pub(super) async fn run(state: AdapterState, calls: CallState) {
     // The timer's clock: a signal, so only the timer's text re-renders.
@@ -17,8 +20,10 @@ pub(super) async fn run(state: AdapterState, calls: CallState) {
         move || tick.set(now()),
         std::time::Duration::from_millis(500),
     );
+    let mut polls: u32 = 0;
     loop {
         sleep_ms(POLL_MS).await;
+        polls = polls.wrapping_add(1);
         let (Some(config), Some(agent_id)) = (
             crate::adapter::current_config(),
             state.agent_id.get_untracked(),
@@ -26,6 +31,9 @@ pub(super) async fn run(state: AdapterState, calls: CallState) {
             continue;
         };
         call_loop::tick(&config, state, calls, agent_id).await;
-        chats::tick(&config, state, calls.chats, agent_id).await;
+        let chat_shown = calls.chats.list.with_untracked(|l| !l.is_empty());
+        if chat_shown || polls % IDLE_CHAT_EVERY == 0 {
+            chats::tick(&config, state, calls.chats, agent_id).await;
+        }
     }
 }
