@@ -32,7 +32,7 @@ pub(super) async fn run(state: AdapterState, calls: CallState) {
         };
         call_loop::tick(&config, state, calls, agent_id).await;
         let chat_shown = calls.chats.list.with_untracked(|l| !l.is_empty());
-        if chat_shown || polls % IDLE_CHAT_EVERY == 0 {
+        if chat_shown || polls.is_multiple_of(IDLE_CHAT_EVERY) {
             chats::tick(&config, state, calls.chats, agent_id).await;
         }
     }
