@@ -137,4 +137,6 @@
     attributes: true, attributeFilter: KUSTOMER.watchedAttributes,
   });
   addEventListener('popstate', () => queueMicrotask(sendFacts));
+  // The page starts to leave: an owner frame hands over now; its own pagehide waits for the next page.
+  addEventListener('beforeunload', () => { if (port) port.postMessage({ type: 'PageLeaving' }); });
 })();

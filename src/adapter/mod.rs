@@ -46,6 +46,11 @@ pub fn mount(bridge: Bridge) {
                 page.set(Some(facts.clone()));
                 startup::forward_facts(&facts);
             }
+            PageMessage::PageLeaving => {
+                if let Some(driver) = startup::driver() {
+                    driver.page_leaving();
+                }
+            }
             other => {
                 crate::softphone::on_page_message(&other);
             }

@@ -64,7 +64,7 @@ pub fn on_page_message(msg: &PageMessage) -> bool {
             chosen(text);
             true
         }
-        PageMessage::PageFacts(_) => false,
+        PageMessage::PageFacts(_) | PageMessage::PageLeaving => false,
     }
 }
 

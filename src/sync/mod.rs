@@ -179,6 +179,11 @@ impl Driver {
         // by the owner page's older push).
     }
 
+    /// The page started to navigate away: an owner hands over now (issue 5's back/forward cache case).
+    pub fn page_leaving(&self) {
+        self.owner_event(ccai_core::ownership::OwnerEvent::PageLeaving);
+    }
+
     /// "Use this tab" (S6).
     pub fn use_this_tab(&self) {
         self.owner_event(ccai_core::ownership::OwnerEvent::UseThisTab);

@@ -25,16 +25,16 @@ impl Driver {
         let d = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let (agent_id, config) = d.with(|i| (i.agent_id, i.config.clone()));
-            let relay = match storage::get::<RelaySnapshot>(&relay_key(agent_id)).await {
+            // The stored queue and CCAI's side are read at once: a take-over waits for the slower only.
+            let (snapshot, (since, ccai_status)) = both(
+                storage::get::<RelaySnapshot>(&relay_key(agent_id)),
+                read_ccai(&config, agent_id),
+            )
+            .await;
+            let relay = match snapshot {
                 Some(snapshot) => Relay::restore(snapshot),
                 None => Relay::new(agent_id.to_string(), Backoff::default(), random_u64()),
             };
-            // The feed's position first, then the status: a change in between is seen twice, never missed.
-            let since = ccai::activities(&config, agent_id, 0, 0)
-                .await
-                .map(|list| list.iter().map(|a| a.seq).max().unwrap_or(0))
-                .unwrap_or(0);
-            let agent = ccai::agent_by_email(&config).await.ok().flatten();
             let generation = d.with(|i| {
                 i.epoch = Some(epoch.clone());
                 i.relay = Some(relay);
@@ -49,12 +49,12 @@ impl Driver {
                     i.state.notice.set(Some(Notice::InheritanceOff));
                 }
                 i.watch_generation += 1;
-                if let Some(s) = agent.as_ref().and_then(|a| a.status.as_ref()) {
-                    i.state.current.set(Some(s.id));
+                if let Some(id) = ccai_status {
+                    i.state.current.set(Some(id));
                 }
                 i.watch_generation
             });
-            d.sign_in(agent.and_then(|a| a.status).map(|s| s.id));
+            d.sign_in(ccai_status);
             d.pump();
             d.watch_ccai(generation, since);
         });
@@ -81,6 +81,18 @@ impl Driver {
     /// Stops sending: the in-flight change (if any) finishes first, then the queue is stored and the
     /// ownership machine hears `RelayStopped`.
     pub(super) fn stop_relay(&self) {
+        // The queue as it stands (an in-flight change included, under its key) is written now: the
+        // write starts before the lock goes, so the next owner restores it; later writes need the lock.
+        let snapshot = self.with(|i| {
+            i.relay
+                .as_ref()
+                .map(|r| (relay_key(i.agent_id), r.snapshot()))
+        });
+        if let Some((key, snapshot)) = snapshot {
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = storage::set(&key, &snapshot).await;
+            });
+        }
         let idle = self.with(|i| {
             i.stopping = true;
             i.watch_generation += 1;
@@ -105,8 +117,14 @@ impl Driver {
         });
     }
 
+    /// Stores the queue, only while this tab holds the lock: a tab that stepped down finishing its
+    /// in-flight send must not overwrite the next owner's queue (the next owner resends that change
+    /// under the same key, which CCAI applies once).
     async fn persist(&self) {
         let snapshot = self.with(|i| {
+            if !i.ownership.is_owner() {
+                return None;
+            }
             i.relay
                 .as_ref()
                 .map(|r| (relay_key(i.agent_id), r.snapshot()))
@@ -134,10 +152,12 @@ impl Driver {
             return;
         };
         self.show_sync_state();
+        // Stored before the answer, so a crash mid-send resends with the same key. The write is
+        // issued first (tasks run in order) but not awaited: the send does not wait for the disk.
+        let d = self.clone();
+        wasm_bindgen_futures::spawn_local(async move { d.persist().await });
         let d = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            // Stored before the answer, so a crash mid-send resends with the same key.
-            d.persist().await;
             let outcome = d.send(&send, &epoch).await;
             d.on_outcome(send, epoch, outcome).await;
         });
@@ -321,4 +341,54 @@ impl Driver {
             d.pump();
         });
     }
+}
+
+/// CCAI's side at the start of a term: the activity feed's position and the agent's status there.
+/// The feed's newest status change gives both in one consistent read; without one (a new agent, or
+/// CCAI unreachable) the status is read after the position: a change in between is seen twice, never
+/// missed.
+async fn read_ccai(config: &crate::config::Config, agent_id: i64) -> (u64, Option<i64>) {
+    let feed = ccai::activities(config, agent_id, 0, 0)
+        .await
+        .unwrap_or_default();
+    let since = feed.iter().map(|a| a.seq).max().unwrap_or(0);
+    let newest = feed
+        .iter()
+        .filter(|a| a.current_status.is_some())
+        .max_by_key(|a| a.seq);
+    if let Some(status) = newest.and_then(|a| a.current_status.as_ref()) {
+        return (since, Some(status.id));
+    }
+    let agent = ccai::agent_by_email(config).await.ok().flatten();
+    (since, agent.and_then(|a| a.status).map(|s| s.id))
+}
+
+/// Runs two futures at once (the extension has no `futures` crate for one small join).
+async fn both<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
+    use std::task::Poll;
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(move |cx| {
+        if ra.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        match (ra.take(), rb.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (ra, rb) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
 }

@@ -1,5 +1,5 @@
 //! Chrome DevTools Protocol commands through chromedriver (`goog/cdp/execute`), for what WebDriver
-//! cannot do: crash a renderer, freeze a page.
+//! cannot do: crash a renderer, freeze a page, hang one frame's JavaScript.
 
 use fantoccini::wd::WebDriverCompatibleCommand;
 use serde_json::{json, Value};
@@ -52,5 +52,45 @@ impl Browser {
             self.cdp("Page.crash", json!({})),
         )
         .await;
+    }
+
+    /// Hangs the frame at `url` (an out-of-process frame, so its own DevTools target) the way a hung
+    /// tab looks to the others: its event handlers and timers stop running (so it answers nothing),
+    /// and it keeps its Web Lock. `Emulation.setScriptExecutionDisabled` on the frame's target does
+    /// that to this frame alone. `Debugger.pause` does not do: every adapter frame lives in the
+    /// extension's one renderer process, and the pause stopped the other tab's frame too (measured).
+    /// Promise callbacks still run in the hung frame. The page's session attaches to the frame
+    /// without flattening, so the command travels as `Target.sendMessageToTarget`.
+    pub async fn hang_frame(&self, url: &str) -> TestResult {
+        let targets = self.cdp("Target.getTargets", json!({})).await?;
+        let target = targets["targetInfos"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|t| t["url"] == json!(url))
+            .and_then(|t| t["targetId"].as_str())
+            .ok_or_else(|| format!("no DevTools target for {url}: {targets}"))?
+            .to_owned();
+        let attached = self
+            .cdp(
+                "Target.attachToTarget",
+                json!({ "targetId": target, "flatten": false }),
+            )
+            .await?;
+        let session = attached["sessionId"]
+            .as_str()
+            .ok_or("Target.attachToTarget gave no session")?;
+        let message = json!({
+            "id": 1,
+            "method": "Emulation.setScriptExecutionDisabled",
+            "params": { "value": true },
+        })
+        .to_string();
+        self.cdp(
+            "Target.sendMessageToTarget",
+            json!({ "sessionId": session, "message": message }),
+        )
+        .await?;
+        Ok(())
     }
 }

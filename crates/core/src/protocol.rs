@@ -17,6 +17,9 @@ pub enum PageMessage {
     PhoneCandidates { batch: Vec<PhoneCandidate> },
     /// The agent used the Phone control beside candidate `id`, whose text is `text` (C1).
     PhoneChosen { id: u32, text: String },
+    /// The page started to navigate away (`beforeunload`): an owner tab hands over now, not at
+    /// `pagehide`, which waits for the next page to commit (issue 5).
+    PageLeaving,
 }
 
 /// One string that looks like a phone number, with the content script's id for its place on the page.

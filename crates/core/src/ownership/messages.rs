@@ -56,6 +56,10 @@ pub enum OwnerEvent {
     Fenced {
         term: u64,
     },
+    /// The top page started to navigate away (its `beforeunload`, told by the content script): an
+    /// owner steps down now instead of at `pagehide`, which comes only when the next page commits.
+    /// The navigation may still be cancelled, so the tab queues again, behind every waiting tab.
+    PageLeaving,
     /// `pagehide` (also into the back/forward cache).
     PageHide,
     PageShow,

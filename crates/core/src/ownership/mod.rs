@@ -10,6 +10,10 @@
 //!   waiting tab is granted it at once: crash handover needs no timer.
 //! - **Back/forward cache and freezing keep a lock** (measured in Chromium 156), so `pagehide` and
 //!   `freeze` release it explicitly ([`OwnerEvent::PageHide`], [`OwnerEvent::Frozen`]).
+//! - **An owner whose page starts to leave steps down at once** ([`OwnerEvent::PageLeaving`], from
+//!   the page's `beforeunload`): `pagehide` comes only when the next page commits, which is most of a
+//!   navigation's time. It queues again behind the waiting tabs, so a cancelled navigation leaves it
+//!   a follower (or the owner again, when it is the only tab).
 //! - **A hung tab keeps its lock and says nothing.** Followers probe a silent owner with `Hello`; the
 //!   owner answers from its message handler, which background-tab timer throttling does not delay, so
 //!   the lease never depends on the owner's timers. No answer within `zombie_after_ms` (plus a per-tab
@@ -154,6 +158,11 @@ impl Ownership {
                 }
             }
             OwnerEvent::PageHide | OwnerEvent::Frozen => self.go_idle(&mut out),
+            OwnerEvent::PageLeaving => {
+                if self.is_owner() {
+                    self.step_down(None, &mut out);
+                }
+            }
             OwnerEvent::LockGranted { fence } => self.on_granted(fence, &mut out),
             OwnerEvent::LockLost => {
                 if self.is_owner() {
@@ -323,16 +332,21 @@ impl Ownership {
         if self.highest.as_ref() <= Some(mine) {
             return;
         }
-        if !matches!(self.role, Role::Yielding { .. }) {
-            out.push(OwnerAction::StopRelay);
-        }
-        self.say_stepping_down(out);
-        out.push(OwnerAction::ReleaseLock);
         let owner = self
             .highest
             .as_ref()
             .map(|e| e.tab.clone())
             .filter(|t| !t.0.is_empty());
+        self.step_down(owner, out);
+    }
+
+    /// Stops relaying, says so, lets the lock go and queues for it again as a follower of `owner`.
+    fn step_down(&mut self, owner: Option<TabId>, out: &mut Vec<OwnerAction>) {
+        if !matches!(self.role, Role::Yielding { .. }) {
+            out.push(OwnerAction::StopRelay);
+        }
+        self.say_stepping_down(out);
+        out.push(OwnerAction::ReleaseLock);
         self.follow(owner, out);
         out.push(OwnerAction::RequestLock { steal: false });
     }

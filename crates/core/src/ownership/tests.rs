@@ -77,6 +77,56 @@ fn pagehide_releases_the_lock_because_bfcache_would_keep_it() {
 }
 
 #[test]
+fn an_owner_whose_page_starts_to_leave_steps_down_and_queues_again() {
+    let (mut o, _) = owner_of(1, None);
+    let out = o.handle(OwnerEvent::PageLeaving, 5);
+    assert_eq!(
+        out,
+        vec![
+            OwnerAction::StopRelay,
+            OwnerAction::Broadcast {
+                msg: Msg::SteppingDown {
+                    epoch: ep(1, 1),
+                    to: None,
+                    queue_handed_over: false,
+                }
+            },
+            OwnerAction::ReleaseLock,
+            OwnerAction::BecameFollower { owner: None },
+            OwnerAction::RequestLock { steal: false },
+        ]
+    );
+    assert_eq!(o.may_send(), None);
+    // The navigation commits: the queued request is cancelled, nothing else is said.
+    assert_eq!(
+        o.handle(OwnerEvent::PageHide, 40),
+        vec![OwnerAction::ReleaseLock]
+    );
+}
+
+#[test]
+fn a_cancelled_navigation_leaves_the_tab_a_follower_that_can_own_again() {
+    let (mut o, _) = owner_of(1, Some(ep(3, 2)));
+    o.handle(OwnerEvent::PageLeaving, 5);
+    // The only tab: the browser grants it its queued request again, under a new term.
+    let out = o.handle(
+        OwnerEvent::LockGranted {
+            fence: Some(ep(4, 1)),
+        },
+        9,
+    );
+    assert_eq!(out[0], OwnerAction::BecameOwner { epoch: ep(5, 1) });
+    assert_eq!(o.may_send(), Some(&ep(5, 1)));
+}
+
+#[test]
+fn a_follower_whose_page_starts_to_leave_changes_nothing() {
+    let mut f = Ownership::new(tab(2), OwnershipConfig::default(), 0, 0);
+    f.handle(OwnerEvent::Started, 0);
+    assert_eq!(f.handle(OwnerEvent::PageLeaving, 5), vec![]);
+}
+
+#[test]
 fn use_this_tab_hands_over_cleanly() {
     let (mut owner, _) = owner_of(1, None);
     let mut me = Ownership::new(tab(2), OwnershipConfig::default(), 0, 0);
@@ -283,6 +333,8 @@ enum SimEvent {
     Grant,
     Thaw,
     Show,
+    /// The navigation that began with `PageLeaving` commits: `pagehide`, into the back/forward cache.
+    Commit,
 }
 
 struct Sim {
@@ -492,7 +544,15 @@ impl Sim {
                 self.act(i, out);
                 return;
             }
-            (SimEvent::Thaw | SimEvent::Show, _) => return,
+            (SimEvent::Commit, Life::Awake) => {
+                let out = self.tabs[i].m.handle(OwnerEvent::PageHide, self.now);
+                self.act(i, out);
+                self.tabs[i].life = Life::Hidden;
+                let d = 500 + self.rng.below(10_000);
+                self.at(self.now + d, i, SimEvent::Show);
+                return;
+            }
+            (SimEvent::Thaw | SimEvent::Show | SimEvent::Commit, _) => return,
             (_, Life::Frozen | Life::Hidden) => {
                 self.tabs[i].backlog.push_back(e);
                 return;
@@ -504,7 +564,7 @@ impl Sim {
             SimEvent::Grant => OwnerEvent::LockGranted {
                 fence: self.fence.clone(),
             },
-            SimEvent::Thaw | SimEvent::Show => return,
+            SimEvent::Thaw | SimEvent::Show | SimEvent::Commit => return,
         };
         if self.trace && !matches!(ev, OwnerEvent::Tick) {
             eprintln!("{:>7} t{i} <- {ev:?}", self.now);
@@ -529,7 +589,7 @@ impl Sim {
         if self.tabs[i].life != Life::Awake {
             return;
         }
-        let what = self.rng.below(7);
+        let what = self.rng.below(8);
         if self.trace {
             eprintln!(
                 "{:>7} t{i} !! disturbance {what} (holder {:?}, fence {:?})",
@@ -571,6 +631,15 @@ impl Sim {
                 self.tabs[i].life = Life::Hidden;
                 let d = 500 + self.rng.below(10_000);
                 self.at(self.now + d, i, SimEvent::Show);
+            }
+            5 => {
+                // The page starts to navigate away; the navigation commits later, or is cancelled.
+                let out = self.tabs[i].m.handle(OwnerEvent::PageLeaving, self.now);
+                self.act(i, out);
+                if self.rng.below(3) > 0 {
+                    let d = 10 + self.rng.below(500);
+                    self.at(self.now + d, i, SimEvent::Commit);
+                }
             }
             _ => {
                 let out = self.tabs[i].m.handle(OwnerEvent::UseThisTab, self.now);
