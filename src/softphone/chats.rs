@@ -88,8 +88,9 @@ pub(super) async fn tick(config: &Config, state: AdapterState, chats: ChatState,
         .filter(|c| c.is_ringing_for(agent_id) || c.is_live_for(agent_id))
     {
         let first = match before.iter().find(|i| i.chat.id == chat.id) {
-            Some(item) => item.first.clone(),
-            None => chats::first_message(config, chat.id)
+            // Read again if it could not be read before.
+            Some(item) if !item.first.is_empty() => item.first.clone(),
+            _ => chats::first_message(config, chat.id)
                 .await
                 .unwrap_or_default(),
         };

@@ -90,7 +90,8 @@ pub fn Softphone() -> impl IntoView {
             <Show when=incoming>
                 <Incoming/>
             </Show>
-            <div id="chats" class="chats" role="group" aria-label=t("chatsLabel")>
+            <div id="chats" class="chats" role="group" aria-label=t("chatsLabel")
+                hidden=move || chats.list.with(Vec::is_empty) && chats.message.with(Option::is_none) && chats.ended.with(Option::is_none)>
                 <p id="chat-message" class="notice problem" role="alert">{move || chats.message.get().unwrap_or_default()}</p>
                 <p id="chat-ended" class="call-ended" role="status" hidden=move || !full()>{move || chats.ended.get().unwrap_or_default()}</p>
                 <Chats ringing=true/>
