@@ -67,14 +67,15 @@ pub fn read<S: AsRef<str>>(
     if text.bytes().filter(u8::is_ascii_digit).count() < 6 {
         return Err(PhoneError::NotDialable);
     }
-    let regions: Vec<Option<Region>> = if countries.is_empty() {
-        vec![None]
-    } else {
-        countries
-            .iter()
-            .map(|c| Region::from_code(c.as_ref().trim()).ok())
-            .collect()
-    };
+    let plain = plain_form(text);
+    if plain.as_ref().is_some_and(|p| p.len() > MAX_PLAIN_LEN) {
+        return Err(PhoneError::NotDialable);
+    }
+    let text = plain.as_deref().unwrap_or(text);
+    let regions = countries
+        .iter()
+        .map(|c| Region::from_code(c.as_ref().trim()).ok())
+        .chain(countries.is_empty().then_some(None));
     for region in regions {
         if let Ok(n) = PHONE_NUMBER_UTIL.parse_and_keep_raw_input(text, region) {
             if n.is_valid() {
@@ -87,6 +88,30 @@ pub fn read<S: AsRef<str>>(
         }
     }
     Err(PhoneError::NotDialable)
+}
+
+/// Longest plain form (`+` and digits) worth parsing: E.164's 15 digits, after the longest
+/// international prefix in the metadata (8 digits, Australia's `14880011`) and a written national
+/// prefix (`+44 (0)20…`). Longer runs of digits (order numbers, ids) are refused without parsing.
+const MAX_PLAIN_LEN: usize = 1 + 8 + 15 + 1;
+
+/// The text reduced to what libphonenumber reads in it, when it is plain: ASCII digits, at most one `+`
+/// before the first digit, and the separators people write (space `-` `.` `(` `)` `/`), which are
+/// dropped. The library ignores these separators itself (none can start an extension or a vanity
+/// number), but its general-purpose regexes (is this viable, is there an extension) cost per
+/// character, so "+34 612 34 56 78" is parsed as "+34612345678", with the same result. `None` for
+/// anything else (letters, `x123`, `#`, other scripts' digits): that text is parsed as written.
+fn plain_form(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '0'..='9' => out.push(c),
+            '+' if out.is_empty() => out.push(c),
+            ' ' | '-' | '.' | '(' | ')' | '/' => {}
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// The admin's list of countries for national numbers, cleaned: ISO 3166 alpha-2 codes libphonenumber
@@ -187,6 +212,114 @@ mod tests {
             let (_, from) = read(text, &ES_US).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(from, want, "{text}");
         }
+    }
+
+    /// Everything libphonenumber read in `text`, or None when it refused it.
+    fn library_reads(text: &str, region: Option<Region>) -> Option<(PhoneNumber, bool)> {
+        let n = PHONE_NUMBER_UTIL
+            .parse_and_keep_raw_input(text, region)
+            .ok()?;
+        let valid = n.is_valid();
+        let mut n = n;
+        n.raw_input = None; // The plain form is, by design, not the raw text.
+        Some((n, valid))
+    }
+
+    /// The plain form is parsed exactly as its text would be: every region's example numbers of every
+    /// type, written international, national, E.164 and with an international prefix, with each
+    /// separator people use, read in their own region, in Spain and in the US.
+    #[test]
+    fn the_plain_form_reads_as_the_text_does() {
+        let util = &*PHONE_NUMBER_UTIL;
+        let (mut checked, mut valid) = (0, 0);
+        for region in util.get_supported_regions() {
+            for kind in util
+                .get_supported_types_for_region(region)
+                .unwrap_or_default()
+            {
+                let Ok(n) = util.get_example_number_for_type_and_region(region, kind) else {
+                    continue;
+                };
+                let international = n.format_as(PhoneNumberFormat::International);
+                let national = n.format_as(PhoneNumberFormat::National);
+                let texts = [
+                    international.to_string(),
+                    international.replace(' ', "-"),
+                    national.to_string(),
+                    national.replace(' ', "."),
+                    national.replace(' ', " / "),
+                    n.format_as(PhoneNumberFormat::E164).into_owned(),
+                    n.format_out_of_country_calling_number(Region::ES)
+                        .into_owned(),
+                    n.format_out_of_country_calling_number(Region::US)
+                        .into_owned(),
+                ];
+                for text in texts {
+                    let Some(plain) = plain_form(&text) else {
+                        continue; // Not plain (e.g. a national format with letters): parsed as written.
+                    };
+                    for default in [Some(region), Some(Region::ES), Some(Region::US), None] {
+                        let written = library_reads(&text, default);
+                        assert_eq!(
+                            library_reads(&plain, default),
+                            written,
+                            "{text:?} as {plain:?} in {default:?}"
+                        );
+                        checked += 1;
+                        valid += usize::from(written.is_some_and(|(_, v)| v));
+                    }
+                }
+            }
+        }
+        assert!(
+            checked > 20_000 && valid > 10_000,
+            "{checked} texts, {valid} valid"
+        );
+    }
+
+    proptest::proptest! {
+        /// Any text of digits and separators, with or without a leading `+`: the same reading. (With
+        /// fewer than 3 digits the library treats "12" and "1-2" apart; `read` never asks below 6.)
+        #[test]
+        fn plain_forms_of_random_texts_read_the_same(text in "\\+?[0-9 ().\\-/]{0,24}") {
+            let digits = text.bytes().filter(u8::is_ascii_digit).count();
+            if let Some(plain) = plain_form(&text).filter(|_| digits >= 3) {
+                for default in [Some(Region::ES), Some(Region::US), Some(Region::DE), None] {
+                    proptest::prop_assert_eq!(library_reads(&plain, default), library_reads(&text, default));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_plain_texts_have_a_plain_form() {
+        assert_eq!(
+            plain_form("+34 (612) 34-56.78").as_deref(),
+            Some("+34612345678")
+        );
+        assert_eq!(
+            plain_form("(+34) 612 345 678").as_deref(),
+            Some("+34612345678")
+        );
+        for text in [
+            "+44 20 7946 0958 x123",
+            "1-800-FLOWERS",
+            "612 345 678#",
+            "++34 612",
+            "612+345",
+            "٦١٢٣٤٥٦٧٨",
+        ] {
+            assert_eq!(plain_form(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn long_runs_of_digits_are_refused_without_parsing() {
+        let id = "1".repeat(MAX_PLAIN_LEN);
+        assert_eq!(normalise(&id, &ES_US), Err(PhoneError::NotDialable));
+        // The longest written form still parses: Australia's longest international prefix, from AU.
+        let d = normalise("1488 0011 44 (0)20 7946 0958", &["AU"]).expect("valid");
+        assert_eq!(d.e164, "+442079460958");
     }
 
     #[test]

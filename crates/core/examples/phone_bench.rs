@@ -1,0 +1,54 @@
+//! The intrinsic cost of `phone::normalise`, natively: 1,000 numbers as the busy-page benchmark
+//! writes them ("+34 612 34 56 01"), then national ones, then strings that are not numbers.
+//! `cargo run --release -p ccai-core --example phone_bench` (the workspace's release profile; the
+//! extension's WASM is built with the same profile).
+
+use std::time::Instant;
+
+use ccai_core::phone;
+
+fn time(name: &str, texts: &[String]) {
+    let countries = ["ES", "US"];
+    // One warm-up pass: the first parse builds libphonenumber's lazily compiled regexes.
+    let _ = texts
+        .iter()
+        .filter(|t| phone::normalise(t, &countries).is_ok())
+        .count();
+    let mut runs = Vec::new();
+    let mut ok = 0;
+    for _ in 0..7 {
+        let t0 = Instant::now();
+        ok = texts
+            .iter()
+            .filter(|t| phone::normalise(t, &countries).is_ok())
+            .count();
+        runs.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    runs.sort_by(f64::total_cmp);
+    println!(
+        "{name:<28} {:>4} texts, {ok:>4} dialable: median {:.2} ms (min {:.2}, max {:.2}) = {:.1} µs each",
+        texts.len(),
+        runs[3],
+        runs[0],
+        runs[6],
+        runs[3] * 1000.0 / texts.len() as f64
+    );
+}
+
+fn main() {
+    let international: Vec<String> = (0..1000)
+        .map(|i| {
+            let n = (101_000 + i).to_string();
+            format!("+34 6{} {} {} 0{}", &n[0..2], &n[2..4], &n[4..6], i % 10)
+        })
+        .collect();
+    let national: Vec<String> = (0..1000)
+        .map(|i| format!("6{:02} {:03} {:03}", i % 100, i, 100 + i % 900))
+        .collect();
+    let not_numbers: Vec<String> = (0..1000)
+        .map(|i| format!("2024-11-{:02}-{:04}", i % 28 + 1, i))
+        .collect();
+    time("international (+34 …)", &international);
+    time("national (ES, then US)", &national);
+    time("not numbers (dates)", &not_numbers);
+}
