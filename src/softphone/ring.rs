@@ -3,7 +3,8 @@
 //! starts audio only after a click in the frame (the autoplay policy): when the tone cannot start, the
 //! agent sees "Sound is blocked — click to enable ringing", and that click, or any click or key in the
 //! frame, enables it. The ring stops as soon as nothing rings (answered, declined, the far end gave
-//! up), and after [`BURSTS`] bursts at most, so a ring nobody takes does not go on for ever.
+//! up), and after [`BURSTS`] bursts at most (then `data-ringtone` says `off` while the card still
+//! shows), so a ring nobody takes does not go on for ever.
 
 use std::cell::RefCell;
 
@@ -63,10 +64,24 @@ struct Voice {
 struct Player {
     ctx: AudioContext,
     voice: Option<Voice>,
+    /// Counts voices, so that the end of an old one does not silence a newer one.
+    voices: u32,
 }
 
 thread_local! {
     static PLAYER: RefCell<Option<Player>> = const { RefCell::new(None) };
+}
+
+/// The ring played all its bursts (on the audio clock): it is over, though the card still shows.
+fn ended(ring: RingState, which: u32) {
+    let over = PLAYER.with(|p| {
+        let mut p = p.borrow_mut();
+        let player = p.as_mut().filter(|p| p.voices == which)?;
+        player.voice.take().map(|_| ())
+    });
+    if over.is_some() {
+        ring.tone.set(Tone::Off);
+    }
 }
 
 /// The whole ring, scheduled at once on the context's clock: a suspended context (autoplay) holds
@@ -100,6 +115,7 @@ fn current() -> Tone {
         Some(Player {
             voice: Some(_),
             ctx,
+            ..
         }) if ctx.state() == AudioContextState::Running => Tone::Ringing,
         Some(Player { voice: Some(_), .. }) => Tone::Blocked,
         _ => Tone::Off,
@@ -127,13 +143,21 @@ fn start(ring: RingState) {
     let started = PLAYER.with(|p| {
         let mut p = p.borrow_mut();
         if p.is_none() {
-            *p = AudioContext::new()
-                .ok()
-                .map(|ctx| Player { ctx, voice: None });
+            *p = AudioContext::new().ok().map(|ctx| Player {
+                ctx,
+                voice: None,
+                voices: 0,
+            });
         }
         let player = p.as_mut()?;
         if player.voice.is_none() {
+            player.voices += 1;
             player.voice = voice(&player.ctx).ok();
+            let which = player.voices;
+            if let Some(first) = player.voice.as_ref().and_then(|v| v.oscillators.first()) {
+                let done = wasm_bindgen::closure::Closure::once_into_js(move || ended(ring, which));
+                first.set_onended(Some(wasm_bindgen::JsCast::unchecked_ref(&done)));
+            }
         }
         // Without a click in the frame yet this promise waits (it does not fail): checked below.
         let _ = player.ctx.resume();
@@ -171,9 +195,11 @@ pub fn enable(ring: RingState) {
     let promise = PLAYER.with(|p| {
         let mut p = p.borrow_mut();
         if p.is_none() {
-            *p = AudioContext::new()
-                .ok()
-                .map(|ctx| Player { ctx, voice: None });
+            *p = AudioContext::new().ok().map(|ctx| Player {
+                ctx,
+                voice: None,
+                voices: 0,
+            });
         }
         p.as_ref().and_then(|p| p.ctx.resume().ok())
     });
