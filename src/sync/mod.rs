@@ -61,6 +61,8 @@ pub(crate) struct Inner {
     in_flight: bool,
     stopping: bool,
     pump_timer: Option<i32>,
+    /// What a new term starts from, read at the lock's grant together with the fence.
+    term_start: Option<relay_io::TermStart>,
     /// Bumped at each term so a previous term's CCAI watch loop ends.
     watch_generation: u32,
 }
@@ -142,6 +144,7 @@ impl Driver {
             in_flight: false,
             stopping: false,
             pump_timer: None,
+            term_start: None,
             watch_generation: 0,
         })));
         driver.listen();

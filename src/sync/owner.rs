@@ -5,6 +5,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::MessageEvent;
 
+use super::relay_io::both;
 use super::{now_ms, Driver, SyncMsg};
 use crate::adapter::Role;
 use crate::chrome::storage;
@@ -98,8 +99,13 @@ impl Driver {
             let d = d.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let key = d.with(|i| fence_key(i.agent_id));
-                let fence = storage::get(&key).await;
+                // The term's starting point is read with the fence, not after it: the grant is when a
+                // take-over starts, and each read in turn would add a round trip to it.
+                let (fence, start) = both(storage::get(&key), d.read_term_start()).await;
+                d.with(|i| i.term_start = Some(start));
                 d.owner_event(OwnerEvent::LockGranted { fence });
+                // Not used when the grant started no term (a request given up meanwhile).
+                d.with(|i| i.term_start = None);
             });
         });
         let d = self.clone();

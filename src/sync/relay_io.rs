@@ -22,15 +22,18 @@ impl Driver {
     /// A new term: restore the queue that the previous owner stored (same keys), read both sides afresh
     /// and sign the reconciler in, which applies the current Kustomer status at once (S8).
     pub(super) fn start_relay(&self, epoch: Epoch) {
+        let start = self.with(|i| i.term_start.take());
         let d = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let (agent_id, config) = d.with(|i| (i.agent_id, i.config.clone()));
-            // The stored queue and CCAI's side are read at once: a take-over waits for the slower only.
-            let (snapshot, (since, ccai_status)) = both(
-                storage::get::<RelaySnapshot>(&relay_key(agent_id)),
-                read_ccai(&config, agent_id),
-            )
-            .await;
+            let TermStart {
+                snapshot,
+                since,
+                ccai_status,
+            } = match start {
+                Some(start) => start,
+                None => d.read_term_start().await,
+            };
+            let agent_id = d.with(|i| i.agent_id);
             let relay = match snapshot {
                 Some(snapshot) => Relay::restore(snapshot),
                 None => Relay::new(agent_id.to_string(), Backoff::default(), random_u64()),
@@ -343,6 +346,30 @@ impl Driver {
     }
 }
 
+/// What a term starts from: the stored queue, CCAI's activity feed position and the status there.
+pub(super) struct TermStart {
+    snapshot: Option<RelaySnapshot>,
+    since: u64,
+    ccai_status: Option<i64>,
+}
+
+impl Driver {
+    /// Reads the stored queue and CCAI's side at once.
+    pub(super) async fn read_term_start(&self) -> TermStart {
+        let (agent_id, config) = self.with(|i| (i.agent_id, i.config.clone()));
+        let (snapshot, (since, ccai_status)) = both(
+            storage::get::<RelaySnapshot>(&relay_key(agent_id)),
+            read_ccai(&config, agent_id),
+        )
+        .await;
+        TermStart {
+            snapshot,
+            since,
+            ccai_status,
+        }
+    }
+}
+
 /// CCAI's side at the start of a term: the activity feed's position and the agent's status there.
 /// The feed's newest status change gives both in one consistent read; without one (a new agent, or
 /// CCAI unreachable) the status is read after the position: a change in between is seen twice, never
@@ -364,7 +391,7 @@ async fn read_ccai(config: &crate::config::Config, agent_id: i64) -> (u64, Optio
 }
 
 /// Runs two futures at once (the extension has no `futures` crate for one small join).
-async fn both<A: std::future::Future, B: std::future::Future>(
+pub(super) async fn both<A: std::future::Future, B: std::future::Future>(
     a: A,
     b: B,
 ) -> (A::Output, B::Output) {
