@@ -164,6 +164,15 @@ async fn c1_every_phone_format_gets_the_right_control() -> TestResult {
         .eval("const b = document.querySelector('aside [data-ccai-phone]'); b.focus(); return document.activeElement === b && b.tagName")
         .await?;
     assert_eq!(focused, json!("BUTTON"));
+    // It is styled as ours (a blue outlined ☎, set through the CSSOM under the page's strict CSP),
+    // and shows its focus.
+    let look = browser
+        .eval("const b = document.querySelector('aside [data-ccai-phone]'); const s = getComputedStyle(b); return [b.textContent, s.borderTopColor, s.borderTopStyle, s.display, s.outlineStyle]")
+        .await?;
+    assert_eq!(
+        look,
+        json!(["\u{260E}", "rgb(11, 87, 208)", "solid", "inline-block", "solid"])
+    );
     browser.screenshot("c1_phone_controls").await?;
     browser.close().await;
     Ok(())
@@ -211,6 +220,32 @@ async fn c1_a_number_added_after_load_gets_its_control_and_leaves_nothing_when_r
             .await?,
         json!(1 + control_labels(&browser, "[data-kt=message]").await?.len()),
         "no control outlives its number"
+    );
+    browser.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn c1_two_numbers_in_one_message_text_each_get_a_control_right_after_them() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = agent_page(&sandbox).await?;
+    open_conversation(&browser, 0).await?;
+    browser
+        .eval("const m = document.createElement('p'); m.setAttribute('data-kt', 'message'); m.id = 'two'; m.textContent = 'Call me on +34 612 34 56 78 or at (415) 555-0100, not 2024-11-25-0001. Thanks'; document.querySelector('main').appendChild(m);")
+        .await?;
+    wait_labels(
+        &browser,
+        "#two",
+        &["Call +34 612 34 56 78", "Call +1 415-555-0100"],
+    )
+    .await?;
+    // What the agent reads: the message's words unchanged, each control right after its number.
+    let seen = browser
+        .eval("return [...document.getElementById('two').childNodes].map(n => n.nodeType === 3 ? n.data : '[' + n.getAttribute('aria-label') + ']').join('')")
+        .await?;
+    assert_eq!(
+        seen,
+        json!("Call me on +34 612 34 56 78[Call +34 612 34 56 78] or at (415) 555-0100[Call +1 415-555-0100], not 2024-11-25-0001. Thanks")
     );
     browser.close().await;
     Ok(())
