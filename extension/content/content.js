@@ -138,5 +138,6 @@
   });
   addEventListener('popstate', () => queueMicrotask(sendFacts));
   // The page starts to leave: an owner frame hands over now; its own pagehide waits for the next page.
-  addEventListener('beforeunload', () => { if (port) port.postMessage({ type: 'PageLeaving' }); });
+  // Only the browser's own event: the page could dispatch a fake one to make the owner step down.
+  addEventListener('beforeunload', (e) => { if (e.isTrusted && port) port.postMessage({ type: 'PageLeaving' }); });
 })();

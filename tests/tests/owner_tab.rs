@@ -224,6 +224,32 @@ async fn s6_an_owner_that_navigates_away_hands_over_and_rejoins_when_restored() 
     Ok(())
 }
 
+#[tokio::test]
+async fn s6_a_page_that_fakes_leaving_does_not_move_ownership() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = Browser::start(BrowserOptions::default()).await?;
+    browser.configure(sandbox_config(&sandbox.url(""))).await?;
+    browser
+        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
+        .await?;
+    let tabs = open_tabs(&browser, &sandbox, 2).await?;
+    let owner = the_one_owner(&browser, &tabs).await?;
+
+    // The owner steps down when its page starts to leave; a page script's fake event must not do that.
+    browser.client.switch_to_window(tabs[owner].clone()).await?;
+    browser
+        .eval("for (let i = 0; i < 5; i++) dispatchEvent(new Event('beforeunload'));")
+        .await?;
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert_eq!(
+        the_one_owner(&browser, &tabs).await?,
+        owner,
+        "the owner keeps its term"
+    );
+    browser.close().await;
+    Ok(())
+}
+
 /// Issue 5: "a frozen or zombie owner is detected and replaced within 10 s". A hung owner gets no
 /// lifecycle event and keeps its Web Lock; the other tab's probe goes unanswered and it steals the lock.
 /// What this cannot show in a browser: the hung tab's revival. The CDP switch that hangs one frame
