@@ -5,6 +5,7 @@
 #   ./build.sh demo [--port N] install what is missing, build, run the sandbox and open it in Chromium
 #   ./build.sh test            every test: fmt, clippy, native tests, wasm tests in Chromium, end-to-end
 #   ./build.sh bench           every figure, printed and written to target/bench.json
+#                              (--only phones[,sizes,...]: just those sections)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -101,7 +102,12 @@ case "$cmd" in
     step "benchmark"
     mkdir -p target
     # The connector's figures first (one JSON object); the e2e bench keeps them and adds its own.
-    cargo run --quiet --release -p connector --bin connector-bench > target/bench.json
+    # `./build.sh bench --only phones` (sections: sizes,startup,relay,guards,phones) runs just those
+    # and keeps the other figures of target/bench.json.
+    case " $* " in
+      *" --only "*) ;;
+      *) cargo run --quiet --release -p connector --bin connector-bench > target/bench.json ;;
+    esac
     cargo run --quiet --release -p e2e --bin bench -- --extension "$DIST" --out target/bench.json "$@"
     ;;
   -h|--help|help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' ;;

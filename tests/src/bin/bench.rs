@@ -39,11 +39,38 @@ async fn run() -> TestResult {
             report(&mut figures, &key, v);
         }
     }
-    sizes(&e2e::extension_dir(), &mut figures)?;
-    startup(&mut figures).await?;
-    relay_and_failover(&mut figures).await?;
-    guards(&mut figures).await?;
-    phones(&mut figures).await?;
+    // `--only phones,sizes` runs just those sections (one figure's work without the whole bench);
+    // the JSON keeps every other figure as it was.
+    let only = arg("--only");
+    let run = |section: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|s| s == section))
+    };
+    if let Some(o) = &only {
+        let known = ["sizes", "startup", "relay", "guards", "phones"];
+        if let Some(bad) = o.split(',').find(|s| !known.contains(s)) {
+            return Err(format!(
+                "--only: unknown section {bad} (sections: {})",
+                known.join(",")
+            )
+            .into());
+        }
+    }
+    if run("sizes") {
+        sizes(&e2e::extension_dir(), &mut figures)?;
+    }
+    if run("startup") {
+        startup(&mut figures).await?;
+    }
+    if run("relay") {
+        relay_and_failover(&mut figures).await?;
+    }
+    if run("guards") {
+        guards(&mut figures).await?;
+    }
+    if run("phones") {
+        phones(&mut figures).await?;
+    }
 
     std::fs::write(&out, serde_json::to_string_pretty(&figures)?)?;
     println!("wrote {out}");
@@ -276,8 +303,12 @@ async fn phones(figures: &mut BTreeMap<String, Value>) -> TestResult {
           .observe(document.body, { childList: true, subtree: true });
         document.querySelector('aside[data-kt=customer-panel]').appendChild(list);
         setTimeout(() => done(-1), 10000);";
+    // `--phone-rounds N`: more rounds show the spread on busy cores (the first is a warm-up).
+    let rounds: usize = arg("--phone-rounds")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
     let mut scans = Vec::new();
-    for round in 0..6 {
+    for round in 0..=rounds {
         let ms = browser
             .client
             .execute_async(scan, vec![json!(round)])
@@ -291,6 +322,8 @@ async fn phones(figures: &mut BTreeMap<String, Value>) -> TestResult {
             scans.push(ms);
         }
     }
+    let shown: Vec<String> = scans.iter().map(|ms| format!("{ms:.0}")).collect();
+    println!("  phone scan rounds (ms): {}", shown.join(" "));
     scans.sort_by(f64::total_cmp);
     report(figures, "phone_scan_ms_1000", percentile(&scans, 50.0));
 
