@@ -224,6 +224,81 @@ async fn s6_an_owner_that_navigates_away_hands_over_and_rejoins_when_restored() 
     Ok(())
 }
 
+/// The owner term in the storage fence, read through the current tab's adapter frame.
+async fn fence_term(browser: &Browser) -> TestResult<Option<u64>> {
+    let adapter = Adapter::enter(browser).await?;
+    let terms = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             chrome.storage.local.get(null).then(all => done(Object.entries(all)
+               .filter(([k]) => k.startsWith('fence:')).map(([, v]) => v.term)));",
+            vec![],
+        )
+        .await;
+    adapter.leave().await?;
+    Ok(terms?
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_u64)
+        .max())
+}
+
+#[tokio::test]
+async fn s6_a_change_in_flight_when_the_owner_leaves_is_relayed_once_by_the_next_owner(
+) -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let elsewhere = e2e::plain_page_server("<p>another site</p>")?;
+    let browser = Browser::start(BrowserOptions::default()).await?;
+    browser.configure(sandbox_config(&sandbox.url(""))).await?;
+    browser
+        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
+        .await?;
+    let tabs = open_tabs(&browser, &sandbox, 2).await?;
+    let owner = the_one_owner(&browser, &tabs).await?;
+    browser.client.switch_to_window(tabs[owner].clone()).await?;
+    let old_term = fence_term(&browser).await?;
+
+    // CCAI holds the owner's request for 1.5 s; the owner's page leaves while it is in flight.
+    sandbox
+        .control(
+            "/sandbox/faults",
+            serde_json::json!({ "service": "ccai", "path_prefix": "/apps/api/v1/agent_statuses",
+                                "faults": [{ "kind": "latency", "ms": 1500 }] }),
+        )
+        .await?;
+    let before = sandbox.ccai_received().await?.len();
+    browser.pick_kustomer_status(kstatus::LUNCH).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    browser.client.goto(&elsewhere).await?;
+
+    // The next owner sends the stored change (same key) under its own term; the held request then
+    // meets a later term and applies nothing.
+    sandbox
+        .wait_ccai_status(-4, "Meal relayed by the next owner")
+        .await?;
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    let received = sandbox.ccai_received().await?;
+    let applied: Vec<_> = received[before..]
+        .iter()
+        .filter(|r| r["applied"] == serde_json::json!(true))
+        .collect();
+    assert_eq!(applied.len(), 1, "applied exactly once: {applied:?}");
+    assert_eq!(applied[0]["status_id"], serde_json::json!(-4));
+    assert!(
+        applied[0]["epoch"].as_u64() > old_term,
+        "applied under the next owner's term, not the leaving owner's {old_term:?}: {applied:?}"
+    );
+    let keys: std::collections::HashSet<_> = received[before..]
+        .iter()
+        .map(|r| r["idempotency_key"].to_string())
+        .collect();
+    assert_eq!(keys.len(), 1, "one change, one key, however often sent");
+    browser.close().await;
+    Ok(())
+}
+
 #[tokio::test]
 async fn s6_a_page_that_fakes_leaving_does_not_move_ownership() -> TestResult {
     let sandbox = Sandbox::start().await?;
