@@ -98,13 +98,13 @@ function ccaiPhones(send, choose, report) {
     controls.delete(node);
   }
 
-  // A removed phone element takes its control with it; forget it.
+  // A removed element takes its controls with it: each sits inside its phone element, or beside its
+  // number's text within the same parent. A removed text node leaves the controls beside it: remove
+  // them, and ask again if it comes back.
   function removed(node) {
-    if (controls.has(node)) removeControls(node);
-    if (!node.firstElementChild) return;
-    for (const el of node.querySelectorAll(KUSTOMER.customerPhone)) {
-      if (controls.has(el)) removeControls(el);
-    }
+    if (node.nodeType !== 3) return;
+    removeControls(node);
+    scanned.delete(node);
   }
 
   function flush() {
@@ -190,28 +190,29 @@ function ccaiPhones(send, choose, report) {
       if (!c || !dialable.has(id) || !c.node.isConnected) continue;
       const b = button(id, dialable.get(id), c.text);
       if (c.end !== undefined) {
-        if (!placeInText(c.node, c.end, c.text, b)) continue;
+        const piece = placeInText(c.node, c.end, c.text, b);
+        if (piece) remember(piece, b);
       } else if (textOf(c.node) === c.text) {
         c.node.append(b);
-      } else {
-        continue; // Edited since it was asked about: the new text has been asked about.
-      }
-      remember(c.node, b);
+        remember(c.node, b);
+      } // Else edited since it was asked about: the new text has been asked about.
+
     }
   }
 
   // The control goes right after the number, which ends at `end` in the text node as first scanned:
   // find the piece that now holds that offset and split it there, if the number is still there.
+  // Returns the piece that ends with the number (the control leaves with it), or null.
   function placeInText(node, end, text, b) {
     let piece = node;
     let start = 0;
     while (end > start + piece.data.length) {
       piece = nextPiece.get(piece);
-      if (!piece || !piece.isConnected) return false;
+      if (!piece || !piece.isConnected) return null;
       start = pieceStart.get(piece);
     }
     const at = end - start;
-    if (piece.data.slice(at - text.length, at) !== text) return false;
+    if (piece.data.slice(at - text.length, at) !== text) return null;
     const rest = piece.splitText(at);
     scanned.add(rest);
     pieceStart.set(rest, end);
@@ -219,7 +220,7 @@ function ccaiPhones(send, choose, report) {
     if (after) nextPiece.set(rest, after);
     nextPiece.set(piece, rest);
     rest.before(b);
-    return true;
+    return piece;
   }
 
   return {
@@ -228,7 +229,7 @@ function ccaiPhones(send, choose, report) {
       for (const r of records) {
         if (r.type === 'childList') {
           for (const n of r.addedNodes) if (!isOurs(n)) dirty.add(n);
-          for (const n of r.removedNodes) if (n.nodeType === 1 && !isOurs(n)) removed(n);
+          for (const n of r.removedNodes) removed(n);
         } else if (r.type === 'characterData') {
           dirty.add(r.target);
         }
