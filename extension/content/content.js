@@ -14,6 +14,8 @@
   const shadow = host.attachShadow({ mode: 'closed' });
   const frame = document.createElement('iframe');
   let port = null;
+  // The frame says when a call is live: leaving the page then asks the agent first.
+  let callLive = false;
   let lastFacts = '';
   let scheduled = false;
   // Our milliseconds per DOM mutation batch (observer, phone scan, facts), newest last, for
@@ -63,7 +65,7 @@
   function connect() {
     port = chrome.runtime.connect({ name: 'ccai-page:' + nonce });
     port.onMessage.addListener(onFrameMessage);
-    port.onDisconnect.addListener(() => { port = null; });
+    port.onDisconnect.addListener(() => { port = null; callLive = false; });
     lastFacts = '';
     sendFacts();
     phones.scanAll();
@@ -80,6 +82,8 @@
       host.dataset.startupMs = (performance.now() - startedAt).toFixed(1);
     } else if (msg.type === 'PhoneVerdicts') {
       phones.onVerdicts(msg);
+    } else if (msg.type === 'CallLive') {
+      callLive = msg.live === true;
     } else if (msg.type === 'Navigate') {
       const path = typeof msg.path === 'string' ? msg.path : '';
       if (CONVERSATION_PATH.test(path) && location.pathname !== path) {
@@ -139,5 +143,13 @@
   addEventListener('popstate', () => queueMicrotask(sendFacts));
   // The page starts to leave: an owner frame hands over now; its own pagehide waits for the next page.
   // Only the browser's own event: the page could dispatch a fake one to make the owner step down.
-  addEventListener('beforeunload', (e) => { if (e.isTrusted && port) port.postMessage({ type: 'PageLeaving' }); });
+  addEventListener('beforeunload', (e) => {
+    if (callLive) {
+      // A live call: the browser asks the agent before the page goes (and the owner stays put).
+      e.preventDefault();
+      e.returnValue = true;
+    } else if (e.isTrusted && port) {
+      port.postMessage({ type: 'PageLeaving' });
+    }
+  });
 })();

@@ -11,6 +11,7 @@ mod call_loop;
 mod chat_view;
 mod chats;
 mod incoming;
+mod leave_guard;
 mod phones;
 mod poll;
 mod pop;
@@ -102,6 +103,7 @@ fn shared() -> Option<Rc<RefCell<Shared>>> {
 
 /// Starts the softphone: reads the phone countries, then watches calls once CCAI knows the agent.
 pub fn start(bridge: Rc<Bridge>, state: AdapterState, calls: CallState) {
+    let clock = bridge.clone();
     let countries = crate::settings::SyncSettings::default().phone_countries;
     SHARED.with(|s| {
         *s.borrow_mut() = Some(Rc::new(RefCell::new(Shared {
@@ -127,7 +129,7 @@ pub fn start(bridge: Rc<Bridge>, state: AdapterState, calls: CallState) {
         }
         // libphonenumber builds its metadata on first use (~40 ms): pay it now, not on the first batch.
         let _ = ccai_core::phone::normalise("+34 612 34 56 78", &["ES"]);
-        poll::run(state, calls).await;
+        poll::run(clock, state, calls).await;
     });
 }
 

@@ -53,6 +53,7 @@ pub fn Softphone() -> impl IntoView {
     let ringing = Memo::new(move |_| incoming() || chat_ringing());
     let ring = calls.ring;
     Effect::new(move |_| ring::set_ringing(ring, ringing.get()));
+    super::leave_guard::watch(state, calls);
     // Any click or key in the frame is the gesture the browser waits for.
     let unblock = move || {
         if ring.blocked.get_untracked() {

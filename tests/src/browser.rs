@@ -20,6 +20,9 @@ pub struct BrowserOptions {
     pub height: u32,
     /// More Chromium switches, e.g. `--autoplay-policy=document-user-activation-required`.
     pub args: Vec<String>,
+    /// Switches chromedriver adds that a test needs gone, e.g. `disable-background-timer-throttling`
+    /// to see a hidden tab's timers throttled as an agent's browser does.
+    pub exclude_switches: Vec<String>,
 }
 
 impl Default for BrowserOptions {
@@ -30,6 +33,7 @@ impl Default for BrowserOptions {
             width: 1280,
             height: 800,
             args: Vec::new(),
+            exclude_switches: Vec::new(),
         }
     }
 }
@@ -84,6 +88,7 @@ impl Browser {
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
                 "args": args,
+                "excludeSwitches": opts.exclude_switches,
                 "prefs": { "intl": { "accept_languages": opts.lang } },
             }
         });

@@ -11,4 +11,5 @@ pub mod protocol;
 pub mod reconcile;
 pub mod records;
 pub mod relay;
+pub mod softphone;
 pub mod status;

@@ -18,7 +18,8 @@ pub enum PageMessage {
     /// The agent used the Phone control beside candidate `id`, whose text is `text` (C1).
     PhoneChosen { id: u32, text: String },
     /// The page started to navigate away (`beforeunload`): an owner tab hands over now, not at
-    /// `pagehide`, which waits for the next page to commit (issue 5).
+    /// `pagehide`, which waits for the next page to commit (issue 5). Not sent while a call is live
+    /// ([`FrameMessage::CallLive`]): the agent may cancel the leave, and the tab stays the owner.
     PageLeaving,
 }
 
@@ -66,6 +67,10 @@ pub enum FrameMessage {
     /// Screen pop (A3): open `path` through the page's own navigation. Always a validated
     /// `/app/conversations/…` path, checked again by the content script.
     Navigate { path: String },
+    /// Whether the owner tab has a live call (placed, connected, on hold) or an accepted chat: while it
+    /// does, closing or reloading the page asks the agent first, and `beforeunload` does not hand
+    /// ownership over (the agent may cancel).
+    CallLive { live: bool },
 }
 
 /// Whether `path` is a conversation path the frame may ask the page to open: origin-relative, no
@@ -141,5 +146,7 @@ mod tests {
         })
         .expect("ser");
         assert_eq!(json, r#"{"type":"Resize","width":320,"height":48}"#);
+        let json = serde_json::to_string(&FrameMessage::CallLive { live: true }).expect("ser");
+        assert_eq!(json, r#"{"type":"CallLive","live":true}"#);
     }
 }
