@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the phone-number library costs in the extension's WASM (issue 6), measured the way build.sh
 # builds: a probe cdylib that parses and formats one number, built with the release profile
-# (opt-level z, LTO), wasm-bindgen, wasm-opt -Oz, gzip -9, minus the same probe without the library.
+# (opt-level z, regex-lite at 3, LTO), wasm-bindgen, wasm-opt -Oz, gzip -9, minus the same probe
+# without the library.
 #   scripts/phone-lib-size.sh          rlibphonenumber (lite), the library in use; merges
 #                                      phone_lib_wasm_gz_bytes into target/bench.json
 #   scripts/phone-lib-size.sh --all    also rlibphonenumber (regex) and phonenumber, for the README table
@@ -33,6 +34,9 @@ lto = true
 codegen-units = 1
 panic = "abort"
 strip = "debuginfo"
+# As the workspace's Cargo.toml: the regex engine where the parsing time goes is built for speed.
+[profile.release.package.regex-lite]
+opt-level = 3
 [workspace]
 TOML
   printf '%s\n' "$3" > "$DIR/$1/src/lib.rs"

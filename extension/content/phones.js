@@ -15,7 +15,8 @@ function ccaiPhones(send, choose, report) {
   // Digits with the separators people write (spaces, dots, dashes, parentheses, slashes), an optional
   // leading + or 00, and an optional extension. Cheap on purpose: the frame decides.
   const CANDIDATE = /(?:\+|\b)\(?\d[\d\s().\/-]{5,22}\d(?:\s*(?:x|ext\.?|#)\s*\d{1,6})?/gi;
-  const controls = new WeakMap(); // phone element or text node → its controls (to remove on edit)
+  const controls = new WeakMap(); // phone element or text piece → its controls (to remove on edit)
+  const latest = new WeakMap(); // phone element → the id it was last asked about under
   let scanned = new WeakSet(); // elements and text nodes already asked about
   const pending = new Map(); // candidate id → { node, end?, text }
   const asked = new WeakMap(); // control → [candidate id, text]
@@ -36,6 +37,7 @@ function ccaiPhones(send, choose, report) {
     const id = nextId++;
     pending.set(id, { node, end, text });
     batch.push({ id, text });
+    if (end === undefined) latest.set(node, id);
   }
 
   function scanPhone(el) {
@@ -192,10 +194,10 @@ function ccaiPhones(send, choose, report) {
       if (c.end !== undefined) {
         const piece = placeInText(c.node, c.end, c.text, b);
         if (piece) remember(piece, b);
-      } else if (textOf(c.node) === c.text) {
+      } else if (latest.get(c.node) === id) {
         c.node.append(b);
         remember(c.node, b);
-      } // Else edited since it was asked about: the new text has been asked about.
+      } // Else edited since it was asked about: its new text has been asked about.
 
     }
   }
