@@ -302,7 +302,7 @@
         apiAll(`/conversations/${enc}/attachments`),
       ]);
       const customer = await api(`/customers/${encodeURIComponent(conv.data.relationships.customer.data.id)}`);
-      await Promise.all(conv.data.attributes.assignedUsers.map(userName));
+      await Promise.all([...conv.data.attributes.assignedUsers, ...(customer.data.attributes.assignedUsers || [])].map(userName));
       data = { conv: conv.data, messages, notes, attachments, customer: customer.data };
     } catch (e) {
       if (token !== state.renderToken) return;
@@ -391,12 +391,15 @@
     const emails = a.emails.map((m) => el('li', { class: 'contact' },
       el('span', { class: 'label', text: 'email' }),
       el('span', { 'data-kt': 'customer-email', class: 'value', text: m.email })));
+    // R18: the connector assigns a new caller to the agent who answered.
+    const owners = (a.assignedUsers || []).map((u) => state.userNames.get(u) || u).join(', ');
     const others = state.conversations.filter((x) => x.relationships.customer.data.id === c.id).map((x) =>
       el('li', {}, el('a', { href: `/app/conversations/${x.id}`, text: x.attributes.name || '(no subject)' })));
     return el('aside', { 'data-kt': 'customer-panel', class: 'customer-panel', 'aria-label': 'Customer', 'data-customer-id': c.id },
       el('div', { class: 'customer-head' },
         el('span', { class: 'avatar', 'aria-hidden': 'true', text: initials }),
         el('h2', { 'data-kt': 'customer-name', text: a.name })),
+      owners ? el('p', { 'data-kt': 'customer-assigned', class: 'customer-assigned', text: `Assigned to ${owners}` }) : null,
       el('section', {}, el('h3', { text: 'Contact' }), el('ul', { class: 'contacts' }, ...phones, ...emails)),
       el('section', {}, el('h3', { text: 'Conversations' }), el('ul', { class: 'history' }, ...others)));
   }

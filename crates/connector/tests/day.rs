@@ -69,6 +69,19 @@ fn expected() -> serde_json::Value {
     })
 }
 
+/// Whom each end user is assigned to (R18: only a customer new in the session follows its
+/// assignments). A is made in a1, answered by the agent, then transferred to Bo (u-agent-2): Bo; a2–a4
+/// are later sessions. B is made in b1, abandoned; b2's follow-up is a later session: nobody. C (the
+/// app user) and D are answered by the agent in the session that made them.
+fn expected_customer_assignments() -> serde_json::Value {
+    json!({
+        "+14155550101": ["u-agent-2"],
+        "+34911222333": [],
+        "app-42": ["u-agent-1"],
+        "+447700900123": ["u-agent-1"],
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn day_in_the_contact_center_ends_in_the_state_the_rules_say() {
     let world = World::start().await;
@@ -86,6 +99,10 @@ async fn day_in_the_contact_center_ends_in_the_state_the_rules_say() {
         "connector never idle"
     );
     assert_eq!(world.snapshot().await, expected());
+    assert_eq!(
+        world.customer_assignments().await,
+        expected_customer_assignments()
+    );
     assert_eq!(
         conn.engine
             .metrics
@@ -146,6 +163,10 @@ async fn same_day_with_duplicates_delays_faults_and_a_restart_ends_the_same() {
         "connector never idle"
     );
     assert_eq!(world.snapshot().await, expected());
+    assert_eq!(
+        world.customer_assignments().await,
+        expected_customer_assignments()
+    );
     let log = world.fault_log().await;
     assert_eq!(log["pending"], json!([]), "every fault fired");
     let lost_writes = log["fired"]

@@ -219,4 +219,21 @@ impl World {
         }
         Value::Object(out)
     }
+
+    /// The day's end users' own assignment (R18), by the same labels as `snapshot`.
+    pub async fn customer_assignments(&self) -> Value {
+        let customers = self.get("/customers?pageSize=1000").await;
+        let mut out = Map::new();
+        for c in customers["data"].as_array().cloned().unwrap_or_default() {
+            let attrs = &c["attributes"];
+            let label = attrs["custom"]["customUserIdStr"]
+                .as_str()
+                .or_else(|| attrs["phones"][0]["phone"].as_str())
+                .unwrap_or_default();
+            if ["+14155550101", "+34911222333", "app-42", "+447700900123"].contains(&label) {
+                out.insert(label.to_owned(), attrs["assignedUsers"].clone());
+            }
+        }
+        Value::Object(out)
+    }
 }

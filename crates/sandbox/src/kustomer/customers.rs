@@ -29,6 +29,7 @@ pub fn customer_json(c: &Customer) -> Value {
             "emails": c.emails.iter().map(|e| json!({ "email": e, "type": "other" })).collect::<Vec<_>>(),
             "phones": c.phones.iter().map(|(p, t)| json!({ "phone": p, "type": t })).collect::<Vec<_>>(),
             "custom": c.custom,
+            "assignedUsers": c.assigned_users,
             "createdAt": c.created_at,
             "updatedAt": c.updated_at,
         },
@@ -92,6 +93,16 @@ pub async fn get_one(State(app): State<App>, Path(id): Path<String>) -> Response
     }
 }
 
+/// `assignedUsers`: Kustomer user ids (strings); anything else in the list is dropped.
+fn assigned_users(attrs: &Value) -> Option<Vec<String>> {
+    let list = attrs.get("assignedUsers")?.as_array()?;
+    Some(
+        list.iter()
+            .filter_map(|u| u.as_str().map(str::to_owned))
+            .collect(),
+    )
+}
+
 fn emails(attrs: &Value) -> Option<Vec<String>> {
     let list = attrs.get("emails")?.as_array()?;
     Some(
@@ -152,6 +163,7 @@ pub async fn create(State(app): State<App>, Json(body): Json<Value>) -> Response
         emails: emails(&attrs).unwrap_or_default(),
         phones: phones(&attrs).unwrap_or_default(),
         custom: Map::new(),
+        assigned_users: assigned_users(&attrs).unwrap_or_default(),
         created_at: now.clone(),
         updated_at: now,
     };
@@ -188,6 +200,9 @@ pub async fn update(
     }
     if let Some(p) = phones(&attrs) {
         c.phones = p;
+    }
+    if let Some(u) = assigned_users(&attrs) {
+        c.assigned_users = u;
     }
     custom::merge(&mut c.custom, &patch);
     c.updated_at = iso_now();

@@ -89,6 +89,8 @@ pub struct Customer {
     /// (number as written, type), kept exactly as entered: the page shows it unchanged.
     pub phones: Vec<(String, String)>,
     pub custom: Map<String, Value>,
+    /// Kustomer user ids the customer is assigned to (SPEC R18: a new caller goes to the answering agent).
+    pub assigned_users: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -232,6 +234,7 @@ impl KustomerState {
                 .map(|(p, t)| (p.to_string(), t.to_string()))
                 .collect(),
             custom: Map::new(),
+            assigned_users: Vec::new(),
             created_at: now.into(),
             updated_at: now.into(),
         });
