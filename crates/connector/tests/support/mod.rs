@@ -169,17 +169,9 @@ impl World {
         let customers = self.get("/customers?pageSize=1000").await;
         let mut out = Map::new();
         for c in customers["data"].as_array().cloned().unwrap_or_default() {
-            let attrs = &c["attributes"];
-            let label = attrs["custom"]["customUserIdStr"]
-                .as_str()
-                .map(str::to_owned)
-                .or_else(|| attrs["phones"][0]["phone"].as_str().map(str::to_owned))
-                .unwrap_or_default();
-            if !["+14155550101", "+34911222333", "app-42", "+447700900123"]
-                .contains(&label.as_str())
-            {
+            let Some(label) = day_label(&c["attributes"]) else {
                 continue;
-            }
+            };
             let id = c["id"].as_str().unwrap_or_default();
             let convs = self
                 .get(&format!("/customers/{id}/conversations?pageSize=100"))
@@ -225,15 +217,21 @@ impl World {
         let customers = self.get("/customers?pageSize=1000").await;
         let mut out = Map::new();
         for c in customers["data"].as_array().cloned().unwrap_or_default() {
-            let attrs = &c["attributes"];
-            let label = attrs["custom"]["customUserIdStr"]
-                .as_str()
-                .or_else(|| attrs["phones"][0]["phone"].as_str())
-                .unwrap_or_default();
-            if ["+14155550101", "+34911222333", "app-42", "+447700900123"].contains(&label) {
-                out.insert(label.to_owned(), attrs["assignedUsers"].clone());
+            if let Some(label) = day_label(&c["attributes"]) {
+                out.insert(label, c["attributes"]["assignedUsers"].clone());
             }
         }
         Value::Object(out)
     }
+}
+
+/// The day's label of a customer (its app user id, else its first phone), if it is one of the day's end
+/// users.
+fn day_label(attrs: &Value) -> Option<String> {
+    let label = attrs["custom"]["customUserIdStr"]
+        .as_str()
+        .or_else(|| attrs["phones"][0]["phone"].as_str())?;
+    ["+14155550101", "+34911222333", "app-42", "+447700900123"]
+        .contains(&label)
+        .then(|| label.to_owned())
 }
