@@ -149,6 +149,17 @@ pub async fn adapter_text(browser: &Browser, css: &str) -> TestResult<String> {
     text
 }
 
+/// Clicks `css` inside the adapter as the agent would; back in the page afterwards, also on failure.
+pub async fn click_in_adapter(browser: &Browser, css: &str) -> TestResult {
+    let adapter = Adapter::enter(browser).await?;
+    let r = match browser.client.find(Locator::Css(css)).await {
+        Ok(el) => el.click().await.map_err(Into::into),
+        Err(e) => Err(e.into()),
+    };
+    adapter.leave().await?;
+    r
+}
+
 /// Waits (10 s) until `css` inside the adapter shows `needle`; returns the whole text.
 pub async fn wait_adapter_text(browser: &Browser, css: &str, needle: &str) -> TestResult<String> {
     wait_for(
@@ -160,4 +171,26 @@ pub async fn wait_adapter_text(browser: &Browser, css: &str, needle: &str) -> Te
         },
     )
     .await
+}
+
+/// The owner term in the storage fence (the newest, if several agents have one), read through the
+/// current tab's adapter frame.
+pub async fn owner_term(browser: &Browser) -> TestResult<Option<u64>> {
+    let adapter = Adapter::enter(browser).await?;
+    let terms = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             chrome.storage.local.get(null).then(all => done(Object.entries(all)
+               .filter(([k]) => k.startsWith('fence:')).map(([, v]) => v.term)));",
+            vec![],
+        )
+        .await;
+    adapter.leave().await?;
+    Ok(terms?
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_u64)
+        .max())
 }

@@ -15,7 +15,9 @@ pub mod soak;
 mod wait;
 
 pub use browser::{Browser, BrowserOptions};
-pub use frame::{adapter_text, host_geometry, wait_adapter_text, Adapter, Rect};
+pub use frame::{
+    adapter_text, click_in_adapter, host_geometry, owner_term, wait_adapter_text, Adapter, Rect,
+};
 pub use wait::wait_for;
 
 use std::path::PathBuf;

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use fantoccini::wd::WindowHandle;
 use serde_json::{json, Value};
 
+use crate::frame::owner_term;
 use crate::kustomer_page::{kstatus, seed_mapping};
 use crate::{sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox, TestResult};
 
@@ -71,27 +72,6 @@ async fn owner(browser: &Browser, tabs: &[WindowHandle]) -> TestResult<usize> {
         (found.len() == 1).then(|| found[0])
     })
     .await
-}
-
-/// The owner term in the storage fence, read in the current tab's adapter frame.
-async fn owner_term(browser: &Browser) -> TestResult<Option<u64>> {
-    let adapter = Adapter::enter(browser).await?;
-    let fences = browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             chrome.storage.local.get(null).then(all => done(Object.entries(all)
-               .filter(([k]) => k.startsWith('fence:')).map(([, v]) => v.term)));",
-            vec![],
-        )
-        .await;
-    adapter.leave().await?;
-    Ok(fences?
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_u64)
-        .max())
 }
 
 /// Wall-clock times at which CCAI applied each status change, in order.

@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use e2e::{
-    adapter_text, sandbox_config, wait_adapter_text, wait_for, Adapter, Browser, BrowserOptions,
-    Sandbox, TestResult,
+    adapter_text, click_in_adapter, sandbox_config, wait_adapter_text, wait_for, Adapter, Browser,
+    BrowserOptions, Sandbox, TestResult,
 };
 use fantoccini::Locator;
 use serde_json::{json, Value};
@@ -18,16 +18,6 @@ async fn agent_page(sandbox: &Sandbox, opts: BrowserOptions) -> TestResult<Brows
     browser.configure(sandbox_config(&sandbox.url(""))).await?;
     browser.client.goto(&sandbox.url("/")).await?;
     Ok(browser)
-}
-
-async fn click_in_frame(browser: &Browser, css: &str) -> TestResult {
-    let adapter = Adapter::enter(browser).await?;
-    let r = match browser.client.find(Locator::Css(css)).await {
-        Ok(el) => el.click().await.map_err(Into::into),
-        Err(e) => Err(e.into()),
-    };
-    adapter.leave().await?;
-    r
 }
 
 /// Places an outbound call from the dialer and has the customer answer it; returns CCAI's call id.
@@ -126,7 +116,7 @@ async fn leaving_the_owner_tab_during_a_call_asks_first_and_staying_keeps_the_ta
     browser.client.switch_to_window(owner).await?;
 
     // The call ends: leaving is free again.
-    click_in_frame(&browser, "#hangup").await?;
+    click_in_adapter(&browser, "#hangup").await?;
     wait_adapter_text(&browser, "#call-ended", "Call ended").await?;
     wait_for("leaving to be free again", WAIT, || async {
         (!leaving_is_questioned(&browser).await.ok()?).then_some(())

@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use e2e::{sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox, TestResult};
+use e2e::{
+    click_in_adapter, sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox,
+    TestResult,
+};
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
@@ -81,17 +84,6 @@ async fn wait_frame_text(browser: &Browser, css: &str, needle: &str) -> TestResu
         text.contains(needle).then_some(text)
     })
     .await
-}
-
-async fn click_in_frame(browser: &Browser, css: &str) -> TestResult {
-    let adapter = Adapter::enter(browser).await?;
-    let r = browser.client.find(Locator::Css(css)).await;
-    let r = match r {
-        Ok(el) => el.click().await.map_err(Into::into),
-        Err(e) => Err(e.into()),
-    };
-    adapter.leave().await?;
-    r
 }
 
 async fn type_number(browser: &Browser, text: &str) -> TestResult {
@@ -317,16 +309,16 @@ async fn c3_click_dial_connect_hold_resume_dtmf_transfer_end() -> TestResult {
         .unwrap_or_default()
         .ends_with(&conversation));
 
-    click_in_frame(&browser, "#hold").await?;
+    click_in_adapter(&browser, "#hold").await?;
     wait_frame_text(&browser, "#call-status", "On hold").await?;
     wait_call_field(&sandbox, id, "status", json!("on_hold")).await?;
-    click_in_frame(&browser, "#hold").await?;
+    click_in_adapter(&browser, "#hold").await?;
     wait_frame_text(&browser, "#call-status", "Connected").await?;
     wait_call_field(&sandbox, id, "status", json!("connected")).await?;
-    click_in_frame(&browser, "#mute").await?;
+    click_in_adapter(&browser, "#mute").await?;
     wait_call_field(&sandbox, id, "muted", json!(true)).await?;
     for key in ["1", "2", "#"] {
-        click_in_frame(&browser, &format!("#keypad [data-digit='{key}']")).await?;
+        click_in_adapter(&browser, &format!("#keypad [data-digit='{key}']")).await?;
     }
     wait_call_field(&sandbox, id, "dtmf_digits", json!("12#")).await?;
     wait_frame_text(&browser, "#dtmf-sent", "12#").await?;
@@ -366,7 +358,7 @@ async fn c3_the_agent_hangs_up_and_the_call_ends() -> TestResult {
     let browser = agent_page(&sandbox).await?;
     wait_frame_text(&browser, "#owner-text", "This tab").await?;
     type_number(&browser, "+44 20 7946 0958 x123").await?;
-    click_in_frame(&browser, "#call-button").await?;
+    click_in_adapter(&browser, "#call-button").await?;
     let id = wait_one_call(&sandbox).await?["id"].as_i64().ok_or("id")?;
     assert_eq!(
         ccai_call(&sandbox, id).await?["end_user_number"],
@@ -378,7 +370,7 @@ async fn c3_the_agent_hangs_up_and_the_call_ends() -> TestResult {
     wait_frame_text(&browser, "#call-status", "Connected").await?;
     // The extension is dialled as tones once the call connects.
     wait_call_field(&sandbox, id, "dtmf_digits", json!("123")).await?;
-    click_in_frame(&browser, "#hangup").await?;
+    click_in_adapter(&browser, "#hangup").await?;
     wait_frame_text(&browser, "#call-ended", "Call ended").await?;
     wait_call_field(&sandbox, id, "status", json!("finished")).await?;
     browser.close().await;
@@ -391,7 +383,7 @@ async fn c2_an_invalid_number_is_refused_with_a_message() -> TestResult {
     let browser = agent_page(&sandbox).await?;
     wait_frame_text(&browser, "#owner-text", "This tab").await?;
     type_number(&browser, "2024-11-25-0001").await?;
-    click_in_frame(&browser, "#call-button").await?;
+    click_in_adapter(&browser, "#call-button").await?;
     let msg = wait_frame_text(&browser, "#call-message", "2024-11-25-0001").await?;
     assert!(msg.contains("not a phone number"), "{msg}");
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -434,7 +426,7 @@ async fn a3_a4_an_incoming_call_rings_pops_the_conversation_and_is_assigned_on_a
         (v == json!(format!("/app/conversations/{conversation}|{conversation}"))).then_some(())
     })
     .await?;
-    click_in_frame(&browser, "#answer").await?;
+    click_in_adapter(&browser, "#answer").await?;
     wait_frame_text(&browser, "#call-status", "Connected").await?;
     wait_call_field(&sandbox, id, "status", json!("connected")).await?;
     // A4: assigned to the agent who answered, through Kustomer's API.
@@ -477,7 +469,7 @@ async fn c3_an_incoming_call_can_be_declined() -> TestResult {
         .await?;
     let id = call["id"].as_i64().ok_or("id")?;
     wait_frame_text(&browser, "#incoming-text", "+34612345678").await?;
-    click_in_frame(&browser, "#decline").await?;
+    click_in_adapter(&browser, "#decline").await?;
     wait_frame_text(&browser, "#call-ended", "declined").await?;
     wait_call_field(&sandbox, id, "status", json!("declined")).await?;
     browser.close().await;
@@ -490,16 +482,16 @@ async fn a2_a_live_call_survives_minimise_and_a_reload_of_the_owner_tab() -> Tes
     let browser = agent_page(&sandbox).await?;
     wait_frame_text(&browser, "#owner-text", "This tab").await?;
     type_number(&browser, "612 345 678").await?;
-    click_in_frame(&browser, "#call-button").await?;
+    click_in_adapter(&browser, "#call-button").await?;
     let id = wait_one_call(&sandbox).await?["id"].as_i64().ok_or("id")?;
     sandbox
         .control(&format!("/sandbox/ccai/calls/{id}/answer"), json!({}))
         .await?;
     wait_frame_text(&browser, "#call-status", "Connected").await?;
     // A2: minimise; the call goes on and the bar shows it.
-    click_in_frame(&browser, "#panel-toggle").await?;
+    click_in_adapter(&browser, "#panel-toggle").await?;
     wait_frame_text(&browser, "#call-badge", "On a call").await?;
-    click_in_frame(&browser, "#panel-toggle").await?;
+    click_in_adapter(&browser, "#panel-toggle").await?;
     wait_frame_text(&browser, "#call-status", "Connected").await?;
     wait_frame_text(&browser, "#call-timer", "00:02").await?;
     // Reload: the adapter shows the call again from CCAI's state, timer included.
@@ -516,7 +508,7 @@ async fn a2_a_live_call_survives_minimise_and_a_reload_of_the_owner_tab() -> Tes
         "the timer continues from CCAI's duration: {timer}"
     );
     assert_eq!(ccai_call(&sandbox, id).await?["status"], json!("connected"));
-    click_in_frame(&browser, "#hangup").await?;
+    click_in_adapter(&browser, "#hangup").await?;
     wait_frame_text(&browser, "#call-ended", "Call ended").await?;
     browser.close().await;
     Ok(())

@@ -6,10 +6,9 @@
 use std::time::Duration;
 
 use e2e::{
-    adapter_text, sandbox_config, wait_adapter_text, wait_for, Adapter, Browser, BrowserOptions,
-    Sandbox, TestResult,
+    adapter_text, click_in_adapter, sandbox_config, wait_adapter_text, wait_for, Adapter, Browser,
+    BrowserOptions, Sandbox, TestResult,
 };
-use fantoccini::Locator;
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -34,16 +33,6 @@ async fn in_frame(browser: &Browser, script: &str) -> TestResult<Value> {
     let v = adapter.eval(script).await;
     adapter.leave().await?;
     v
-}
-
-async fn click_in_frame(browser: &Browser, css: &str) -> TestResult {
-    let adapter = Adapter::enter(browser).await?;
-    let r = match browser.client.find(Locator::Css(css)).await {
-        Ok(el) => el.click().await.map_err(Into::into),
-        Err(e) => Err(e.into()),
-    };
-    adapter.leave().await?;
-    r
 }
 
 /// The ringtone as the softphone reports it: `off`, `ringing` or `blocked`.
@@ -194,7 +183,7 @@ async fn a3_a4_an_incoming_chat_rings_in_the_owner_tab_shows_its_message_as_text
     assert_eq!(ringtone(&browser).await?, "off");
     browser.client.switch_to_window(owner.clone()).await?;
 
-    click_in_frame(&browser, &format!("#chat-accept-{id}")).await?;
+    click_in_adapter(&browser, &format!("#chat-accept-{id}")).await?;
     wait_for("CCAI to assign the chat", WAIT, || async {
         (ccai_chat(&sandbox, id).await.ok()?["status"] == json!("assigned")).then_some(())
     })
@@ -276,7 +265,7 @@ async fn a3_a_declined_chat_tells_ccai_and_opens_nothing() -> TestResult {
         "Nadia Nowak",
     )
     .await?;
-    click_in_frame(&browser, &format!("#chat-decline-{id}")).await?;
+    click_in_adapter(&browser, &format!("#chat-decline-{id}")).await?;
     wait_adapter_text(&browser, "#chat-ended", "Chat from Nadia Nowak declined").await?;
     let chat = ccai_chat(&sandbox, id).await?;
     assert_eq!(
@@ -303,7 +292,7 @@ async fn a_chat_whose_customer_gives_up_stops_ringing() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let browser = agent_page(&sandbox, &[]).await?;
     // Minimised, the panel still shows what rings: a ring must be seen.
-    click_in_frame(&browser, "#panel-toggle").await?;
+    click_in_adapter(&browser, "#panel-toggle").await?;
     let id = chat_arrives(&sandbox, json!({ "name": "Sam Taylor" }), "anyone?").await?;
     wait_adapter_text(&browser, &format!("#incoming-chat-{id}-text"), "Sam Taylor").await?;
     let seen = in_frame(
@@ -324,7 +313,7 @@ async fn a_chat_whose_customer_gives_up_stops_ringing() -> TestResult {
         .control(&format!("/sandbox/ccai/chats/{id}/end"), json!({}))
         .await?;
     wait_gone(&browser, &format!("#incoming-chat-{id}")).await?;
-    click_in_frame(&browser, "#panel-toggle").await?;
+    click_in_adapter(&browser, "#panel-toggle").await?;
     wait_adapter_text(
         &browser,
         "#chat-ended",
@@ -362,11 +351,11 @@ async fn a_call_and_a_chat_ring_at_once_and_each_is_answered_on_its_own() -> Tes
     )
     .await?;
     // Answering the call leaves the chat ringing, and the ring going on for it.
-    click_in_frame(&browser, "#answer").await?;
+    click_in_adapter(&browser, "#answer").await?;
     wait_adapter_text(&browser, "#call-status", "Connected").await?;
     assert!(present(&browser, &format!("#chat-accept-{chat}")).await?);
     assert_ne!(ringtone(&browser).await?, "off", "the chat still rings");
-    click_in_frame(&browser, &format!("#chat-decline-{chat}")).await?;
+    click_in_adapter(&browser, &format!("#chat-decline-{chat}")).await?;
     assert_eq!(
         wait_ringtone(&browser, &["off"]).await?,
         "off",
@@ -379,7 +368,7 @@ async fn a_call_and_a_chat_ring_at_once_and_each_is_answered_on_its_own() -> Tes
         json!("connected"),
         "the call goes on"
     );
-    click_in_frame(&browser, "#hangup").await?;
+    click_in_adapter(&browser, "#hangup").await?;
     wait_adapter_text(&browser, "#call-ended", "Call ended").await?;
     browser.close().await;
     Ok(())
@@ -410,10 +399,10 @@ async fn blocked_sound_is_shown_and_one_click_enables_the_ring() -> TestResult {
     let violations = e2e::guard::a11y::run_axe(&browser).await?;
     adapter.leave().await?;
     assert_eq!(violations, Vec::<Value>::new());
-    click_in_frame(&browser, "#sound-blocked").await?;
+    click_in_adapter(&browser, "#sound-blocked").await?;
     wait_gone(&browser, "#sound-blocked").await?;
     assert_eq!(wait_ringtone(&browser, &["ringing"]).await?, "ringing");
-    click_in_frame(&browser, &format!("#chat-decline-{id}")).await?;
+    click_in_adapter(&browser, &format!("#chat-decline-{id}")).await?;
     assert_eq!(wait_ringtone(&browser, &["off"]).await?, "off");
     browser.close().await;
     Ok(())

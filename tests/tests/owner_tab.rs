@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use e2e::kustomer_page::{kstatus, seed_mapping};
-use e2e::{sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox, TestResult};
+use e2e::{
+    owner_term, sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox, TestResult,
+};
 use fantoccini::wd::WindowHandle;
 use fantoccini::Locator;
 
@@ -224,27 +226,6 @@ async fn s6_an_owner_that_navigates_away_hands_over_and_rejoins_when_restored() 
     Ok(())
 }
 
-/// The owner term in the storage fence, read through the current tab's adapter frame.
-async fn fence_term(browser: &Browser) -> TestResult<Option<u64>> {
-    let adapter = Adapter::enter(browser).await?;
-    let terms = browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             chrome.storage.local.get(null).then(all => done(Object.entries(all)
-               .filter(([k]) => k.startsWith('fence:')).map(([, v]) => v.term)));",
-            vec![],
-        )
-        .await;
-    adapter.leave().await?;
-    Ok(terms?
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(serde_json::Value::as_u64)
-        .max())
-}
-
 #[tokio::test]
 async fn s6_a_change_in_flight_when_the_owner_leaves_is_relayed_once_by_the_next_owner(
 ) -> TestResult {
@@ -258,7 +239,7 @@ async fn s6_a_change_in_flight_when_the_owner_leaves_is_relayed_once_by_the_next
     let tabs = open_tabs(&browser, &sandbox, 2).await?;
     let owner = the_one_owner(&browser, &tabs).await?;
     browser.client.switch_to_window(tabs[owner].clone()).await?;
-    let old_term = fence_term(&browser).await?;
+    let old_term = owner_term(&browser).await?;
 
     // CCAI holds the owner's request for 1.5 s; the owner's page leaves while it is in flight.
     sandbox
