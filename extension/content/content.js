@@ -81,7 +81,12 @@
       host.dataset.readyMs = performance.now().toFixed(1);
       host.dataset.startupMs = (performance.now() - startedAt).toFixed(1);
     } else if (msg.type === 'PhoneVerdicts') {
+      // The page's records still queued are handled first; the ones our controls make are dropped
+      // (nothing in them to scan: 1,000 controls would be 1,000 records to look through).
+      const queued = observer.takeRecords();
+      if (queued.length) onRecords(queued);
       phones.onVerdicts(msg);
+      observer.takeRecords();
     } else if (msg.type === 'CallLive') {
       callLive = msg.live === true;
     } else if (msg.type === 'Navigate') {
@@ -128,7 +133,7 @@
   }
 
   // One observer for the whole page; work is batched to one read per microtask burst.
-  new MutationObserver((records) => {
+  function onRecords(records) {
     const t0 = performance.now();
     phones.onMutations(records);
     if (!scheduled) {
@@ -136,7 +141,9 @@
       queueMicrotask(sendFacts);
     }
     charge(performance.now() - t0);
-  }).observe(document.documentElement, {
+  }
+  const observer = new MutationObserver(onRecords);
+  observer.observe(document.documentElement, {
     subtree: true, childList: true, characterData: true,
     attributes: true, attributeFilter: KUSTOMER.watchedAttributes,
   });
