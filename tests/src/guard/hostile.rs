@@ -606,6 +606,15 @@ pub async fn inject_markup(sandbox: &Sandbox) -> TestResult<Vec<Attempt>> {
     Ok(attempts)
 }
 
+async fn dial_value(browser: &Browser) -> TestResult<Value> {
+    let adapter = Adapter::enter(browser).await?;
+    let v = adapter
+        .eval("const i = document.querySelector('#dial-input'); return i ? i.value : null")
+        .await?;
+    adapter.leave().await?;
+    Ok(v)
+}
+
 async fn calls_placed(sandbox: &Sandbox) -> TestResult<usize> {
     let v = sandbox
         .get_json("/ccai/apps/api/v1/calls?agent_id=11")
@@ -634,6 +643,18 @@ pub async fn phone_controls(sandbox: &Sandbox) -> TestResult<Vec<Attempt>> {
         },
     )
     .await?;
+    // The page clicks the real controls (untrusted clicks): only the agent's own click fills the dialer.
+    let dial_before = dial_value(&browser).await?;
+    let clicked = browser
+        .eval("const all = document.querySelectorAll('[data-ccai-phone]'); for (const b of all) b.click(); return all.length")
+        .await?;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let dial_after = dial_value(&browser).await?;
+    attempts.push(Attempt::new(
+        "fill the dialer by clicking the real Phone controls from a page script",
+        dial_after != dial_before,
+        format!("{clicked} control(s) clicked; dialer {dial_before} → {dial_after}"),
+    ));
     let before = calls_placed(sandbox).await?;
     let script = format!(
         "for (const el of document.querySelectorAll('[data-kt=customer-phone]')) el.textContent = {p:?};
