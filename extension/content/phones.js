@@ -19,7 +19,8 @@ function ccaiPhones(send, choose, report) {
   const nextPiece = new WeakMap(); // text node → the piece split off its end
   const pieceStart = new WeakMap(); // that piece → its offset in the text node first scanned
   let nextId = 1;
-  let batch = [];
+  let batchIds = [];
+  let batchTexts = [];
   let dirty = new Set();
   let scheduled = false;
 
@@ -28,10 +29,11 @@ function ccaiPhones(send, choose, report) {
   }
 
   function ask(node, text, end) {
-    if (text.length > MAX_TEXT || batch.length >= MAX_BATCH) return;
+    if (text.length > MAX_TEXT || batchIds.length >= MAX_BATCH) return;
     const id = nextId++;
     pending.set(id, { node, end, text });
-    batch.push({ id, text });
+    batchIds.push(id);
+    batchTexts.push(text);
     if (end === undefined) latest.set(node, id);
   }
 
@@ -112,8 +114,9 @@ function ccaiPhones(send, choose, report) {
     for (const r of roots) if (r.isConnected) scanRoot(r);
     // One message per batch, answered by one: the page then places every control in one task, with no
     // frame rendered in between (a 1,000-number panel re-laid out halfway costs ~50 ms more).
-    if (batch.length) send({ type: 'PhoneCandidates', batch });
-    batch = [];
+    if (batchIds.length) send({ type: 'PhoneCandidates', ids: batchIds, texts: batchTexts });
+    batchIds = [];
+    batchTexts = [];
     return performance.now() - t0;
   }
 
@@ -173,17 +176,18 @@ function ccaiPhones(send, choose, report) {
     if (list) list.push(b); else controls.set(node, [b]);
   }
 
-  // The frame's verdicts (one message per chunk): decorate the confirmed ones; forget the rest.
+  // The frame's verdicts, one message per batch: `displays[i]` is candidate `ids[i]`'s label, or null
+  // for a string that is not a dialable number. Decorate the confirmed ones; forget the rest.
   function onVerdicts(msg) {
-    const dialable = new Map();
-    for (const v of Array.isArray(msg.dialable) ? msg.dialable : []) {
-      if (v && typeof v.display === 'string') dialable.set(v.id, v.display.slice(0, MAX_TEXT));
-    }
-    for (const id of Array.isArray(msg.ids) ? msg.ids : []) {
+    const ids = Array.isArray(msg.ids) ? msg.ids : [];
+    const displays = Array.isArray(msg.displays) ? msg.displays : [];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
       const c = pending.get(id);
       pending.delete(id);
-      if (!c || !dialable.has(id) || !c.node.isConnected) continue;
-      const b = button(id, dialable.get(id), c.text);
+      const display = displays[i];
+      if (!c || typeof display !== 'string' || !c.node.isConnected) continue;
+      const b = button(id, display.slice(0, MAX_TEXT), c.text);
       if (c.end !== undefined) {
         const piece = placeInText(c.node, c.end, c.text, b);
         if (piece) remember(piece, b);
@@ -191,7 +195,6 @@ function ccaiPhones(send, choose, report) {
         c.node.append(b);
         remember(c.node, b);
       } // Else edited since it was asked about: its new text has been asked about.
-
     }
   }
 

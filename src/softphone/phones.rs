@@ -3,7 +3,7 @@
 //! refuses anything longer than a phone number, and a batch is capped.
 
 use ccai_core::phone::{self, Dialable};
-use ccai_core::protocol::{FrameMessage, PageMessage, PhoneCandidate, PhoneVerdict};
+use ccai_core::protocol::{FrameMessage, PageMessage, PhoneCandidate};
 use leptos::prelude::*;
 
 use super::shared;
@@ -43,7 +43,8 @@ fn display_of(text: &str, countries: &[String]) -> Option<String> {
 /// Handles the phone messages of the content script; returns false for any other message.
 pub fn on_page_message(msg: &PageMessage) -> bool {
     match msg {
-        PageMessage::PhoneCandidates { batch } => {
+        PageMessage::PhoneCandidates { ids, texts } => {
+            let batch = PhoneCandidate::zip(ids, texts);
             let queued = shared().is_some_and(|s| {
                 let mut s = s.borrow_mut();
                 match s.waiting.as_mut() {
@@ -56,7 +57,7 @@ pub fn on_page_message(msg: &PageMessage) -> bool {
                 }
             });
             if !queued {
-                answer(batch);
+                answer(&batch);
             }
             true
         }
@@ -82,15 +83,13 @@ pub(super) fn answer(batch: &[PhoneCandidate]) {
     let Some(s) = shared() else { return };
     let countries = countries();
     let batch = &batch[..batch.len().min(MAX_BATCH)];
-    let dialable = batch
+    let displays = batch
         .iter()
-        .filter_map(|c| {
-            display_of(&c.text, &countries).map(|display| PhoneVerdict { id: c.id, display })
-        })
+        .map(|c| display_of(&c.text, &countries))
         .collect();
     let ids = batch.iter().map(|c| c.id).collect();
     let bridge = s.borrow().bridge.clone();
-    bridge.send(&FrameMessage::PhoneVerdicts { ids, dialable });
+    bridge.send(&FrameMessage::PhoneVerdicts { ids, displays });
 }
 
 /// C1: the number goes into the dialer and Call gets the focus; the agent presses Call. A string the

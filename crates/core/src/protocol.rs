@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 pub enum PageMessage {
     /// A snapshot of what the Kustomer page shows; sent at connect and whenever it changes.
     PageFacts(PageFacts),
-    /// Strings on the page that may be phone numbers (C1), found cheaply by the content script. The
-    /// frame decides which are dialable; the texts are untrusted and length-limited there.
-    PhoneCandidates { batch: Vec<PhoneCandidate> },
+    /// Strings on the page that may be phone numbers (C1), found cheaply by the content script: `texts[i]`
+    /// stands at the content script's place `ids[i]`. The frame decides which are dialable; the texts
+    /// are untrusted and length-limited there. Two arrays, not an object per candidate: a side panel
+    /// of 1,000 numbers is one message, and arrays cross the port and WASM's boundary cheaper.
+    PhoneCandidates { ids: Vec<u32>, texts: Vec<String> },
     /// The agent used the Phone control beside candidate `id`, whose text is `text` (C1).
     PhoneChosen { id: u32, text: String },
     /// The page started to navigate away (`beforeunload`): an owner tab hands over now, not at
@@ -30,12 +32,18 @@ pub struct PhoneCandidate {
     pub text: String,
 }
 
-/// The frame's answer for one dialable candidate: the number as the control's label shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PhoneVerdict {
-    pub id: u32,
-    /// International format, e.g. "+34 612 34 56 78" (with " ext. 123" when there is one).
-    pub display: String,
+impl PhoneCandidate {
+    /// The candidates of a [`PageMessage::PhoneCandidates`], paired (an id without a text, or the
+    /// reverse, is dropped).
+    pub fn zip(ids: &[u32], texts: &[String]) -> Vec<PhoneCandidate> {
+        ids.iter()
+            .zip(texts)
+            .map(|(&id, text)| PhoneCandidate {
+                id,
+                text: text.clone(),
+            })
+            .collect()
+    }
 }
 
 /// What the Kustomer page shows, as read through the content script's selectors module.
@@ -59,10 +67,12 @@ pub enum FrameMessage {
     Resize { width: u32, height: u32 },
     /// The adapter painted its first interactive state (for the start-up benchmark).
     Ready,
-    /// The candidates that are dialable numbers; every other id of the batch gets no control.
+    /// The answer to one [`PageMessage::PhoneCandidates`]: `displays[i]` is candidate `ids[i]` as the
+    /// control's label shows it (international format, e.g. "+34 612 34 56 78", with " ext. 123" when
+    /// there is one), or null when it is not dialable and gets no control.
     PhoneVerdicts {
         ids: Vec<u32>,
-        dialable: Vec<PhoneVerdict>,
+        displays: Vec<Option<String>>,
     },
     /// Screen pop (A3): open `path` through the page's own navigation. Always a validated
     /// `/app/conversations/…` path, checked again by the content script.
@@ -109,16 +119,37 @@ mod tests {
 
     #[test]
     fn phone_candidates_parse() {
-        let json = r#"{"type":"PhoneCandidates","batch":[{"id":1,"text":"612 345 678"}]}"#;
+        let json = r#"{"type":"PhoneCandidates","ids":[1,2],"texts":["612 345 678","x"]}"#;
         let msg: PageMessage = serde_json::from_str(json).expect("valid");
+        let PageMessage::PhoneCandidates { ids, texts } = msg else {
+            panic!("not candidates: {msg:?}");
+        };
         assert_eq!(
-            msg,
-            PageMessage::PhoneCandidates {
-                batch: vec![PhoneCandidate {
+            PhoneCandidate::zip(&ids, &texts),
+            [
+                PhoneCandidate {
                     id: 1,
                     text: "612 345 678".into()
-                }]
-            }
+                },
+                PhoneCandidate {
+                    id: 2,
+                    text: "x".into()
+                }
+            ]
+        );
+        // Arrays of different lengths: only the pairs count.
+        assert_eq!(PhoneCandidate::zip(&[1, 2], &["a".into()]).len(), 1);
+    }
+
+    #[test]
+    fn phone_verdicts_say_null_for_what_is_not_dialable() {
+        let msg = FrameMessage::PhoneVerdicts {
+            ids: vec![1, 2],
+            displays: vec![Some("+34 612 34 56 78".into()), None],
+        };
+        assert_eq!(
+            serde_json::to_string(&msg).expect("serialises"),
+            r#"{"type":"PhoneVerdicts","ids":[1,2],"displays":["+34 612 34 56 78",null]}"#
         );
     }
 
