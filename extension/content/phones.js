@@ -66,14 +66,14 @@ function ccaiPhones(send, choose, report) {
   }
 
   // Only the subtrees that changed are looked at: an added element is searched for phone elements
-  // and messages inside it (or around it), an edited text re-asks about its element.
+  // and messages inside it (or around it), an edited text is asked about again.
   function scanRoot(node) {
     if (node.nodeType === 3) {
       const el = node.parentElement;
       if (!el) return;
       const phone = el.closest(KUSTOMER.customerPhone);
       if (phone) return rescanPhone(phone);
-      if (el.closest(KUSTOMER.message)) scanText(node);
+      if (el.closest(KUSTOMER.message)) rescanText(node);
       return;
     }
     if (node.nodeType !== 1 || isOurs(node)) return;
@@ -89,6 +89,25 @@ function ccaiPhones(send, choose, report) {
     removeControls(el);
     scanned.delete(el);
     scanPhone(el);
+  }
+
+  // A text added, or edited in place: the controls after it were for its old text. (The splits our
+  // own controls make are not seen here: content.js drops their records.)
+  function rescanText(node) {
+    removeControls(node);
+    scanned.delete(node);
+    scanText(node);
+  }
+
+  // The page set the whole value of a text node we split (React updates text in place): to the page
+  // it is one node, so the pieces we split off it hold old text. They go, with their controls.
+  function dropPieces(node) {
+    if (pieceStart.has(node)) return; // A piece itself: the page cannot know it as one node.
+    for (let p = nextPiece.get(node); p; p = nextPiece.get(p)) {
+      removeControls(p);
+      p.remove();
+    }
+    nextPiece.delete(node);
   }
 
   function removeControls(node) {
@@ -229,6 +248,7 @@ function ccaiPhones(send, choose, report) {
           for (const n of r.addedNodes) if (!isOurs(n)) dirty.add(n);
           for (const n of r.removedNodes) removed(n);
         } else if (r.type === 'characterData') {
+          dropPieces(r.target);
           dirty.add(r.target);
         }
       }

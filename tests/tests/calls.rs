@@ -255,6 +255,59 @@ async fn c1_two_numbers_in_one_message_text_each_get_a_control_right_after_them(
 }
 
 #[tokio::test]
+async fn c1_a_message_text_edited_in_place_is_asked_about_again() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = agent_page(&sandbox).await?;
+    open_conversation(&browser, 0).await?;
+    browser
+        .eval("const m = document.createElement('p'); m.setAttribute('data-kt', 'message'); m.id = 'edited'; m.textContent = 'Reach me at +34 612 34 56 78'; document.querySelector('main').appendChild(m);")
+        .await?;
+    wait_labels(&browser, "#edited", &["Call +34 612 34 56 78"]).await?;
+    // A framework updates a text in place (React sets the text node's value): the old control goes,
+    // the new number gets its own, right after it.
+    browser
+        .eval("document.getElementById('edited').firstChild.data = 'New number: +34 699 11 22 33';")
+        .await?;
+    wait_labels(&browser, "#edited", &["Call +34 699 11 22 33"]).await?;
+    let seen = browser
+        .eval("return [...document.getElementById('edited').childNodes].map(n => n.nodeType === 3 ? n.data : '[' + n.getAttribute('aria-label') + ']').join('')")
+        .await?;
+    assert_eq!(
+        seen,
+        json!("New number: +34 699 11 22 33[Call +34 699 11 22 33]")
+    );
+    // Edited to no number: no control is left.
+    browser
+        .eval("document.getElementById('edited').firstChild.data = 'Call me tomorrow';")
+        .await?;
+    wait_labels(&browser, "#edited", &[]).await?;
+    // A text with two numbers was split after each; the page, holding only its first node, sets the
+    // whole text anew: the agent reads exactly the new text, none of the old.
+    browser
+        .eval("const m = document.createElement('p'); m.setAttribute('data-kt', 'message'); m.id = 'two-edited'; m.textContent = 'A +34 612 34 56 78 or (415) 555-0100 ok'; document.querySelector('main').appendChild(m); window.twoEdited = m.firstChild;")
+        .await?;
+    wait_labels(
+        &browser,
+        "#two-edited",
+        &["Call +34 612 34 56 78", "Call +1 415-555-0100"],
+    )
+    .await?;
+    browser
+        .eval("window.twoEdited.data = 'Only +34 699 11 22 33 now';")
+        .await?;
+    wait_labels(&browser, "#two-edited", &["Call +34 699 11 22 33"]).await?;
+    let seen = browser
+        .eval("return [...document.getElementById('two-edited').childNodes].map(n => n.nodeType === 3 ? n.data : '[' + n.getAttribute('aria-label') + ']').join('')")
+        .await?;
+    assert_eq!(
+        seen,
+        json!("Only +34 699 11 22 33[Call +34 699 11 22 33] now")
+    );
+    browser.close().await;
+    Ok(())
+}
+
+#[tokio::test]
 async fn c3_click_dial_connect_hold_resume_dtmf_transfer_end() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let browser = agent_page(&sandbox).await?;
