@@ -81,12 +81,14 @@
       host.dataset.readyMs = performance.now().toFixed(1);
       host.dataset.startupMs = (performance.now() - startedAt).toFixed(1);
     } else if (msg.type === 'PhoneVerdicts') {
-      // The page's records still queued are handled first; the ones our controls make are dropped
-      // (nothing in them to scan: 1,000 controls would be 1,000 records to look through).
+      // The page's records still queued are handled first; then the observer is off while our
+      // controls go in (no page script runs meanwhile): 1,000 controls would be 1,000 records to make
+      // and look through, with nothing in them to scan.
       const queued = observer.takeRecords();
       if (queued.length) onRecords(queued);
+      observer.disconnect();
       phones.onVerdicts(msg);
-      observer.takeRecords();
+      observe();
     } else if (msg.type === 'CallLive') {
       callLive = msg.live === true;
     } else if (msg.type === 'Navigate') {
@@ -143,10 +145,13 @@
     charge(performance.now() - t0);
   }
   const observer = new MutationObserver(onRecords);
-  observer.observe(document.documentElement, {
-    subtree: true, childList: true, characterData: true,
-    attributes: true, attributeFilter: KUSTOMER.watchedAttributes,
-  });
+  function observe() {
+    observer.observe(document.documentElement, {
+      subtree: true, childList: true, characterData: true,
+      attributes: true, attributeFilter: KUSTOMER.watchedAttributes,
+    });
+  }
+  observe();
   addEventListener('popstate', () => queueMicrotask(sendFacts));
   // The page starts to leave: an owner frame hands over now; its own pagehide waits for the next page.
   // Only the browser's own event: the page could dispatch a fake one to make the owner step down.

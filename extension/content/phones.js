@@ -13,8 +13,8 @@ function ccaiPhones(send, choose, report) {
   const controls = new WeakMap(); // phone element or text piece → its controls (to remove on edit)
   const latest = new WeakMap(); // phone element → the id it was last asked about under
   let scanned = new WeakSet(); // elements and text nodes already asked about
-  const pending = new Map(); // candidate id → { node, end?, text }
-  const asked = new WeakMap(); // control → [candidate id, text]
+  const pending = new Map(); // candidate id → { id, node, end?, text }
+  const asked = new WeakMap(); // control → its candidate ({ id, node, end?, text })
   // A message text node is split after each confirmed number; a later verdict may be for any piece.
   const nextPiece = new WeakMap(); // text node → the piece split off its end
   const pieceStart = new WeakMap(); // that piece → its offset in the text node first scanned
@@ -31,7 +31,7 @@ function ccaiPhones(send, choose, report) {
   function ask(node, text, end) {
     if (text.length > MAX_TEXT || batchIds.length >= MAX_BATCH) return;
     const id = nextId++;
-    pending.set(id, { node, end, text });
+    pending.set(id, { id, node, end, text });
     batchIds.push(id);
     batchTexts.push(text);
     if (end === undefined) latest.set(node, id);
@@ -47,6 +47,8 @@ function ccaiPhones(send, choose, report) {
   // The control sits inside the phone element (so it follows the page's layout and leaves with the
   // element): its own text is not part of the number.
   function textOf(el) {
+    const only = el.firstChild;
+    if (only && only === el.lastChild && only.nodeType === 3) return only.data.trim(); // The usual case.
     let s = '';
     for (const n of el.childNodes) if (!isOurs(n)) s += n.textContent;
     return s.trim();
@@ -143,7 +145,7 @@ function ccaiPhones(send, choose, report) {
   // nothing (the copy keeps its CSSOM style, no style attribute is parsed).
   let template = null;
   let labelParts = null; // "Call $1" split around the number: one i18n lookup, not one per control
-  function button(id, display, text) {
+  function button(c, display) {
     if (!template) {
       labelParts = chrome.i18n.getMessage('phoneCallLabel', ['\u0001']).split('\u0001');
       template = document.createElement('button');
@@ -156,9 +158,9 @@ function ccaiPhones(send, choose, report) {
       });
     }
     const b = template.cloneNode(true);
-    b.setAttribute('data-ccai-phone', String(id));
+    b.setAttribute('data-ccai-phone', String(c.id));
     b.setAttribute('aria-label', labelParts.join(display));
-    asked.set(b, [id, text]);
+    asked.set(b, c);
     return b;
   }
 
@@ -173,8 +175,8 @@ function ccaiPhones(send, choose, report) {
     if (!b || !e.isTrusted) return;
     e.preventDefault();
     e.stopPropagation();
-    const [id, text] = asked.get(b);
-    choose(id, text);
+    const c = asked.get(b);
+    choose(c.id, c.text);
   }, true);
   document.addEventListener('focusin', (e) => {
     const b = ours(e);
@@ -206,12 +208,12 @@ function ccaiPhones(send, choose, report) {
       pending.delete(id);
       const display = displays[i];
       if (!c || typeof display !== 'string' || !c.node.isConnected) continue;
-      const b = button(id, display.slice(0, MAX_TEXT), c.text);
+      const b = button(c, display.slice(0, MAX_TEXT));
       if (c.end !== undefined) {
         const piece = placeInText(c.node, c.end, c.text, b);
         if (piece) remember(piece, b);
       } else if (latest.get(c.node) === id) {
-        c.node.append(b);
+        c.node.appendChild(b);
         remember(c.node, b);
       } // Else edited since it was asked about: its new text has been asked about.
     }
