@@ -154,13 +154,15 @@
   observe();
   addEventListener('popstate', () => queueMicrotask(sendFacts));
   // The page starts to leave: an owner frame hands over now; its own pagehide waits for the next page.
-  // Only the browser's own event: the page could dispatch a fake one to make the owner step down.
+  // Only the browser's own event counts: with a fake one the page could make the owner step down, or,
+  // from whether we cancel it, poll whether the agent is on a call.
   addEventListener('beforeunload', (e) => {
+    if (!e.isTrusted) return;
     if (callLive) {
       // A live call: the browser asks the agent before the page goes (and the owner stays put).
       e.preventDefault();
       e.returnValue = true;
-    } else if (e.isTrusted && port) {
+    } else if (port) {
       port.postMessage({ type: 'PageLeaving' });
     }
   });

@@ -48,10 +48,33 @@ async fn connected_call(browser: &Browser, sandbox: &Sandbox) -> TestResult<i64>
     Ok(id)
 }
 
-/// Whether the page's `beforeunload` is cancelled, which is what makes the browser ask "Leave site?".
-/// The event is dispatched by hand: chromedriver accepts a real "Leave site?" question unseen (even
-/// with `unhandledPromptBehavior` set to ignore it), so WebDriver cannot show the dialog itself.
+/// Whether leaving the page is questioned, i.e. the browser's own `beforeunload` is cancelled, which is
+/// what makes it ask "Leave site?". The page follows a link to the sandbox's 204 (a real navigation
+/// start, so a real, trusted event; then the page stays), and a listener added after the extension's
+/// reads the outcome. chromedriver answers a real "Leave site?" itself, unseen (even with
+/// `unhandledPromptBehavior` set to ignore it), so WebDriver cannot show the dialog.
 async fn leaving_is_questioned(browser: &Browser) -> TestResult<bool> {
+    browser
+        .eval(
+            "if (!window.leaving) {
+               window.leaving = [];
+               addEventListener('beforeunload', (e) => window.leaving.push([e.isTrusted, e.defaultPrevented]));
+             }
+             window.leaving.length = 0;
+             location.href = '/sandbox/no-content';",
+        )
+        .await?;
+    let seen = wait_for("the page's beforeunload", WAIT, || async {
+        let v = browser.eval("return window.leaving || null").await.ok()?;
+        v.as_array()?.first().cloned()
+    })
+    .await?;
+    assert_eq!(seen[0], json!(true), "the browser's own event");
+    Ok(seen[1] == json!(true))
+}
+
+/// What a page script learns from its own `beforeunload`: whether something cancelled it.
+async fn fake_leaving_is_answered(browser: &Browser) -> TestResult<bool> {
     let v = browser
         .eval(
             "const e = new Event('beforeunload', { cancelable: true });
@@ -69,10 +92,6 @@ async fn leaving_the_owner_tab_during_a_call_asks_first_and_staying_keeps_the_ta
     let browser = agent_page(&sandbox, BrowserOptions::default()).await?;
     wait_adapter_text(&browser, "#owner-text", "This tab").await?;
     let owner = browser.client.window().await?;
-    assert!(
-        !leaving_is_questioned(&browser).await?,
-        "no call, no question"
-    );
 
     // A second tab waits to take over: if the owner stepped down when the page started to leave, it
     // would, and the agent who stays would find the call's tab no longer in charge.
@@ -87,10 +106,14 @@ async fn leaving_the_owner_tab_during_a_call_asks_first_and_staying_keeps_the_ta
     wait_adapter_text(&browser, "#owner-text", "This tab").await?;
 
     let id = connected_call(&browser, &sandbox).await?;
-    wait_for("leaving to be questioned", WAIT, || async {
-        leaving_is_questioned(&browser).await.ok()?.then_some(())
-    })
-    .await?;
+    // The frame told the content script when the call was placed, long before "Connected"; the check
+    // is made once, since an unquestioned leave would hand the tab over.
+    assert!(leaving_is_questioned(&browser).await?, "a live call: asked");
+    // A page script cannot find out that the agent is on a call by faking the event.
+    assert!(
+        !fake_leaving_is_answered(&browser).await?,
+        "a page's own beforeunload is not answered"
+    );
     // The agent stays: the tab is still the owner, and the call goes on in it.
     tokio::time::sleep(Duration::from_millis(2000)).await;
     assert!(
@@ -115,7 +138,7 @@ async fn leaving_the_owner_tab_during_a_call_asks_first_and_staying_keeps_the_ta
         .contains("Another Kustomer tab"));
     browser.client.switch_to_window(owner).await?;
 
-    // The call ends: leaving is free again.
+    // The call ends: leaving is free again (and, unasked, the tab hands over as it starts to leave).
     click_in_adapter(&browser, "#hangup").await?;
     wait_adapter_text(&browser, "#call-ended", "Call ended").await?;
     wait_for("leaving to be free again", WAIT, || async {

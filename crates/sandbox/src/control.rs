@@ -28,6 +28,9 @@ pub fn router() -> Router<App> {
         .route("/kustomer/current-user", post(current_user))
         .route("/kustomer/status", post(kustomer_status))
         .route("/kustomer/requests", get(kustomer_requests))
+        // A link that leaves nothing: the browser fires a real `beforeunload`, then stays on the page
+        // (204), so a test can see what leaving would do without leaving.
+        .route("/no-content", get(|| async { StatusCode::NO_CONTENT }))
         .route(
             "/faults",
             get(faults).post(schedule_faults).delete(clear_faults),
