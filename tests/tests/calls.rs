@@ -313,12 +313,23 @@ async fn c3_click_dial_connect_hold_resume_dtmf_transfer_end() -> TestResult {
     let browser = agent_page(&sandbox).await?;
     let conversation = open_conversation(&browser, 0).await?;
     wait_labels(&browser, "aside", &["Call +34 612 34 56 78"]).await?;
+    let no_tooltip_yet = browser
+        .eval("return document.querySelector('aside [data-ccai-phone]').title")
+        .await?;
     browser
         .client
         .find(Locator::Css("aside [data-ccai-phone]"))
         .await?
         .click()
         .await?;
+    // The pointer went over the control: its tooltip repeats the accessible name.
+    let tooltip = browser
+        .eval("return document.querySelector('aside [data-ccai-phone]').title")
+        .await?;
+    assert_eq!(
+        [no_tooltip_yet, tooltip],
+        [json!(""), json!("Call +34 612 34 56 78")]
+    );
     // C1: the number is in the dialer and Call has the focus; the agent presses Call.
     let adapter = Adapter::enter(&browser).await?;
     wait_for("the dialer filled and Call focused", WAIT, || async {
