@@ -265,6 +265,24 @@ async fn guards(figures: &mut BTreeMap<String, Value>) -> TestResult {
     Ok(())
 }
 
+/// The start of a bench script: a new 1,000-item list (`list`, not yet on the page) whose numbers are
+/// new in each round; `mark` runs on each item's `span` `s` (making it a Kustomer phone element, or not).
+fn busy_panel(mark: &str) -> String {
+    format!(
+        "const [round, done] = [arguments[0], arguments[arguments.length - 1]];
+        document.getElementById('busy')?.remove();
+        const list = document.createElement('ul'); list.id = 'busy';
+        for (let i = 0; i < 1000; i++) {{
+          const li = document.createElement('li'); const s = document.createElement('span');
+          {mark}
+          const n = String(100000 + round * 1000 + i);
+          s.textContent = '+34 6' + n.slice(0, 2) + ' ' + n.slice(2, 4) + ' ' + n.slice(4, 6) + ' 0' + (i % 10);
+          li.appendChild(s); list.appendChild(li);
+        }}
+        "
+    )
+}
+
 /// Issue 6: a side panel of 1,000 numbers added at once → every control on the page (median of 5,
 /// each with new numbers), each round followed by the same panel with no numbers for us (the page's
 /// own render: the floor, and what we add beyond it); then our work per DOM mutation batch on that
@@ -283,17 +301,8 @@ async fn phones(figures: &mut BTreeMap<String, Value>) -> TestResult {
         (v == json!(true)).then_some(())
     })
     .await?;
-    let scan = "const [round, done] = [arguments[0], arguments[arguments.length - 1]];
-        document.getElementById('busy')?.remove();
-        const list = document.createElement('ul'); list.id = 'busy';
-        for (let i = 0; i < 1000; i++) {
-          const li = document.createElement('li'); const s = document.createElement('span');
-          s.setAttribute('data-kt', 'customer-phone');
-          const n = String(100000 + round * 1000 + i);
-          s.textContent = '+34 6' + n.slice(0, 2) + ' ' + n.slice(2, 4) + ' ' + n.slice(4, 6) + ' 0' + (i % 10);
-          li.appendChild(s); list.appendChild(li);
-        }
-        const t0 = performance.now();
+    let scan = busy_panel("s.setAttribute('data-kt', 'customer-phone');")
+        + "const t0 = performance.now();
         // Counts the controls as they are added to the list (a query over the whole page per batch
         // would add the bench's own cost to the figure).
         let added = 0;
@@ -312,16 +321,8 @@ async fn phones(figures: &mut BTreeMap<String, Value>) -> TestResult {
     // The floor, in the same conditions (a round of each, alternately): the same panel with nothing in
     // it for us (no phone elements), from its insertion until the page has rendered it. The controls
     // can only go in once the page's main thread is free, so the scan cannot take less.
-    let page_only = "const [round, done] = [arguments[0], arguments[arguments.length - 1]];
-        document.getElementById('busy')?.remove();
-        const list = document.createElement('ul'); list.id = 'busy';
-        for (let i = 0; i < 1000; i++) {
-          const li = document.createElement('li'); const s = document.createElement('span');
-          const n = String(100000 + round * 1000 + i);
-          s.textContent = '+34 6' + n.slice(0, 2) + ' ' + n.slice(2, 4) + ' ' + n.slice(4, 6) + ' 0' + (i % 10);
-          li.appendChild(s); list.appendChild(li);
-        }
-        const t0 = performance.now();
+    let page_only = busy_panel("")
+        + "const t0 = performance.now();
         document.querySelector('aside[data-kt=customer-panel]').appendChild(list);
         requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0), 0));";
     let mut scans = Vec::new();
@@ -329,7 +330,7 @@ async fn phones(figures: &mut BTreeMap<String, Value>) -> TestResult {
     for round in 0..=rounds {
         let ms = browser
             .client
-            .execute_async(scan, vec![json!(round)])
+            .execute_async(&scan, vec![json!(round)])
             .await?
             .as_f64()
             .unwrap_or(-1.0);
@@ -338,7 +339,7 @@ async fn phones(figures: &mut BTreeMap<String, Value>) -> TestResult {
         }
         let floor = browser
             .client
-            .execute_async(page_only, vec![json!(round)])
+            .execute_async(&page_only, vec![json!(round)])
             .await?
             .as_f64()
             .unwrap_or(-1.0);
