@@ -87,8 +87,11 @@
       const queued = observer.takeRecords();
       if (queued.length) onRecords(queued);
       observer.disconnect();
-      phones.onVerdicts(msg);
-      observe();
+      try {
+        phones.onVerdicts(msg);
+      } finally {
+        observe(); // Whatever happens: the status facts come through this observer too.
+      }
     } else if (msg.type === 'CallLive') {
       callLive = msg.live === true;
     } else if (msg.type === 'Navigate') {

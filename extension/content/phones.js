@@ -94,7 +94,7 @@ function ccaiPhones(send, choose, report) {
   }
 
   // A text added, or edited in place: the controls after it were for its old text. (The splits our
-  // own controls make are not seen here: content.js drops their records.)
+  // own controls make are not seen here: content.js does not observe while they go in.)
   function rescanText(node) {
     removeControls(node);
     scanned.delete(node);
