@@ -2,10 +2,11 @@
 
 use std::time::Duration;
 
+use fantoccini::wd::WindowHandle;
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
-use crate::{wait_for, Browser, Sandbox, TestResult};
+use crate::{sandbox_config, wait_for, Browser, BrowserOptions, Sandbox, TestResult};
 
 /// The sandbox's Kustomer routing statuses (crates/sandbox/src/kustomer/model.rs).
 pub mod kstatus {
@@ -31,6 +32,25 @@ pub fn seed_mapping() -> Value {
 }
 
 impl Browser {
+    /// A browser with the extension pointed at `sandbox` and the seed's mapping synced one way, the
+    /// latest change winning: the start of every test that does not vary those.
+    pub async fn seeded(sandbox: &Sandbox) -> TestResult<Browser> {
+        let browser = Browser::start(BrowserOptions::default()).await?;
+        browser.configure(sandbox_config(&sandbox.url(""))).await?;
+        browser
+            .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
+            .await?;
+        Ok(browser)
+    }
+
+    /// Opens the sandbox's agent page in a new tab, WebDriver in it; returns the tab.
+    pub async fn open_agent_tab(&self, sandbox: &Sandbox) -> TestResult<WindowHandle> {
+        let tab = self.client.new_window(true).await?;
+        self.client.switch_to_window(tab.handle.clone()).await?;
+        self.client.goto(&sandbox.url("/")).await?;
+        Ok(tab.handle)
+    }
+
     /// Saves the sync settings as the options page does.
     pub async fn configure_sync(
         &self,

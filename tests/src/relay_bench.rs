@@ -7,8 +7,8 @@ use fantoccini::wd::WindowHandle;
 use serde_json::{json, Value};
 
 use crate::frame::owner_term;
-use crate::kustomer_page::{kstatus, seed_mapping};
-use crate::{sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox, TestResult};
+use crate::kustomer_page::kstatus;
+use crate::{wait_for, Adapter, Browser, Sandbox, TestResult};
 
 pub type Figures = Vec<(String, f64)>;
 
@@ -36,24 +36,13 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
 
 async fn setup(tabs: usize) -> TestResult<(Sandbox, Browser, Vec<WindowHandle>)> {
     let sandbox = Sandbox::start().await?;
-    let browser = Browser::start(BrowserOptions::default()).await?;
-    browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser
-        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
-        .await?;
+    let browser = Browser::seeded(&sandbox).await?;
     browser.client.goto(&sandbox.url("/")).await?;
     let mut handles = vec![browser.client.window().await?];
     for _ in 1..tabs {
-        handles.push(open_tab(&browser, &sandbox).await?);
+        handles.push(browser.open_agent_tab(&sandbox).await?);
     }
     Ok((sandbox, browser, handles))
-}
-
-async fn open_tab(browser: &Browser, sandbox: &Sandbox) -> TestResult<WindowHandle> {
-    let tab = browser.client.new_window(true).await?;
-    browser.client.switch_to_window(tab.handle.clone()).await?;
-    browser.client.goto(&sandbox.url("/")).await?;
-    Ok(tab.handle)
 }
 
 /// The tab that says it drives the status.
@@ -260,7 +249,7 @@ pub async fn failover(losses: &[Loss]) -> TestResult<Vec<(Loss, f64)>> {
             }
         }
         browser.client.switch_to_window(tabs[0].clone()).await?;
-        tabs.push(open_tab(&browser, &sandbox).await?);
+        tabs.push(browser.open_agent_tab(&sandbox).await?);
     }
     browser.close().await;
     sandbox.inner.stop().await;

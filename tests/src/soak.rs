@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::kustomer_page::{kstatus, seed_mapping};
-use crate::{sandbox_config, wait_for, Browser, BrowserOptions, Sandbox, TestResult};
+use crate::kustomer_page::kstatus;
+use crate::{wait_for, Browser, Sandbox, TestResult};
 
-/// The statuses the soak clicks, with the CCAI status each maps to under [`seed_mapping`].
+/// The statuses the soak clicks, with the CCAI status each maps to under [`seed_mapping`](crate::kustomer_page::seed_mapping).
 const STATUSES: [(&str, i64); 4] = [
     (kstatus::AVAILABLE, 0),
     (kstatus::FOCUS, 0),
@@ -76,28 +76,14 @@ async fn click_in_page(browser: &Browser, ids: &[&str]) -> TestResult {
     Ok(())
 }
 
-async fn open_tab(
-    browser: &Browser,
-    sandbox: &Sandbox,
-) -> TestResult<fantoccini::wd::WindowHandle> {
-    let tab = browser.client.new_window(true).await?;
-    browser.client.switch_to_window(tab.handle.clone()).await?;
-    browser.client.goto(&sandbox.url("/")).await?;
-    Ok(tab.handle)
-}
-
 /// Plays `changes` status changes with `seed`; returns what CCAI ended up applying, judged.
 pub async fn run_soak(changes: usize, seed: u64) -> TestResult<SoakReport> {
     let sandbox = Sandbox::start().await?;
-    let browser = Browser::start(BrowserOptions::default()).await?;
-    browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser
-        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
-        .await?;
+    let browser = Browser::seeded(&sandbox).await?;
     browser.client.goto(&sandbox.url("/")).await?;
     let mut tabs = vec![browser.client.window().await?];
     for _ in 0..2 {
-        tabs.push(open_tab(&browser, &sandbox).await?);
+        tabs.push(browser.open_agent_tab(&sandbox).await?);
     }
     tokio::time::sleep(Duration::from_millis(800)).await;
 
@@ -134,7 +120,7 @@ pub async fn run_soak(changes: usize, seed: u64) -> TestResult<SoakReport> {
             tabs.remove(victim);
             // WebDriver needs a live window to open a new one from.
             browser.client.switch_to_window(tabs[0].clone()).await?;
-            tabs.push(open_tab(&browser, &sandbox).await?);
+            tabs.push(browser.open_agent_tab(&sandbox).await?);
         }
         let tab = rng.below(tabs.len() as u64) as usize;
         browser.client.switch_to_window(tabs[tab].clone()).await?;

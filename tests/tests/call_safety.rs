@@ -95,12 +95,7 @@ async fn leaving_the_owner_tab_during_a_call_asks_first_and_staying_keeps_the_ta
 
     // A second tab waits to take over: if the owner stepped down when the page started to leave, it
     // would, and the agent who stays would find the call's tab no longer in charge.
-    let other = browser.client.new_window(true).await?;
-    browser
-        .client
-        .switch_to_window(other.handle.clone())
-        .await?;
-    browser.client.goto(&sandbox.url("/")).await?;
+    let other = browser.open_agent_tab(&sandbox).await?;
     wait_adapter_text(&browser, "#owner-text", "Another Kustomer tab").await?;
     browser.client.switch_to_window(owner.clone()).await?;
     wait_adapter_text(&browser, "#owner-text", "This tab").await?;
@@ -129,10 +124,7 @@ async fn leaving_the_owner_tab_during_a_call_asks_first_and_staying_keeps_the_ta
         .get_json(&format!("/ccai/apps/api/v1/calls/{id}"))
         .await?;
     assert_eq!(call["status"], json!("connected"));
-    browser
-        .client
-        .switch_to_window(other.handle.clone())
-        .await?;
+    browser.client.switch_to_window(other.clone()).await?;
     assert!(adapter_text(&browser, "#owner-text")
         .await?
         .contains("Another Kustomer tab"));
@@ -189,12 +181,7 @@ async fn an_owner_tab_in_the_background_rings_within_a_poll() -> TestResult {
         )
         .await?;
     // Another tab comes to the front: the owner is now a background tab.
-    let other = browser.client.new_window(true).await?;
-    browser
-        .client
-        .switch_to_window(other.handle.clone())
-        .await?;
-    browser.client.goto(&sandbox.url("/")).await?;
+    browser.open_agent_tab(&sandbox).await?;
     wait_adapter_text(&browser, "#owner-text", "Another Kustomer tab").await?;
     tokio::time::sleep(Duration::from_secs(GRACE_S + 5)).await;
 

@@ -584,9 +584,7 @@ async fn s6_an_incoming_call_rings_only_in_the_owner_tab_and_pops_once() -> Test
     let browser = agent_page(&sandbox).await?;
     wait_frame_text(&browser, "#owner-text", "This tab").await?;
     let owner = browser.client.window().await?;
-    let tab = browser.client.new_window(true).await?;
-    browser.client.switch_to_window(tab.handle.clone()).await?;
-    browser.client.goto(&sandbox.url("/")).await?;
+    let tab = browser.open_agent_tab(&sandbox).await?;
     wait_frame_text(&browser, "#owner-text", "Another Kustomer tab").await?;
     let call = sandbox
         .control(
@@ -597,7 +595,7 @@ async fn s6_an_incoming_call_rings_only_in_the_owner_tab_and_pops_once() -> Test
     let id = call["id"].as_i64().ok_or("id")?;
     browser.client.switch_to_window(owner.clone()).await?;
     wait_frame_text(&browser, "#incoming-text", "+14155550199").await?;
-    browser.client.switch_to_window(tab.handle.clone()).await?;
+    browser.client.switch_to_window(tab.clone()).await?;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
         frame_text(&browser, "#incoming-text").await?,

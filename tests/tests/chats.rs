@@ -125,9 +125,7 @@ async fn a3_a4_an_incoming_chat_rings_in_the_owner_tab_shows_its_message_as_text
     let sandbox = Sandbox::start().await?;
     let browser = agent_page(&sandbox, &[]).await?;
     let owner = browser.client.window().await?;
-    let tab = browser.client.new_window(true).await?;
-    browser.client.switch_to_window(tab.handle.clone()).await?;
-    browser.client.goto(&sandbox.url("/")).await?;
+    let tab = browser.open_agent_tab(&sandbox).await?;
     wait_adapter_text(&browser, "#owner-text", "Another Kustomer tab").await?;
     let before = page_path(&browser).await?;
     let customer = sandbox
@@ -174,7 +172,7 @@ async fn a3_a4_an_incoming_chat_rings_in_the_owner_tab_shows_its_message_as_text
     assert_eq!(pop_requests(&sandbox).await?.len(), mine);
 
     // The follower tab neither rings nor pops (S6).
-    browser.client.switch_to_window(tab.handle.clone()).await?;
+    browser.client.switch_to_window(tab.clone()).await?;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(
         !present(&browser, "#chats .incoming").await?,
@@ -224,7 +222,7 @@ async fn a3_a4_an_incoming_chat_rings_in_the_owner_tab_shows_its_message_as_text
         "one screen pop, from the owner tab: {pops:?}"
     );
     // The follower tab stayed where it was. Closed, so that the reload below keeps this tab the owner.
-    browser.client.switch_to_window(tab.handle.clone()).await?;
+    browser.client.switch_to_window(tab.clone()).await?;
     assert_eq!(page_path(&browser).await?, before);
     browser.client.close_window().await?;
     browser.client.switch_to_window(owner).await?;

@@ -3,10 +3,8 @@
 
 use std::time::Duration;
 
-use e2e::kustomer_page::{kstatus, seed_mapping};
-use e2e::{
-    owner_term, sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox, TestResult,
-};
+use e2e::kustomer_page::kstatus;
+use e2e::{owner_term, wait_for, Adapter, Browser, Sandbox, TestResult};
 use fantoccini::wd::WindowHandle;
 use fantoccini::Locator;
 
@@ -44,10 +42,7 @@ async fn open_tabs(
     browser.client.goto(&sandbox.url("/")).await?;
     let mut tabs = vec![browser.client.window().await?];
     for _ in 1..n {
-        let tab = browser.client.new_window(true).await?;
-        browser.client.switch_to_window(tab.handle.clone()).await?;
-        browser.client.goto(&sandbox.url("/")).await?;
-        tabs.push(tab.handle);
+        tabs.push(browser.open_agent_tab(sandbox).await?);
     }
     Ok(tabs)
 }
@@ -55,11 +50,7 @@ async fn open_tabs(
 #[tokio::test]
 async fn s6_three_tabs_one_owner_and_a_closed_owner_hands_over() -> TestResult {
     let sandbox = Sandbox::start().await?;
-    let browser = Browser::start(BrowserOptions::default()).await?;
-    browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser
-        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
-        .await?;
+    let browser = Browser::seeded(&sandbox).await?;
     let mut tabs = open_tabs(&browser, &sandbox, 3).await?;
     let owner = the_one_owner(&browser, &tabs).await?;
     for (i, tab) in tabs.iter().enumerate() {
@@ -99,11 +90,7 @@ async fn s6_three_tabs_one_owner_and_a_closed_owner_hands_over() -> TestResult {
 #[tokio::test]
 async fn s6_use_this_tab_moves_ownership() -> TestResult {
     let sandbox = Sandbox::start().await?;
-    let browser = Browser::start(BrowserOptions::default()).await?;
-    browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser
-        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
-        .await?;
+    let browser = Browser::seeded(&sandbox).await?;
     let tabs = open_tabs(&browser, &sandbox, 2).await?;
     let owner = the_one_owner(&browser, &tabs).await?;
     let follower = 1 - owner;
@@ -144,11 +131,7 @@ async fn s6_use_this_tab_moves_ownership() -> TestResult {
 #[tokio::test]
 async fn s6_a_crashed_owner_renderer_hands_over_at_once() -> TestResult {
     let sandbox = Sandbox::start().await?;
-    let browser = Browser::start(BrowserOptions::default()).await?;
-    browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser
-        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
-        .await?;
+    let browser = Browser::seeded(&sandbox).await?;
     let mut tabs = open_tabs(&browser, &sandbox, 3).await?;
     let owner = the_one_owner(&browser, &tabs).await?;
 
@@ -178,11 +161,7 @@ async fn s6_a_crashed_owner_renderer_hands_over_at_once() -> TestResult {
 async fn s6_an_owner_that_navigates_away_hands_over_and_rejoins_when_restored() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let elsewhere = e2e::plain_page_server("<p>another site</p>")?;
-    let browser = Browser::start(BrowserOptions::default()).await?;
-    browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser
-        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
-        .await?;
+    let browser = Browser::seeded(&sandbox).await?;
     let tabs = open_tabs(&browser, &sandbox, 2).await?;
     let owner = the_one_owner(&browser, &tabs).await?;
     let other = 1 - owner;
@@ -231,11 +210,7 @@ async fn s6_a_change_in_flight_when_the_owner_leaves_is_relayed_once_by_the_next
 ) -> TestResult {
     let sandbox = Sandbox::start().await?;
     let elsewhere = e2e::plain_page_server("<p>another site</p>")?;
-    let browser = Browser::start(BrowserOptions::default()).await?;
-    browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser
-        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
-        .await?;
+    let browser = Browser::seeded(&sandbox).await?;
     let tabs = open_tabs(&browser, &sandbox, 2).await?;
     let owner = the_one_owner(&browser, &tabs).await?;
     browser.client.switch_to_window(tabs[owner].clone()).await?;
@@ -283,11 +258,7 @@ async fn s6_a_change_in_flight_when_the_owner_leaves_is_relayed_once_by_the_next
 #[tokio::test]
 async fn s6_a_page_that_fakes_leaving_does_not_move_ownership() -> TestResult {
     let sandbox = Sandbox::start().await?;
-    let browser = Browser::start(BrowserOptions::default()).await?;
-    browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser
-        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
-        .await?;
+    let browser = Browser::seeded(&sandbox).await?;
     let tabs = open_tabs(&browser, &sandbox, 2).await?;
     let owner = the_one_owner(&browser, &tabs).await?;
 
@@ -315,11 +286,7 @@ async fn s6_a_page_that_fakes_leaving_does_not_move_ownership() -> TestResult {
 #[tokio::test]
 async fn s6_a_hung_owner_is_replaced_within_ten_seconds() -> TestResult {
     let sandbox = Sandbox::start().await?;
-    let browser = Browser::start(BrowserOptions::default()).await?;
-    browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser
-        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
-        .await?;
+    let browser = Browser::seeded(&sandbox).await?;
     let tabs = open_tabs(&browser, &sandbox, 2).await?;
     let owner = the_one_owner(&browser, &tabs).await?;
     let other = 1 - owner;

@@ -3,20 +3,13 @@
 
 use std::time::Duration;
 
-use e2e::kustomer_page::{kstatus, seed_mapping};
-use e2e::{
-    sandbox_config, wait_adapter_text, wait_for, Adapter, Browser, BrowserOptions, Sandbox,
-    TestResult,
-};
+use e2e::kustomer_page::kstatus;
+use e2e::{wait_adapter_text, wait_for, Adapter, Browser, Sandbox, TestResult};
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
 async fn owner_page(sandbox: &Sandbox) -> TestResult<Browser> {
-    let browser = Browser::start(BrowserOptions::default()).await?;
-    browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser
-        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
-        .await?;
+    let browser = Browser::seeded(sandbox).await?;
     browser.client.goto(&sandbox.url("/")).await?;
     wait_adapter_text(&browser, "#owner-text", "This tab").await?;
     Ok(browser)

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::kustomer_page::{kstatus, seed_mapping};
+use crate::kustomer_page::kstatus;
 use crate::{plain_page_server, EXTENSION_ID};
 use crate::{sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox, TestResult};
 
@@ -89,11 +89,7 @@ pub fn assert_none_succeeded(attempts: &[Attempt]) {
 /// A browser on the sandbox's agent page with the adapter signed in as this tab's owner, WebDriver in
 /// the page. Status inheritance follows the seed mapping (one-way), so a forged Kustomer status would sync.
 pub async fn agent_page(sandbox: &Sandbox) -> TestResult<Browser> {
-    let browser = Browser::start(BrowserOptions::default()).await?;
-    browser.configure(sandbox_config(&sandbox.url(""))).await?;
-    browser
-        .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
-        .await?;
+    let browser = Browser::seeded(sandbox).await?;
     browser.client.goto(&sandbox.url("/")).await?;
     let adapter = Adapter::enter(&browser).await?;
     adapter.wait_statuses_loaded().await?;
