@@ -13,6 +13,7 @@ mod options;
 mod settings;
 mod softphone;
 mod sync;
+mod timer;
 
 use wasm_bindgen::prelude::*;
 

@@ -68,6 +68,17 @@ struct Player {
     voices: u32,
 }
 
+impl Player {
+    /// A player with nothing playing yet.
+    fn new() -> Option<Player> {
+        AudioContext::new().ok().map(|ctx| Player {
+            ctx,
+            voice: None,
+            voices: 0,
+        })
+    }
+}
+
 thread_local! {
     static PLAYER: RefCell<Option<Player>> = const { RefCell::new(None) };
 }
@@ -143,11 +154,7 @@ fn start(ring: RingState) {
     let started = PLAYER.with(|p| {
         let mut p = p.borrow_mut();
         if p.is_none() {
-            *p = AudioContext::new().ok().map(|ctx| Player {
-                ctx,
-                voice: None,
-                voices: 0,
-            });
+            *p = Player::new();
         }
         let player = p.as_mut()?;
         if player.voice.is_none() {
@@ -169,7 +176,7 @@ fn start(ring: RingState) {
     ring.tone.set(current());
     // `resume` settles asynchronously even when allowed: judge after a moment.
     leptos::task::spawn_local(async move {
-        super::sleep_ms(300).await;
+        crate::timer::sleep_ms(300).await;
         let tone = current();
         ring.tone.set(tone);
         if tone == Tone::Blocked {
@@ -195,11 +202,7 @@ pub fn enable(ring: RingState) {
     let promise = PLAYER.with(|p| {
         let mut p = p.borrow_mut();
         if p.is_none() {
-            *p = AudioContext::new().ok().map(|ctx| Player {
-                ctx,
-                voice: None,
-                voices: 0,
-            });
+            *p = Player::new();
         }
         p.as_ref().and_then(|p| p.ctx.resume().ok())
     });

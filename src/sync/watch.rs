@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::{now_ms, Driver, SyncMsg};
 use crate::api::ccai;
+use crate::timer::sleep_ms;
 
 /// How long one long poll may wait on the server.
 const WAIT_MS: u32 = 20_000;
@@ -50,13 +51,4 @@ impl Driver {
             }
         });
     }
-}
-
-pub(crate) async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
