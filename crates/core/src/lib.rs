@@ -4,6 +4,7 @@
 //! arguments (`now_ms`), effects go out as returned values. That is why it is tested natively and why it
 //! cannot fail for reasons outside its inputs.
 
+pub mod budget;
 pub mod mapping;
 pub mod ownership;
 pub mod phone;

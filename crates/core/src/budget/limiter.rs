@@ -1,0 +1,167 @@
+//! The company's CCAI rate: a token bucket whose tokens come back one by one, exactly a window after
+//! each was spent (a sliding-window log), so no window of one second ever holds more than the
+//! configured number of requests, however the sends bunch up.
+//!
+//! A plain refilling bucket of capacity `n` lets `2n` requests through in a second that straddles a
+//! refill; CCAI counts "per second per customer" (API-NOTES A3) and does not say how it cuts its
+//! windows, so the only safe reading is "any one-second window".
+//!
+//! On a 429 the bucket shrinks (multiplicative decrease: half the tokens, then a longer window once a
+//! single token is left) and grows back one step per calm period (additive increase), never above the
+//! configured rate.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+/// The smallest window the bucket uses; the documented limit is per second (A3).
+pub const WINDOW_MS: u64 = 1_000;
+/// However often CCAI says 429, one request per this many milliseconds still goes, so the queue
+/// drains eventually and the agent sees progress.
+pub const SLOWEST_WINDOW_MS: u64 = 16_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limiter {
+    configured: u32,
+    limit: u32,
+    window_ms: u64,
+    /// Added to every window: a request sent exactly a window after another may reach CCAI a little
+    /// sooner than it left us (queueing on the way), and CCAI's clock is not ours.
+    margin_ms: u64,
+    calm_after_ms: u64,
+    /// Send times of the last `configured` requests, oldest first.
+    sent: VecDeque<u64>,
+    calm_since_ms: u64,
+}
+
+impl Limiter {
+    /// `rate_per_s` is clamped to 1..=10: 10 is CCAI's documented ceiling (A3).
+    pub fn new(rate_per_s: u32, margin_ms: u64, calm_after_ms: u64) -> Self {
+        let configured = rate_per_s.clamp(1, 10);
+        Self {
+            configured,
+            limit: configured,
+            window_ms: WINDOW_MS,
+            margin_ms,
+            calm_after_ms: calm_after_ms.max(1),
+            sent: VecDeque::with_capacity(configured as usize),
+            calm_since_ms: 0,
+        }
+    }
+
+    pub fn configured(&self) -> u32 {
+        self.configured
+    }
+
+    /// The rate the bucket allows now, in requests per second (below the configured one after 429s).
+    pub fn current_rate(&self) -> f64 {
+        f64::from(self.limit) * 1_000.0 / self.window_ms as f64
+    }
+
+    /// The earliest time the next request may go (`now_ms` if a token is there).
+    pub fn ready_at(&self, now_ms: u64) -> u64 {
+        let limit = self.limit as usize;
+        if self.sent.len() < limit {
+            return now_ms;
+        }
+        let oldest_counted = self.sent[self.sent.len() - limit];
+        now_ms.max(oldest_counted + self.window_ms + self.margin_ms)
+    }
+
+    /// Spends a token; call only when `ready_at(now_ms) <= now_ms`.
+    pub fn record(&mut self, now_ms: u64) {
+        if self.sent.len() == self.configured as usize {
+            self.sent.pop_front();
+        }
+        self.sent.push_back(now_ms);
+    }
+
+    /// CCAI said 429: halve the tokens; with one left, double the window instead.
+    pub fn slow_down(&mut self, now_ms: u64) {
+        if self.limit > 1 {
+            self.limit = self.limit.div_ceil(2);
+        } else {
+            self.window_ms = (self.window_ms * 2).min(SLOWEST_WINDOW_MS);
+        }
+        self.calm_since_ms = now_ms;
+    }
+
+    /// Grows the bucket back by one step after every calm period without a 429.
+    pub fn recover(&mut self, now_ms: u64) {
+        while now_ms.saturating_sub(self.calm_since_ms) >= self.calm_after_ms && self.is_slowed() {
+            if self.window_ms > WINDOW_MS {
+                self.window_ms = (self.window_ms / 2).max(WINDOW_MS);
+            } else {
+                self.limit = (self.limit + 1).min(self.configured);
+            }
+            self.calm_since_ms += self.calm_after_ms;
+        }
+    }
+
+    pub fn is_slowed(&self) -> bool {
+        self.limit < self.configured || self.window_ms > WINDOW_MS
+    }
+
+    /// When [`Limiter::recover`] has a step to take, if the bucket is slowed.
+    pub fn next_recovery_at(&self) -> Option<u64> {
+        self.is_slowed()
+            .then_some(self.calm_since_ms + self.calm_after_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_per_second_spaces_sends_by_a_window_and_the_margin() {
+        let mut l = Limiter::new(1, 50, 10_000);
+        assert_eq!(l.ready_at(0), 0);
+        l.record(0);
+        assert_eq!(l.ready_at(10), 1_050);
+        l.record(1_050);
+        assert_eq!(l.ready_at(1_100), 2_100);
+    }
+
+    #[test]
+    fn ten_per_second_allows_a_burst_of_ten_then_waits_for_the_oldest() {
+        let mut l = Limiter::new(10, 0, 10_000);
+        for t in 0..10 {
+            assert_eq!(l.ready_at(t), t);
+            l.record(t);
+        }
+        assert_eq!(l.ready_at(10), 1_000);
+    }
+
+    #[test]
+    fn rates_above_the_documented_ten_are_clamped() {
+        assert_eq!(Limiter::new(50, 0, 1).configured(), 10);
+        assert_eq!(Limiter::new(0, 0, 1).configured(), 1);
+    }
+
+    #[test]
+    fn a_429_shrinks_the_bucket_and_calm_grows_it_back() {
+        let mut l = Limiter::new(4, 0, 1_000);
+        l.slow_down(0);
+        assert_eq!(l.current_rate(), 2.0);
+        l.slow_down(0);
+        l.slow_down(0);
+        assert_eq!(l.current_rate(), 0.5);
+        assert_eq!(l.next_recovery_at(), Some(1_000));
+        l.recover(1_000);
+        assert_eq!(l.current_rate(), 1.0);
+        l.recover(4_000);
+        assert_eq!(l.current_rate(), 4.0);
+        assert!(!l.is_slowed());
+        assert_eq!(l.next_recovery_at(), None);
+    }
+
+    #[test]
+    fn the_slowest_window_is_bounded() {
+        let mut l = Limiter::new(1, 0, 1_000);
+        for _ in 0..20 {
+            l.slow_down(0);
+        }
+        assert_eq!(l.current_rate(), 1_000.0 / SLOWEST_WINDOW_MS as f64);
+    }
+}
