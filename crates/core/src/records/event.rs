@@ -1,4 +1,5 @@
-//! The CCAI session events the rules consume, as the connector receives them (one JSON body per webhook).
+//! The CCAI session events the rules consume. The server makes them from CCAI's documented deliveries
+//! (`ccai_events`, translated by `ccai_translate`).
 
 use std::collections::BTreeMap;
 
@@ -11,8 +12,9 @@ pub struct SessionEvent {
     pub event_id: String,
     /// The CCAI call or chat id. It is also the "call id" of R21.
     pub session_id: String,
-    /// Per end user, 1, 2, 3… in the order the events happened. The connector applies the events of one
-    /// end user in this order, whatever order the webhooks arrive in.
+    /// An ordering hint. CCAI's documented deliveries (A20) number nothing: the translation
+    /// (`ccai_translate`) writes the delivery's state rank (1–6), and the server orders a session's
+    /// deliveries by their `timestamp` and state itself.
     pub seq: u64,
     /// When the event happened (ms since the Unix epoch).
     pub at_ms: u64,

@@ -5,13 +5,17 @@
 //! operations (`Operation`); this module only decides. Time comes in on the event (`at_ms`,
 //! `session_started_at_ms`) and on the facts (`FieldDef::created_at_ms`).
 //!
-//! - `event`: the CCAI session events.
+//! - `event`: the CCAI session events the rules consume.
+//! - `ccai_events`: CCAI's documented external session events (A20), as the server receives them.
+//! - `ccai_translate`: which of those deliveries means which `SessionEvent`.
 //! - `facts`: the Kustomer facts the rules read.
 //! - `operation`: the Kustomer operations they return.
 //! - `fields`: F1's field names and F2's creation-time filter.
 //! - `rules`: `decide`, the rules themselves.
 //! - `customer_match`: which existing customer a caller's phone number belongs to (R16).
 
+pub mod ccai_events;
+pub mod ccai_translate;
 pub mod customer_match;
 pub mod event;
 pub mod facts;

@@ -1,5 +1,6 @@
 //! Table tests, one per rule id, named by it; then the edges between rules.
 
+mod ccai_translate;
 mod creation;
 mod customer_match;
 mod edges;
