@@ -16,8 +16,8 @@
 //!   in order per agent, the latest winning over waiting ones; see [`lanes`].
 //! - **Nothing is lost on trouble.** A 429 shrinks the bucket and pauses everything; a 5xx or a dropped
 //!   connection retries the same batch after a backoff (setting a status twice has no second effect);
-//!   a batch CCAI refuses with another 4xx is split and each agent retried alone, so one agent in a
-//!   system status (A8: "trigger an error") does not fail the others.
+//!   a batch CCAI refuses with another 4xx is halved and each half tried again, down to single agents,
+//!   so one agent in a system status (A8: "trigger an error") does not fail the others.
 //! - **A request that must not repeat** (click-to-call: A7, a retried `POST /calls` may start a second
 //!   call) is sent once; its failure goes back to the caller.
 
@@ -63,7 +63,8 @@ pub struct Config {
     pub rate_per_s: u32,
     /// See [`Limiter`]: slack added to every window.
     pub margin_ms: u64,
-    /// Not documented: a maximum length of `agent_ids` (A8). 100, the Manager API's page size (A5).
+    /// Not documented: a maximum length of `agent_ids` (A8). 500 puts a large contact center's
+    /// agents in one request; a tenant that refuses a long list answers 4xx, and the batch is halved.
     pub max_batch: usize,
     pub starvation_ms: u64,
     /// How long without a 429 before the bucket grows back one step.
@@ -79,7 +80,7 @@ impl Default for Config {
         Self {
             rate_per_s: 1,
             margin_ms: 50,
-            max_batch: 100,
+            max_batch: 500,
             starvation_ms: 10_000,
             calm_after_ms: 10_000,
             max_attempts: 5,
@@ -343,16 +344,21 @@ impl Scheduler {
                 self.resend.push_front(batch);
             }
             BatchAnswer::Rejected { .. } if b.changes.len() > 1 => {
-                // Not documented: whether a mixed batch fails whole or in part (A8). Each agent alone
-                // tells which one CCAI refuses; the others still get their status.
-                for change in b.changes.into_iter().rev() {
+                // Not documented: whether a mixed batch fails whole or in part (A8). Halving finds the
+                // agents CCAI refuses in a few requests (a bisection), and the others still get their
+                // status.
+                let mut changes = b.changes;
+                let second = changes.split_off(changes.len() / 2);
+                for half in [second, changes] {
                     let id = self.new_batch_id();
-                    self.lanes.move_in_flight(change.agent, id);
+                    for c in &half {
+                        self.lanes.move_in_flight(c.agent, id);
+                    }
                     self.batches.insert(
                         id,
                         Batch {
                             status: b.status.clone(),
-                            changes: vec![change],
+                            changes: half,
                             attempts: 0,
                         },
                     );

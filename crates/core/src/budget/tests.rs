@@ -403,3 +403,45 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_refused_agent_in_a_large_batch_is_found_by_halving() {
+    let mut s = Scheduler::new(cfg(10), 1);
+    for agent in 1..=8 {
+        s.set_status(change(agent as u64, agent, "Break", 0));
+    }
+    let mut requests = 0;
+    let mut t = 0;
+    while let Some(action) = s.poll_action(t).or_else(|| {
+        t = s.poll_timeout(t)?;
+        s.poll_action(t)
+    }) {
+        let Action::SetStatus {
+            batch, agent_ids, ..
+        } = action
+        else {
+            panic!("only status batches here");
+        };
+        requests += 1;
+        let answer = if agent_ids.contains(&6) {
+            BatchAnswer::Rejected {
+                code: 400,
+                message: "in a system status".into(),
+            }
+        } else {
+            applied(&agent_ids, "Break")
+        };
+        s.handle_batch(batch, answer, t);
+    }
+    let ev = events(&mut s);
+    let failed: Vec<_> = ev
+        .iter()
+        .filter(|e| matches!(e, Event::Failed { .. }))
+        .collect();
+    assert_eq!(failed.len(), 1, "{ev:?}");
+    assert_eq!(ev.len(), 8);
+    assert_eq!(
+        requests, 7,
+        "8 → 4+4 → 2+2 → 1+1: one request per level and side"
+    );
+}
