@@ -1,8 +1,9 @@
-//! Who may call what. Kustomer: an API key as a Bearer token, or the page's session cookie. CCAI: HTTP
-//! Basic with the subdomain as user and the company API token as password (API-NOTES.md). Control hooks:
-//! loopback peers only, checked on the connection's real peer address, not on a header.
+//! Who may call what. Kustomer: see `kustomer/access.rs` (API key, OAuth token or the page's session
+//! cookie). CCAI: HTTP Basic with the subdomain as user and the company API token as password
+//! (API-NOTES.md). Control hooks: loopback peers only, checked on the connection's real peer address,
+//! not on a header.
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -10,40 +11,12 @@ use axum::Json;
 use base64::Engine;
 use serde_json::json;
 
-use crate::kustomer::jsonapi;
 use crate::net::Peer;
-use crate::state::App;
 
 pub const KUSTOMER_API_KEY: &str = "sandbox-kustomer-key";
 pub const CCAI_USER: &str = "sandbox";
 pub const CCAI_TOKEN: &str = "sandbox-ccai-token";
 pub const SESSION_COOKIE: &str = "ksession";
-
-/// Kustomer: `Authorization: Bearer sandbox-kustomer-key`, or the `ksession` cookie that the page
-/// received with its HTML (a signed-in agent's browser session). 401 as a JSON:API error otherwise.
-pub async fn kustomer(State(app): State<App>, req: Request, next: Next) -> Response {
-    let headers = req.headers();
-    let bearer_ok = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|key| key.trim() == KUSTOMER_API_KEY);
-    let cookie_ok = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .any(|(name, value)| name == SESSION_COOKIE && value == app.session_token);
-    if bearer_ok || cookie_ok {
-        next.run(req).await
-    } else {
-        jsonapi::error(
-            StatusCode::UNAUTHORIZED,
-            "missing or invalid API key (Authorization: Bearer <key>)",
-        )
-    }
-}
 
 /// CCAI: HTTP Basic `sandbox:sandbox-ccai-token`.
 pub async fn ccai(req: Request, next: Next) -> Response {

@@ -35,6 +35,8 @@ pub fn router() -> Router<App> {
             "/faults",
             get(faults).post(schedule_faults).delete(clear_faults),
         )
+        .route("/agents", post(crate::agents::seed))
+        .merge(crate::kustomer::control::router())
         .merge(crate::ccai::call_control::control_router())
         .merge(crate::ccai::chat_control::control_router())
 }

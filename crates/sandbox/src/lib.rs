@@ -13,6 +13,7 @@
 // Handlers' helpers return a ready `Response` as their error: built once, on a cold path.
 #![allow(clippy::result_large_err)]
 
+mod agents;
 mod auth;
 pub mod ccai;
 pub mod ccai_webhooks;
@@ -32,6 +33,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use auth::{CCAI_TOKEN, CCAI_USER, KUSTOMER_API_KEY};
+pub use kustomer::oauth::OAuthClient;
 pub use page::CSP;
 pub use state::App;
 
@@ -47,6 +49,12 @@ pub struct SandboxConfig {
     /// How long CCAI keeps an agent in Wrap-up before moving them to Available by itself, when a test
     /// hook starts Wrap-up without saying. 0 = until `/sandbox/ccai/agents/{id}/wrap-up/end`.
     pub wrap_up_ms: u64,
+    /// Kustomer's OAuth clients (API-NOTES B3); more can be registered with `/sandbox/oauth/clients`.
+    pub oauth_clients: Vec<OAuthClient>,
+    /// How long a Kustomer OAuth access token lives (not documented; the sandbox's default is 3,600 s).
+    pub oauth_access_ttl_s: u64,
+    /// Kustomer's org-wide requests per 60 s (API-NOTES B4; Enterprise 1,000). `None`: no limit.
+    pub kustomer_budget_per_min: Option<u32>,
 }
 
 impl Default for SandboxConfig {
@@ -55,6 +63,9 @@ impl Default for SandboxConfig {
             port: DEFAULT_PORT,
             agent_email: "agent@example.com".into(),
             wrap_up_ms: 5000,
+            oauth_clients: Vec::new(),
+            oauth_access_ttl_s: 3600,
+            kustomer_budget_per_min: None,
         }
     }
 }
@@ -141,6 +152,11 @@ pub fn router(app: App) -> Router {
     let control = control::router().layer(middleware::from_fn(auth::loopback_only));
     Router::new()
         .merge(page::router())
+        // The storage service Kustomer's attachment uploads go to (API-NOTES B14).
+        .route(
+            "/uploads/kustomer",
+            axum::routing::post(kustomer::attachments::upload),
+        )
         .nest("/kapi", kustomer)
         .nest("/ccai", ccai)
         .nest("/sandbox", control)

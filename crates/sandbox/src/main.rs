@@ -2,18 +2,25 @@
 
 use std::process::ExitCode;
 
-use sandbox::{Sandbox, SandboxConfig, CCAI_TOKEN, CCAI_USER, DEFAULT_PORT, KUSTOMER_API_KEY};
+use sandbox::{
+    OAuthClient, Sandbox, SandboxConfig, CCAI_TOKEN, CCAI_USER, DEFAULT_PORT, KUSTOMER_API_KEY,
+};
 
 const HELP: &str = "\
 sandbox — a fake Kustomer agent page and API, and a fake CCAI Platform API, on 127.0.0.1
 
 USAGE:
     sandbox [--port <PORT>] [--agent-email <EMAIL>] [--wrap-up-ms <MS>]
+            [--oauth-client <ID>:<SECRET>:<REDIRECT_URI>]... [--kustomer-budget <N>]
 
 FLAGS:
     --port <PORT>           port on 127.0.0.1 (default 8123; 0 picks a free one)
     --agent-email <EMAIL>   the signed-in agent's e-mail in Kustomer and CCAI (default agent@example.com)
     --wrap-up-ms <MS>       how long CCAI keeps an agent in Wrap-up before Available (default 5000; 0 = never)
+    --oauth-client <ID>:<SECRET>:<REDIRECT_URI>
+                            a Kustomer OAuth client (an empty SECRET = a public client); repeatable,
+                            and the same ID again adds a redirect URI
+    --kustomer-budget <N>   Kustomer's org-wide requests per 60 s (API-NOTES B4; default: no limit)
     -h, --help              print this help
 ";
 
@@ -49,10 +56,43 @@ fn parse(args: &[String]) -> Result<Option<SandboxConfig>, String> {
                     .parse()
                     .map_err(|_| format!("--wrap-up-ms: '{v}' is not a number"))?;
             }
+            "--oauth-client" => {
+                let v = value("<id>:<secret>:<redirect uri>")?;
+                add_client(&mut cfg.oauth_clients, &v)?;
+            }
+            "--kustomer-budget" => {
+                let v = value("a number of requests")?;
+                let n = v
+                    .parse()
+                    .map_err(|_| format!("--kustomer-budget: '{v}' is not a number"))?;
+                cfg.kustomer_budget_per_min = Some(n);
+            }
             other => return Err(format!("unknown flag '{other}'")),
         }
     }
     Ok(Some(cfg))
+}
+
+/// `id:secret:redirect_uri` (the URI keeps its own colons).
+fn add_client(clients: &mut Vec<OAuthClient>, v: &str) -> Result<(), String> {
+    let parts = v
+        .split_once(':')
+        .and_then(|(id, rest)| rest.split_once(':').map(|(secret, uri)| (id, secret, uri)));
+    let Some((id, secret, uri)) = parts.filter(|(id, _, uri)| !id.is_empty() && !uri.is_empty())
+    else {
+        return Err(format!(
+            "--oauth-client: '{v}' is not <id>:<secret>:<redirect uri>"
+        ));
+    };
+    match clients.iter_mut().find(|c| c.client_id == id) {
+        Some(c) => c.redirect_uris.push(uri.to_owned()),
+        None => clients.push(OAuthClient {
+            client_id: id.to_owned(),
+            client_secret: (!secret.is_empty()).then(|| secret.to_owned()),
+            redirect_uris: vec![uri.to_owned()],
+        }),
+    }
+    Ok(())
 }
 
 #[tokio::main]

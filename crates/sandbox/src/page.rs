@@ -6,12 +6,13 @@
 //! page may: the end-to-end tests prove the extension works under it (STYLE.md, "CSP").
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 
 use crate::auth::SESSION_COOKIE;
+use crate::kustomer::access::{page_person, session_cookie};
 use crate::state::App;
 
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
@@ -26,6 +27,11 @@ pub fn router() -> Router<App> {
         .route("/", get(root))
         .route("/app", get(index))
         .route("/app/{*rest}", get(index))
+        // Kustomer's OAuth authorize page lives on the org's page host (API-NOTES B3).
+        .route(
+            "/oauth/authorize",
+            get(crate::kustomer::oauth::authorize::authorize),
+        )
         .route(
             "/static/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
@@ -59,9 +65,13 @@ async fn root(State(app): State<App>, uri: Uri) -> Redirect {
 }
 
 /// The shell, plus the session cookie a signed-in agent's browser would hold: the page's own API calls
-/// use it instead of an API key (HttpOnly, so not even the page's scripts can read it).
-async fn index(State(app): State<App>) -> Response {
+/// use it instead of an API key (HttpOnly, so not even the page's scripts can read it). A browser
+/// already signed in (`/sandbox/login`) keeps its person; any other gets the page's agent.
+async fn index(State(app): State<App>, headers: HeaderMap) -> Response {
     let mut res = asset("text/html; charset=utf-8", INDEX_HTML);
+    if session_cookie(&headers).is_some_and(|c| page_person(&app, c).is_some()) {
+        return res;
+    }
     let cookie = format!(
         "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict",
         app.session_token

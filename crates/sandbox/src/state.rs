@@ -34,6 +34,11 @@ pub struct Shared {
     pub started: Instant,
     /// The value of the `ksession` cookie the page receives: the signed-in agent's Kustomer session.
     pub session_token: String,
+    /// Kustomer's OAuth clients (B3): the config's, plus those registered with `/sandbox/oauth/clients`.
+    /// Outside [`State`]: an installed app survives a reset.
+    oauth_clients: Mutex<Vec<crate::kustomer::oauth::OAuthClient>>,
+    /// Kustomer's org-wide per-minute budget (B4) and its measurements.
+    pub kustomer_rate: crate::kustomer::rate::RateLimit,
 }
 
 impl Shared {
@@ -43,6 +48,8 @@ impl Shared {
         let (activity_seq, _) = watch::channel(0);
         let (shutdown, _) = watch::channel(false);
         let session_token = format!("sandbox-session-{:016x}", random_u64());
+        let oauth_clients = Mutex::new(cfg.oauth_clients.clone());
+        let kustomer_rate = crate::kustomer::rate::RateLimit::new(cfg.kustomer_budget_per_min);
         Arc::new(Shared {
             cfg,
             state: Mutex::new(state),
@@ -52,7 +59,14 @@ impl Shared {
             shutdown,
             started: Instant::now(),
             session_token,
+            oauth_clients,
+            kustomer_rate,
         })
+    }
+
+    /// Kustomer's OAuth clients (B3).
+    pub fn oauth_clients(&self) -> MutexGuard<'_, Vec<crate::kustomer::oauth::OAuthClient>> {
+        self.oauth_clients.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Locks the world. A panic while holding the lock would poison it; the sandbox keeps serving with
@@ -96,6 +110,7 @@ impl Shared {
     pub fn reset(&self) {
         let fresh = State::seeded(&self.cfg);
         *self.lock() = fresh;
+        self.kustomer_rate.clear();
         self.activity_seq.send_replace(0);
         self.push(PageEvent::Reset);
     }

@@ -28,6 +28,7 @@ pub fn customer_json(c: &Customer) -> Value {
             "displayName": c.name,
             "emails": c.emails.iter().map(|e| json!({ "email": e, "type": "other" })).collect::<Vec<_>>(),
             "phones": c.phones.iter().map(|(p, t)| json!({ "phone": p, "type": t })).collect::<Vec<_>>(),
+            "externalIds": c.external_ids.iter().map(|x| json!({ "externalId": x })).collect::<Vec<_>>(),
             "custom": c.custom,
             "assignedUsers": c.assigned_users,
             "createdAt": c.created_at,
@@ -85,7 +86,12 @@ pub async fn list(
     jsonapi::page(items, &page, 100, &path)
 }
 
+/// `GET /v1/customers/{id}`, and the look-ups that share its path (B9): `phone={phone}`,
+/// `email={email}`, `externalId={externalId}`.
 pub async fn get_one(State(app): State<App>, Path(id): Path<String>) -> Response {
+    if let Some(res) = super::lookup::by_key(&app, &id) {
+        return res;
+    }
     let st = app.lock();
     match st.kustomer.customer(&id) {
         Some(c) => jsonapi::one(customer_json(c)),
@@ -130,6 +136,67 @@ fn phones(attrs: &Value) -> Option<Vec<(String, String)>> {
     )
 }
 
+fn external_ids(attrs: &Value) -> Option<Vec<String>> {
+    let list = attrs.get("externalIds")?.as_array()?;
+    Some(
+        list.iter()
+            .filter_map(|x| {
+                x.get("externalId")
+                    .and_then(Value::as_str)
+                    .or(x.as_str())
+                    .map(str::to_owned)
+            })
+            .collect(),
+    )
+}
+
+/// B10: e-mails, phones and external ids are unique across the org; a write that would give `c` one
+/// that another customer holds is refused. Not documented: the status code (the sandbox answers 409)
+/// and how values compare (the sandbox: e-mails case-insensitively, phones and external ids exactly as
+/// written, surrounding spaces ignored; so "+34 633 00 01 11" and "+34 633 000 111" may coexist).
+fn unique(customers: &[Customer], c: &Customer) -> Result<(), Response> {
+    unique_values(customers, &c.id, &c.emails, &c.phones, &c.external_ids)
+}
+
+fn unique_values(
+    customers: &[Customer],
+    id: &str,
+    emails: &[String],
+    phones: &[(String, String)],
+    external_ids: &[String],
+) -> Result<(), Response> {
+    for other in customers.iter().filter(|o| o.id != id) {
+        let clash = emails
+            .iter()
+            .find(|e| {
+                other
+                    .emails
+                    .iter()
+                    .any(|o| o.trim().eq_ignore_ascii_case(e.trim()))
+            })
+            .map(|e| format!("e-mail {e}"))
+            .or_else(|| {
+                phones
+                    .iter()
+                    .find(|(p, _)| other.phones.iter().any(|(o, _)| o.trim() == p.trim()))
+                    .map(|(p, _)| format!("phone {p}"))
+            })
+            .or_else(|| {
+                external_ids
+                    .iter()
+                    .find(|x| other.external_ids.iter().any(|o| o.trim() == x.trim()))
+                    .map(|x| format!("external id {x}"))
+            });
+        if let Some(what) = clash {
+            return Err(jsonapi::error(
+                StatusCode::CONFLICT,
+                format!("{what} already belongs to customer {}", other.id),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn custom_patch(attrs: &Value) -> Result<Map<String, Value>, Response> {
     match attrs.get("custom") {
         None | Some(Value::Null) => Ok(Map::new()),
@@ -162,12 +229,16 @@ pub async fn create(State(app): State<App>, Json(body): Json<Value>) -> Response
             .to_owned(),
         emails: emails(&attrs).unwrap_or_default(),
         phones: phones(&attrs).unwrap_or_default(),
+        external_ids: external_ids(&attrs).unwrap_or_default(),
         custom: Map::new(),
         assigned_users: assigned_users(&attrs).unwrap_or_default(),
         created_at: now.clone(),
         updated_at: now,
     };
     custom::merge(&mut c.custom, &patch);
+    if let Err(res) = unique(&st.kustomer.customers, &c) {
+        return res;
+    }
     let out = customer_json(&c);
     st.kustomer.customers.push(c);
     drop(st);
@@ -189,18 +260,23 @@ pub async fn update(
     if let Err(e) = custom::validate("customer", st.kustomer.metadata.get("customer"), &patch) {
         return jsonapi::error(StatusCode::BAD_REQUEST, e);
     }
-    let Some(c) = st.kustomer.customers.iter_mut().find(|c| c.id == id) else {
+    let customers = &mut st.kustomer.customers;
+    let Some(i) = customers.iter().position(|c| c.id == id) else {
         return jsonapi::not_found("customer", &id);
     };
+    let new_emails = emails(&attrs).unwrap_or_else(|| customers[i].emails.clone());
+    let new_phones = phones(&attrs).unwrap_or_else(|| customers[i].phones.clone());
+    let new_external = external_ids(&attrs).unwrap_or_else(|| customers[i].external_ids.clone());
+    if let Err(res) = unique_values(customers, &id, &new_emails, &new_phones, &new_external) {
+        return res;
+    }
+    let c = &mut customers[i];
     if let Some(name) = attrs.get("name").and_then(Value::as_str) {
         c.name = name.to_owned();
     }
-    if let Some(e) = emails(&attrs) {
-        c.emails = e;
-    }
-    if let Some(p) = phones(&attrs) {
-        c.phones = p;
-    }
+    c.emails = new_emails;
+    c.phones = new_phones;
+    c.external_ids = new_external;
     if let Some(u) = assigned_users(&attrs) {
         c.assigned_users = u;
     }

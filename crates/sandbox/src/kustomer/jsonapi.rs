@@ -38,14 +38,23 @@ pub struct PageQuery {
     pub page_size: Option<usize>,
 }
 
-/// One page of `items`, with `links.self/first/prev/next` as origin-relative paths (`/kapi/v1/…`), as
-/// real Kustomer answers with `/v1/…` on its own origin: a client resolves them against the origin.
+/// One page of `items` (API-NOTES B5): `meta {pageSize, page, total, totalPages}` and `links {self,
+/// first, prev, next, last}`, the links origin-relative paths (`/kapi/v1/…`) as real Kustomer answers
+/// with `/v1/…` on its own origin: a client resolves them against the origin. `pageSize` is capped at
+/// `max` (B5: typically 100).
 ///
 /// `path` is the list's path with its other query parameters (e.g. `/kapi/v1/customers?phone=1`).
-pub fn page(items: Vec<Value>, query: &PageQuery, default_size: usize, path: &str) -> Response {
-    let size = query.page_size.unwrap_or(default_size).clamp(1, 1000);
+pub fn page_capped(
+    items: Vec<Value>,
+    query: &PageQuery,
+    default_size: usize,
+    max: usize,
+    path: &str,
+) -> Response {
+    let size = query.page_size.unwrap_or(default_size).clamp(1, max);
     let page = query.page.unwrap_or(1).max(1);
     let total = items.len();
+    let total_pages = total.div_ceil(size).max(1);
     let start = (page - 1).saturating_mul(size).min(total);
     let end = (start + size).min(total);
     let data: Vec<Value> = items.into_iter().skip(start).take(end - start).collect();
@@ -63,10 +72,15 @@ pub fn page(items: Vec<Value>, query: &PageQuery, default_size: usize, path: &st
     };
     Json(json!({
         "data": data,
-        "links": { "self": link(page), "first": link(1), "prev": prev, "next": next },
-        "meta": { "page": page, "pageSize": size, "totalCount": total },
+        "links": { "self": link(page), "first": link(1), "prev": prev, "next": next, "last": link(total_pages) },
+        "meta": { "page": page, "pageSize": size, "total": total, "totalPages": total_pages },
     }))
     .into_response()
+}
+
+/// [`page_capped`] with the sandbox's older, looser cap (1,000) for the lists that had it.
+pub fn page(items: Vec<Value>, query: &PageQuery, default_size: usize, path: &str) -> Response {
+    page_capped(items, query, default_size, 1000, path)
 }
 
 /// Reads a JSON:API request body: `{"data": {"attributes": {…}}}` or, as Kustomer also accepts, the

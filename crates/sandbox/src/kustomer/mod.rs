@@ -1,35 +1,51 @@
 //! The sandbox's Kustomer API, mounted under `/kapi` (so `{base}/kapi` plays `https://{org}.api.kustomerapp.com`).
 
+pub mod access;
+pub mod attachments;
+pub mod control;
 pub mod conversations;
 pub mod custom;
 pub mod customers;
 pub mod journal;
 pub mod jsonapi;
+pub mod lookup;
+pub mod messages;
 pub mod metadata;
 pub mod model;
+pub mod notes;
+pub mod oauth;
+pub mod rate;
 pub mod routing;
 pub mod stream;
 pub mod teams;
+pub mod users;
+pub mod work_sessions;
 
 use axum::middleware;
-use axum::routing::{get, put};
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::state::{App, PageEvent};
 
-/// Routes relative to `/kapi`: auth outside, then the journal and idempotency, then the handlers.
+/// Routes relative to `/kapi`. The OAuth token endpoint (B3) takes no bearer; every `/v1` route passes
+/// auth and roles (`access.rs`), then the org's budget (`rate.rs`, B4), then the journal and
+/// idempotency, then its handler. Each route's API-NOTES section is in its handler's module.
 pub fn router(app: App) -> Router<App> {
-    Router::new()
-        .route("/v1/users/current", get(routing::current_user))
-        .route("/v1/users/{id}", get(routing::user))
+    let api = Router::new()
+        .route("/v1/users/current", get(users::current_user))
+        .route("/v1/users/{id}", get(users::user))
         .route("/v1/routing/statuses", get(routing::statuses))
         .route("/v1/routing/settings", get(teams::routing_settings))
         .route("/v1/teams", get(teams::teams))
+        .route("/v1/routing/work-sessions", get(work_sessions::list))
         .route(
             "/v1/routing/users/{id}/work-sessions",
-            get(routing::user_sessions).post(routing::start_session),
+            get(work_sessions::of_user).post(work_sessions::start),
         )
-        .route("/v1/routing/work-sessions/{id}", put(routing::put_session))
+        .route(
+            "/v1/routing/work-sessions/{id}",
+            get(work_sessions::get_one).put(work_sessions::put),
+        )
         .route(
             "/v1/customers",
             get(customers::list).post(customers::create),
@@ -42,6 +58,13 @@ pub fn router(app: App) -> Router<App> {
             "/v1/customers/{id}/conversations",
             get(customers::conversations),
         )
+        .route(
+            "/v1/customers/{id}/messages",
+            post(messages::create_for_customer),
+        )
+        .route("/v1/messages", post(messages::create))
+        .route("/v1/notes", post(notes::create))
+        .route("/v1/attachments", post(attachments::create))
         .route(
             "/v1/conversations",
             get(conversations::list).post(conversations::create),
@@ -66,7 +89,14 @@ pub fn router(app: App) -> Router<App> {
             app.clone(),
             journal::journal,
         ))
-        .layer(middleware::from_fn_with_state(app, crate::auth::kustomer))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            rate::middleware,
+        ))
+        .layer(middleware::from_fn_with_state(app, access::middleware));
+    Router::new()
+        .route("/oauth/token", post(oauth::token::token))
+        .merge(api)
 }
 
 /// The page event for a change to records (a conversation's, or unknown/many: `None`).

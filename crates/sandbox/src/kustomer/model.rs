@@ -3,7 +3,7 @@
 //! The seeds are the fixtures of the end-to-end tests: phone numbers in many formats (issue 6), a hostile
 //! customer name (proves the page renders with textContent), routing statuses with two admin-defined ones.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
@@ -12,11 +12,53 @@ use crate::SandboxConfig;
 
 /// The signed-in agent's Kustomer user id.
 pub const AGENT_USER_ID: &str = "u-agent-1";
+/// An administrator (all roles), for tests of what an agent's roles refuse.
+pub const ADMIN_USER_ID: &str = "u-admin-1";
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+
+/// An agent's roles: everything the agent desktop needs, but not the org's configuration
+/// (`org.permission.metadata.update`). Not documented: Kustomer's default agent role set; this is the
+/// sandbox's.
+pub const AGENT_ROLES: &[&str] = &[
+    "org.permission.customer.read",
+    "org.permission.customer.create",
+    "org.permission.customer.update",
+    "org.permission.conversation.read",
+    "org.permission.conversation.update",
+    "org.permission.message.create",
+    "org.permission.note.create",
+    "org.permission.routing_status.read",
+    "org.permission.work_session.read",
+    "org.permission.work_session.update",
+    "org.permission.metadata.read",
+];
+
+/// An administrator's roles, and the API key's machine user's (the sandbox's key holds every role).
+pub const ADMIN_ROLES: &[&str] = &[
+    "org.permission.customer.read",
+    "org.permission.customer.create",
+    "org.permission.customer.update",
+    "org.permission.conversation.read",
+    "org.permission.conversation.update",
+    "org.permission.message.create",
+    "org.permission.note.create",
+    "org.permission.routing_status.read",
+    "org.permission.routing.read",
+    "org.permission.routing.update",
+    "org.permission.work_session.read",
+    "org.permission.work_session.update",
+    "org.permission.metadata.read",
+    "org.permission.metadata.update",
+];
 
 pub struct User {
     pub id: String,
     pub name: String,
     pub email: String,
+    /// The roles the person holds (API-NOTES B1: each operation lists roles, any one suffices).
+    pub roles: &'static [&'static str],
+    /// B6: users are deactivated, not deleted. A deactivated user's tokens and page session are refused.
+    pub active: bool,
 }
 
 pub struct RoutingStatus {
@@ -68,6 +110,7 @@ pub const ROUTING_STATUSES: &[RoutingStatus] = &[
 ];
 
 pub const STATUS_AVAILABLE: &str = "64f0a1c2e4b0a1b2c3d4e501";
+pub const STATUS_OFFLINE: &str = "64f0a1c2e4b0a1b2c3d4e503";
 
 pub fn routing_status(id: &str) -> Option<&'static RoutingStatus> {
     ROUTING_STATUSES.iter().find(|s| s.id == id)
@@ -88,6 +131,8 @@ pub struct Customer {
     pub emails: Vec<String>,
     /// (number as written, type), kept exactly as entered: the page shows it unchanged.
     pub phones: Vec<(String, String)>,
+    /// `externalIds` (API-NOTES B10), as given.
+    pub external_ids: Vec<String>,
     pub custom: Map<String, Value>,
     /// Kustomer user ids the customer is assigned to (SPEC R18: a new caller goes to the answering agent).
     pub assigned_users: Vec<String>,
@@ -108,6 +153,21 @@ pub struct Note {
     pub id: String,
     pub body: String,
     pub user_id: Option<String>,
+    /// Attachment ids (B14) referenced by the note.
+    pub attachments: Vec<String>,
+    pub created_at: String,
+}
+
+/// An attachment created with `POST /v1/attachments` (B14), waiting for its upload or already used.
+pub struct Upload {
+    pub id: String,
+    pub name: String,
+    pub content_type: String,
+    pub content_length: u64,
+    /// The secret the upload form must carry (the sandbox's stand-in for a signed upload policy).
+    pub token: String,
+    /// The uploaded bytes' length, once the upload is done.
+    pub uploaded: Option<u64>,
     pub created_at: String,
 }
 
@@ -150,6 +210,13 @@ pub struct KustomerState {
     pub conversations: Vec<Conversation>,
     /// resource (customer, company, conversation, message, kobject) → attribute name → definition.
     pub metadata: BTreeMap<String, BTreeMap<String, FieldDef>>,
+    /// Page sign-ins made with `/sandbox/login`: `ksession` cookie value → user id. The default
+    /// session (`Shared::session_token`, the page's agent) is not in here.
+    pub page_sessions: HashMap<String, String>,
+    /// `POST /v1/attachments` (B14) by id.
+    pub uploads: HashMap<String, Upload>,
+    /// OAuth 2.0 codes and tokens (B3).
+    pub oauth: super::oauth::Grants,
     next_id: u64,
 }
 
@@ -158,6 +225,17 @@ impl KustomerState {
     pub fn new_id(&mut self, kind: char) -> String {
         self.next_id += 1;
         format!("6650{kind}{:019x}", self.next_id)
+    }
+
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    pub fn user_by_email(&self, email: &str) -> Option<&User> {
+        let email = email.trim();
+        self.users
+            .iter()
+            .find(|u| u.email.eq_ignore_ascii_case(email))
     }
 
     pub fn customer(&self, id: &str) -> Option<&Customer> {
@@ -182,17 +260,31 @@ impl KustomerState {
                     id: AGENT_USER_ID.into(),
                     name: "Alex Agent".into(),
                     email: cfg.agent_email.clone(),
+                    roles: AGENT_ROLES,
+                    active: true,
                 },
                 User {
                     id: "u-agent-2".into(),
                     name: "Bo Berg".into(),
                     email: "bo@example.com".into(),
+                    roles: AGENT_ROLES,
+                    active: true,
+                },
+                User {
+                    id: ADMIN_USER_ID.into(),
+                    name: "Ada Admin".into(),
+                    email: ADMIN_EMAIL.into(),
+                    roles: ADMIN_ROLES,
+                    active: true,
                 },
             ],
             work_sessions: Vec::new(),
             customers: Vec::new(),
             conversations: Vec::new(),
             metadata: BTreeMap::new(),
+            page_sessions: HashMap::new(),
+            uploads: HashMap::new(),
+            oauth: Default::default(),
             next_id: 0,
         };
         let ws = k.new_id('b');
@@ -233,6 +325,7 @@ impl KustomerState {
                 .iter()
                 .map(|(p, t)| (p.to_string(), t.to_string()))
                 .collect(),
+            external_ids: Vec::new(),
             custom: Map::new(),
             assigned_users: Vec::new(),
             created_at: now.into(),

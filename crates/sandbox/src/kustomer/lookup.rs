@@ -1,0 +1,48 @@
+//! Customer look-up by a unique value (API-NOTES B9), on the customer's own path:
+//! `GET /v1/customers/phone={phone}`, `/v1/customers/email={email}`,
+//! `/v1/customers/externalId={externalId}` → `{"data": customer}`, or 404.
+//!
+//! Not documented (B9): the phone format in the path, encoding rules, several matches. The sandbox's
+//! choices: the value is percent-decoded (`%2B34…` and `+34…` are the same; a `+` in a path is a plus);
+//! a phone matches on its digits, ignoring formatting and a leading `+` or `00`, and a national number
+//! matches an international one ending with it (≥ 9 digits), the same rule as the sandbox's search; an
+//! e-mail matches case-insensitively; an external id exactly. Several matches (possible for phones
+//! written differently): the most recently updated customer.
+
+use axum::response::Response;
+
+use super::customers::{customer_json, phone_matches};
+use super::jsonapi;
+use super::model::Customer;
+use crate::state::App;
+
+/// `Some(answer)` when `segment` is a look-up (`phone=…`, `email=…`, `externalId=…`).
+pub fn by_key(app: &App, segment: &str) -> Option<Response> {
+    let (key, value) = segment.split_once('=')?;
+    let value = value.trim();
+    let matches: Box<dyn Fn(&Customer) -> bool> = match key {
+        "phone" => Box::new(move |c| c.phones.iter().any(|(p, _)| phone_matches(p, value))),
+        "email" => Box::new(move |c| {
+            c.emails
+                .iter()
+                .any(|e| e.trim().eq_ignore_ascii_case(value))
+        }),
+        "externalId" => Box::new(move |c| c.external_ids.iter().any(|x| x.trim() == value)),
+        _ => return None,
+    };
+    let st = app.lock();
+    let found = st
+        .kustomer
+        .customers
+        .iter()
+        .filter(|c| matches(c))
+        // The last of equals: the newest of those updated in the same millisecond.
+        .max_by(|a, b| a.updated_at.cmp(&b.updated_at));
+    Some(match found {
+        Some(c) if !value.is_empty() => jsonapi::one(customer_json(c)),
+        _ => jsonapi::error(
+            axum::http::StatusCode::NOT_FOUND,
+            format!("no customer with {key} {value}"),
+        ),
+    })
+}
