@@ -56,10 +56,18 @@ pub async fn run(state: AdapterState, bridge: Rc<Bridge>) {
                     if let Some(driver) =
                         Driver::start(config, state, bridge, statuses, agent.id).await
                     {
-                        DRIVER.with(|d| *d.borrow_mut() = Some(driver));
+                        DRIVER.with(|d| *d.borrow_mut() = Some(driver.clone()));
                         if let Some(facts) = state.page.get_untracked() {
                             forward_facts(&facts);
                         }
+                        if let Some(id) = state.early_choice.get_untracked() {
+                            state.early_choice.set(None);
+                            state.busy.set(false);
+                            driver.choose_ccai(ccai_core::status::CcaiStatusId(id));
+                        }
+                    } else {
+                        state.early_choice.set(None);
+                        state.busy.set(false);
                     }
                     return;
                 }

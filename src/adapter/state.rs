@@ -58,6 +58,9 @@ pub struct AdapterState {
     pub sync: RwSignal<Option<String>>,
     /// The relay waits for a new sign-in (CCAI answered 401).
     pub paused: RwSignal<bool>,
+    /// A status the agent picked before this tab's sync driver ran: handed to the driver when it
+    /// starts, so that even a start-up choice is written only by the owner's relay (issue 14).
+    pub early_choice: RwSignal<Option<i64>>,
 }
 
 impl AdapterState {
@@ -73,6 +76,7 @@ impl AdapterState {
             role: RwSignal::new(Role::Unknown),
             sync: RwSignal::new(None),
             paused: RwSignal::new(false),
+            early_choice: RwSignal::new(None),
         }
     }
 

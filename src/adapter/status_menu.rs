@@ -5,9 +5,8 @@ use leptos::ev::KeyboardEvent;
 use leptos::html::{Button, Ul};
 use leptos::prelude::*;
 
-use super::startup::{current_config, notice_for};
-use super::state::{AdapterState, Notice};
-use crate::api::ccai::{self, UserStatus};
+use super::state::AdapterState;
+use crate::api::ccai::UserStatus;
 use crate::chrome::i18n::{t, t1};
 
 #[component]
@@ -132,35 +131,14 @@ pub fn StatusMenu() -> impl IntoView {
 }
 
 /// S1: the agent picks a status; CCAI's confirmation (or refusal, in its own words) is what shows.
+/// Only the owner's relay writes (key and term on every request): before this tab's driver runs the
+/// choice waits for it, as the menu once posted to CCAI itself from any tab (issue 14).
 fn change_status(state: AdapterState, status: UserStatus) {
-    if let Some(driver) = super::startup::driver() {
-        driver.choose_ccai(ccai_core::status::CcaiStatusId(status.id));
-        return;
-    }
-    let (Some(config), Some(agent_id)) = (current_config(), state.agent_id.get_untracked()) else {
-        return;
-    };
-    state.busy.set(true);
-    leptos::task::spawn_local(async move {
-        match ccai::set_status(&config, agent_id, &status).await {
-            Ok(result) => match result.message {
-                Some(message) => state.notice.set(Some(Notice::Refused(message))),
-                None => {
-                    let confirmed = result.current_status.as_deref().unwrap_or(&status.name);
-                    // Names may repeat (a custom "Meal" beside the built-in): prefer the id we asked for.
-                    let id = if confirmed == status.name {
-                        Some(status.id)
-                    } else {
-                        state.statuses.with_untracked(|all| {
-                            all.iter().find(|s| s.name == confirmed).map(|s| s.id)
-                        })
-                    };
-                    state.current.set(id);
-                    state.notice.set(None);
-                }
-            },
-            Err(e) => state.notice.set(Some(notice_for(&e))),
+    match super::startup::driver() {
+        Some(driver) => driver.choose_ccai(ccai_core::status::CcaiStatusId(status.id)),
+        None => {
+            state.early_choice.set(Some(status.id));
+            state.busy.set(true);
         }
-        state.busy.set(false);
-    });
+    }
 }

@@ -78,25 +78,6 @@ pub async fn agent_by_email(config: &Config) -> Result<Option<Agent>, HttpError>
         .find(|a| a.email.eq_ignore_ascii_case(config.agent_email.trim())))
 }
 
-pub async fn set_status(
-    config: &Config,
-    agent_id: i64,
-    status: &UserStatus,
-) -> Result<StatusChangeResult, HttpError> {
-    let body = StatusChange {
-        status: &status.name,
-        status_id: status.id,
-        agent_ids: [agent_id],
-        team_ids: [],
-    };
-    let results: Vec<StatusChangeResult> =
-        send(config, "POST", "/apps/api/v1/agent_statuses", Some(&body)).await?;
-    results
-        .into_iter()
-        .find(|r| r.agent_id == agent_id)
-        .ok_or(HttpError::BadBody)
-}
-
 /// One entry of the agent activity feed (Manager API "agent activity").
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Activity {

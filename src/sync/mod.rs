@@ -65,6 +65,9 @@ pub(crate) struct Inner {
     term_start: Option<relay_io::TermStart>,
     /// Bumped at each term so a previous term's CCAI watch loop ends.
     watch_generation: u32,
+    /// The agent's pick while the election or the term's start is under way: relayed once the term
+    /// has its epoch, refused as `NotOwner` if another tab wins.
+    held_choice: Option<CcaiStatusId>,
 }
 
 /// A cheap handle; all state sits behind one `RefCell`, never borrowed across an `await`.
@@ -146,6 +149,7 @@ impl Driver {
             pump_timer: None,
             term_start: None,
             watch_generation: 0,
+            held_choice: None,
         })));
         driver.listen();
         driver.owner_event(ccai_core::ownership::OwnerEvent::Started);
@@ -195,9 +199,9 @@ impl Driver {
     /// The agent picked a CCAI status in the dropdown (S1): the owner relays it like any change; a
     /// follower asks the owner by taking over first, so the change is never made from two tabs.
     pub fn choose_ccai(&self, status: CcaiStatusId) {
-        let epoch = self.with(|i| i.epoch.clone());
-        match epoch {
-            Some(epoch) => {
+        let (epoch, role) = self.with(|i| (i.epoch.clone(), i.state.role.get_untracked()));
+        match (epoch, role) {
+            (Some(epoch), _) => {
                 self.with(|i| {
                     if let Some(r) = i.relay.as_mut() {
                         r.enqueue(status, &epoch, now_ms());
@@ -205,8 +209,24 @@ impl Driver {
                 });
                 self.pump();
             }
-            None => self.with(|i| i.state.notice.set(Some(Notice::NotOwner))),
+            // Still electing, or this tab's term is starting: the relay takes it when it has its epoch.
+            (None, Role::Unknown | Role::Owner) => self.with(|i| {
+                i.held_choice = Some(status);
+                i.state.busy.set(true);
+            }),
+            (None, Role::Follower) => self.with(|i| i.state.notice.set(Some(Notice::NotOwner))),
         }
+    }
+
+    /// The choice held during the election: relayed by the new term, or refused if this tab follows.
+    pub(crate) fn release_held_choice(&self) {
+        let Some(status) = self.with(|i| {
+            i.state.busy.set(false);
+            i.held_choice.take()
+        }) else {
+            return;
+        };
+        self.choose_ccai(status);
     }
 
     fn reconcile(&self, event: SyncEvent) {

@@ -84,7 +84,10 @@ impl Driver {
                 });
                 self.with(|i| i.set_role(Role::Owner));
             }
-            OwnerAction::BecameFollower { .. } => self.with(|i| i.set_role(Role::Follower)),
+            OwnerAction::BecameFollower { .. } => {
+                self.with(|i| i.set_role(Role::Follower));
+                self.release_held_choice();
+            }
             OwnerAction::StartRelay { epoch } => self.start_relay(epoch),
             OwnerAction::StopRelay => self.stop_relay(),
         }

@@ -58,6 +58,8 @@ impl Driver {
                 i.watch_generation
             });
             d.sign_in(ccai_status);
+            // After sign-in: the agent's own pick is newer than the status the term starts from.
+            d.release_held_choice();
             d.pump();
             d.watch_ccai(generation, since);
         });

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use e2e::kustomer_page::kstatus;
-use e2e::{owner_term, wait_for, Adapter, Browser, Sandbox, TestResult};
+use e2e::{owner_term, wait_adapter_text, wait_for, Adapter, Browser, Sandbox, TestResult};
 use fantoccini::wd::WindowHandle;
 use fantoccini::Locator;
+use serde_json::json;
 
 async fn owner_text(browser: &Browser, tab: &WindowHandle) -> TestResult<String> {
     browser.client.switch_to_window(tab.clone()).await?;
@@ -333,6 +334,61 @@ async fn s6_a_hung_owner_is_replaced_within_ten_seconds() -> TestResult {
         [-4],
         "exactly once"
     );
+    browser.close().await;
+    Ok(())
+}
+
+/// Issue 14: the status menu, usable as soon as CCAI's statuses are in, must not write to CCAI before
+/// this tab's sync runs. A second tab's start is held (Kustomer's statuses answer 4 s late) while its
+/// menu already works; the agent's pick there is refused in words, and CCAI receives nothing from it.
+#[tokio::test]
+async fn s6_a_follower_menu_used_during_start_up_writes_nothing() -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = Browser::seeded(&sandbox).await?;
+    let tabs = open_tabs(&browser, &sandbox, 1).await?;
+    the_one_owner(&browser, &tabs).await?;
+    let before = sandbox.ccai_received().await?.len();
+
+    sandbox
+        .control(
+            "/sandbox/faults",
+            json!({ "service": "kustomer", "path_prefix": "/v1/routing/statuses", "method": "GET",
+                    "faults": [{ "kind": "latency", "ms": 4000 }], "times": 4 }),
+        )
+        .await?;
+    browser.open_agent_tab(&sandbox).await?;
+    let adapter = Adapter::enter(&browser).await?;
+    adapter.wait_statuses_loaded().await?;
+    let options = adapter.status_options().await?;
+    let brk = options
+        .iter()
+        .position(|s| s == "Break")
+        .ok_or("no Break status")?;
+    browser
+        .client
+        .find(Locator::Css("#status-button"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .client
+        .find(Locator::Css(&format!("#status-option-{brk}")))
+        .await?
+        .click()
+        .await?;
+    adapter.leave().await?;
+
+    // The page's own reads of the statuses take the same delay (four are held). Well past the held
+    // start, a direct write would have landed.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let received = sandbox.ccai_received().await?;
+    assert_eq!(
+        received.len(),
+        before,
+        "nothing reaches CCAI from a follower's menu: {:?}",
+        &received[before..]
+    );
+    wait_adapter_text(&browser, "#notice", "Another Kustomer tab").await?;
     browser.close().await;
     Ok(())
 }
