@@ -153,16 +153,7 @@ pub fn Fields() -> impl IntoView {
 }
 
 /// Whether `name` is a Kustomer custom attribute name: camelCase with a type suffix (API-NOTES.md).
-pub fn is_attribute_name(name: &str) -> bool {
-    ["Str", "Txt", "Num", "At", "Bool", "Url", "Id"]
-        .iter()
-        .any(|suffix| {
-            name.strip_suffix(suffix).is_some_and(|stem| {
-                stem.starts_with(|c: char| c.is_ascii_lowercase())
-                    && stem.chars().all(|c| c.is_ascii_alphanumeric())
-            })
-        })
-}
+pub use ccai_core::settings::is_attribute_name;
 
 /// The F4 rows' problems, by row: an empty key, a key used twice, or a field name Kustomer refuses.
 pub fn custom_data_problems(rows: &[CustomDataRow]) -> Vec<(usize, String)> {

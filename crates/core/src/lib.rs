@@ -7,10 +7,13 @@
 pub mod budget;
 pub mod mapping;
 pub mod ownership;
+pub mod paging;
 pub mod phone;
 pub mod protocol;
 pub mod reconcile;
 pub mod records;
 pub mod relay;
+pub mod server_api;
+pub mod settings;
 pub mod softphone;
 pub mod status;

@@ -1,0 +1,231 @@
+//! The server's settings. Secrets come only from the environment (never a flag: flags show in `ps`);
+//! everything else from flags, each with a default that runs beside a local sandbox. README.md lists them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The environment variables that carry the company's secrets.
+pub const CCAI_API_TOKEN: &str = "CCAI_API_TOKEN";
+pub const KUSTOMER_API_KEY: &str = "KUSTOMER_API_KEY";
+pub const KUSTOMER_OAUTH_CLIENT_SECRET: &str = "KUSTOMER_OAUTH_CLIENT_SECRET";
+pub const CCAI_EVENTS_PASSWORD: &str = "CCAI_EVENTS_PASSWORD";
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("the secret {0} is not set in the environment")]
+    MissingSecret(&'static str),
+    #[error("{flag} needs a value")]
+    MissingValue { flag: String },
+    #[error("{flag}: {reason}")]
+    BadValue { flag: String, reason: String },
+    #[error("unknown flag {0} (see crates/server/README.md)")]
+    UnknownFlag(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// The one SQLite file (default `ccai-server.db`).
+    pub db: PathBuf,
+    /// Kustomer's API base, before `/v1` (B1: `https://{org}.api.kustomerapp.com`).
+    pub kustomer_api: String,
+    /// Kustomer's page host, where `/oauth/authorize` is (B3: `https://{org}.kustomerapp.com`).
+    pub kustomer_page: String,
+    pub kustomer_api_key: String,
+    /// The OAuth client (the app installed in the org, B3) and the redirect URI it declares: this
+    /// server's `/auth/callback` as the browser reaches it.
+    pub oauth_client_id: String,
+    pub oauth_client_secret: String,
+    pub oauth_redirect_uri: String,
+    /// OAuth scopes to ask for, if any (Kustomer does not document its scope names, B3).
+    pub oauth_scope: Option<String>,
+    /// Besides this server's own page and Chrome extensions' `https://<id>.chromiumapp.org/`, the
+    /// addresses (prefixes ending in `/`) a sign-in may return to with its tokens.
+    pub redirect_prefixes: Vec<String>,
+    /// CCAI's base, before `/manager/api/v1` and `/apps/api/v1` (A1: `https://{subdomain}.{domain}`).
+    pub ccai_base: String,
+    /// The Basic-auth user name of CCAI's API (A2: the tenant subdomain).
+    pub ccai_subdomain: String,
+    pub ccai_api_token: String,
+    /// The Basic-auth password CCAI's portal sends with external session events (A20).
+    pub ccai_events_password: String,
+    /// The e-mails of the agents who may use `/admin/v1/*` (lowercase).
+    pub admins: Vec<String>,
+    /// How long a session token is good for; the extension refreshes before then.
+    pub session_ttl: Duration,
+    /// How long a refresh token is good for without use (each refresh rotates it).
+    pub refresh_ttl: Duration,
+    /// How often every signed-in agent's Kustomer standing is checked (deactivated → out).
+    pub standing_interval: Duration,
+    /// Check at start that both vendors answer with the configured credentials.
+    pub check_vendors: bool,
+}
+
+impl Config {
+    /// A configuration with the defaults and the given secrets (tests and embedders fill in the rest).
+    pub fn new(secrets: Secrets) -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8091)),
+            db: PathBuf::from("ccai-server.db"),
+            kustomer_api: "http://127.0.0.1:8080/kapi".into(),
+            kustomer_page: "http://127.0.0.1:8080".into(),
+            kustomer_api_key: secrets.kustomer_api_key,
+            oauth_client_id: "ccai-server".into(),
+            oauth_client_secret: secrets.kustomer_oauth_client_secret,
+            oauth_redirect_uri: "http://127.0.0.1:8091/auth/callback".into(),
+            oauth_scope: None,
+            redirect_prefixes: Vec::new(),
+            ccai_base: "http://127.0.0.1:8080/ccai".into(),
+            ccai_subdomain: "sandbox".into(),
+            ccai_api_token: secrets.ccai_api_token,
+            ccai_events_password: secrets.ccai_events_password,
+            admins: Vec::new(),
+            session_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(12 * 3600),
+            standing_interval: Duration::from_secs(30),
+            check_vendors: true,
+        }
+    }
+
+    /// Reads the secrets with `env` (the process environment in `main`) and the flags in `args`.
+    pub fn from_env_and_args(
+        env: impl Fn(&str) -> Option<String>,
+        args: impl IntoIterator<Item = String>,
+    ) -> Result<Config, ConfigError> {
+        let secret = |name: &'static str| {
+            env(name)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(ConfigError::MissingSecret(name))
+        };
+        let mut cfg = Config::new(Secrets {
+            ccai_api_token: secret(CCAI_API_TOKEN)?,
+            kustomer_api_key: secret(KUSTOMER_API_KEY)?,
+            kustomer_oauth_client_secret: secret(KUSTOMER_OAUTH_CLIENT_SECRET)?,
+            ccai_events_password: secret(CCAI_EVENTS_PASSWORD)?,
+        });
+        let mut it = args.into_iter();
+        while let Some(flag) = it.next() {
+            let mut value = || {
+                it.next()
+                    .ok_or_else(|| ConfigError::MissingValue { flag: flag.clone() })
+            };
+            let bad = |reason: String| ConfigError::BadValue {
+                flag: flag.clone(),
+                reason,
+            };
+            match flag.as_str() {
+                "--listen" => cfg.listen = value()?.parse().map_err(|e| bad(format!("{e}")))?,
+                "--db" => cfg.db = value()?.into(),
+                "--kustomer-api" => cfg.kustomer_api = url(value()?).map_err(bad)?,
+                "--kustomer-page" => cfg.kustomer_page = url(value()?).map_err(bad)?,
+                "--oauth-client-id" => cfg.oauth_client_id = value()?,
+                "--oauth-redirect-uri" => cfg.oauth_redirect_uri = url(value()?).map_err(bad)?,
+                "--oauth-scope" => cfg.oauth_scope = Some(value()?),
+                "--allow-redirect" => {
+                    let v = url(value()?).map_err(&bad)?;
+                    // `url` trims the slash; a prefix without one would let `https://ok.example.evil`
+                    // through for `https://ok.example`.
+                    cfg.redirect_prefixes.push(format!("{v}/"));
+                }
+                "--ccai-base" => cfg.ccai_base = url(value()?).map_err(bad)?,
+                "--ccai-subdomain" => cfg.ccai_subdomain = value()?,
+                "--admin" => cfg.admins.push(value()?.trim().to_lowercase()),
+                "--session-minutes" => {
+                    cfg.session_ttl = Duration::from_secs(60 * positive(&value()?).map_err(bad)?)
+                }
+                "--refresh-hours" => {
+                    cfg.refresh_ttl = Duration::from_secs(3600 * positive(&value()?).map_err(bad)?)
+                }
+                "--standing-seconds" => {
+                    cfg.standing_interval = Duration::from_secs(positive(&value()?).map_err(bad)?)
+                }
+                "--no-vendor-check" => cfg.check_vendors = false,
+                other => return Err(ConfigError::UnknownFlag(other.to_owned())),
+            }
+        }
+        Ok(cfg)
+    }
+
+    pub fn is_admin(&self, email: &str) -> bool {
+        let email = email.to_lowercase();
+        self.admins.contains(&email)
+    }
+}
+
+/// The four secrets, as they come from the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    pub ccai_api_token: String,
+    pub kustomer_api_key: String,
+    pub kustomer_oauth_client_secret: String,
+    pub ccai_events_password: String,
+}
+
+fn url(v: String) -> Result<String, String> {
+    if v.starts_with("http://") || v.starts_with("https://") {
+        Ok(v.trim_end_matches('/').to_owned())
+    } else {
+        Err(format!("{v:?} is not an http(s) URL"))
+    }
+}
+
+fn positive(v: &str) -> Result<u64, String> {
+    match v.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{v:?} is not a positive whole number")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(missing: &str) -> impl Fn(&str) -> Option<String> + '_ {
+        move |name| (name != missing).then(|| format!("value-of-{name}"))
+    }
+
+    #[test]
+    fn each_missing_secret_is_named() {
+        for name in [
+            CCAI_API_TOKEN,
+            KUSTOMER_API_KEY,
+            KUSTOMER_OAUTH_CLIENT_SECRET,
+            CCAI_EVENTS_PASSWORD,
+        ] {
+            let err = Config::from_env_and_args(env(name), Vec::new()).expect_err(name);
+            assert_eq!(err, ConfigError::MissingSecret(name));
+            assert!(err.to_string().contains(name));
+        }
+    }
+
+    #[test]
+    fn flags_set_the_rest() {
+        let args = [
+            "--listen",
+            "0.0.0.0:9000",
+            "--admin",
+            "Boss@Example.com",
+            "--kustomer-api",
+            "https://acme.api.kustomerapp.com/",
+            "--session-minutes",
+            "5",
+        ]
+        .map(String::from);
+        let cfg = Config::from_env_and_args(env(""), args).expect("valid");
+        assert_eq!(cfg.listen.port(), 9000);
+        assert!(cfg.is_admin("boss@example.com"));
+        assert_eq!(cfg.kustomer_api, "https://acme.api.kustomerapp.com");
+        assert_eq!(cfg.session_ttl, Duration::from_secs(300));
+        assert_eq!(cfg.ccai_api_token, "value-of-CCAI_API_TOKEN");
+    }
+
+    #[test]
+    fn bad_flags_say_which() {
+        let err = Config::from_env_and_args(env(""), ["--session-minutes", "0"].map(String::from))
+            .expect_err("zero");
+        assert!(err.to_string().starts_with("--session-minutes"));
+        let err = Config::from_env_and_args(env(""), ["--ccai-token".to_owned()]).expect_err("x");
+        assert_eq!(err, ConfigError::UnknownFlag("--ccai-token".into()));
+    }
+}

@@ -1,0 +1,118 @@
+//! The company server (issue 15): holds the CCAI API token and the Kustomer API key, signs agents in as
+//! themselves (Kustomer OAuth 2.0 + PKCE), spends one CCAI budget for the company, receives CCAI's session
+//! events and runs the record rules, pushes what concerns an agent to that agent, keeps the admin's
+//! settings. The decisions live in `ccai_core`; this crate carries out their effects.
+//!
+//! - `config`: settings (secrets from the environment).
+//! - `store`: the one SQLite file and its migrations.
+//! - `oauth`, `session`: sign-in and agent sessions; `http::auth` turns a request into an agent.
+//! - `push`: the hub and `GET /api/v1/events`.
+//! - `settings`: the company's settings (admin API in `http::admin`).
+
+pub mod catalogs;
+pub mod config;
+pub mod directory;
+pub mod http;
+pub mod oauth;
+pub mod preflight;
+pub mod push;
+pub mod session;
+pub mod settings;
+pub mod standing;
+pub mod state;
+pub mod store;
+pub mod vendor;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio::task::JoinSet;
+
+pub use config::Config;
+use state::{AppState, Inner};
+use store::Store;
+
+/// Milliseconds since the Unix epoch (the one place the server reads the wall clock for it).
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("listening on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("checking the vendors at start: {0}")]
+    Vendor(#[from] vendor::VendorError),
+    #[error("building the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// A running server. Dropping it (or `kill`) stops every task it started at once, mid-request if need be:
+/// the in-process stand-in for a killed process.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    tasks: JoinSet<()>,
+}
+
+impl Server {
+    pub async fn start(mut cfg: Config) -> Result<Server, StartError> {
+        let store = Store::open(&cfg.db)?;
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
+            .build()?;
+        if cfg.check_vendors {
+            preflight::check_vendors(&http, &cfg).await?;
+        }
+        let listener = tokio::net::TcpListener::bind(cfg.listen)
+            .await
+            .map_err(|source| StartError::Listen {
+                addr: cfg.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: cfg.listen,
+            source,
+        })?;
+        // Empty: this server's own callback at the address it just bound (tests, a first local run).
+        if cfg.oauth_redirect_uri.is_empty() {
+            cfg.oauth_redirect_uri = format!("http://{addr}/auth/callback");
+        }
+        let state = AppState(Arc::new(Inner {
+            cfg,
+            store,
+            hub: push::Hub::default(),
+            directory: directory::Directory::default(),
+            http,
+        }));
+        let mut tasks = JoinSet::new();
+        let app = http::router(state.clone());
+        tasks.spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                eprintln!("ccai-server: stopped serving: {e}");
+            }
+        });
+        tasks.spawn(standing::run(state.clone()));
+        Ok(Server { addr, state, tasks })
+    }
+
+    /// `http://{addr}`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops everything now, as a crash would: no draining, no goodbye.
+    pub async fn kill(mut self) {
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}

@@ -1,0 +1,258 @@
+//! Push to agents: `GET /api/v1/events` (server-sent events, one connection per owner tab) and the hub
+//! that fans a [`Push`] out to every open connection of an agent.
+//!
+//! Each connection has a bounded queue. `send` never waits: a connection whose queue is full is dropped
+//! (its client reconnects and is told first how many events it lost, so it re-reads the state), so one
+//! slow browser can never hold up the others.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ccai_core::server_api::{EventsTicket, Push};
+use futures_util::stream::{self, Stream};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+use crate::http::auth::{bearer, AgentSession, AuthError};
+use crate::session;
+use crate::state::AppState;
+
+/// Events one connection may have waiting before it counts as lagging.
+pub const QUEUE: usize = 256;
+/// Open connections one agent may have (tabs, computers); a newer one replaces the oldest.
+pub const PER_AGENT: usize = 8;
+/// How long a `?ticket=` is good for.
+pub const TICKET_TTL: Duration = Duration::from_secs(30);
+/// A comment line this often keeps proxies from closing an idle connection.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+struct Conn {
+    id: u64,
+    session_id: String,
+    tx: mpsc::Sender<Push>,
+}
+
+#[derive(Default)]
+struct Inner {
+    next_id: u64,
+    by_agent: HashMap<String, Vec<Conn>>,
+    /// Events lost per session by connections dropped for lagging, told on the next connection.
+    lagged: HashMap<String, u64>,
+}
+
+#[derive(Default)]
+pub struct Hub {
+    inner: Mutex<Inner>,
+}
+
+impl Hub {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Delivers `event` to every open connection of the agent, without waiting for any.
+    pub fn send(&self, agent_email: &str, event: Push) {
+        let mut inner = self.lock();
+        let Inner {
+            by_agent, lagged, ..
+        } = &mut *inner;
+        if let Some(conns) = by_agent.get_mut(agent_email) {
+            deliver(conns, &event, lagged);
+            if conns.is_empty() {
+                by_agent.remove(agent_email);
+            }
+        }
+    }
+
+    /// Delivers `event` to every open connection of every agent.
+    pub fn broadcast(&self, event: Push) {
+        let mut inner = self.lock();
+        let Inner {
+            by_agent, lagged, ..
+        } = &mut *inner;
+        for conns in by_agent.values_mut() {
+            deliver(conns, &event, lagged);
+        }
+        by_agent.retain(|_, c| !c.is_empty());
+    }
+
+    /// Tells the session's connections they are signed out, and closes them.
+    pub fn close_session(&self, session_id: &str, reason: &str) {
+        let mut inner = self.lock();
+        for conns in inner.by_agent.values_mut() {
+            conns.retain(|c| {
+                if c.session_id != session_id {
+                    return true;
+                }
+                let _ = c.tx.try_send(Push::SignedOut {
+                    reason: reason.to_owned(),
+                });
+                false
+            });
+        }
+        inner.by_agent.retain(|_, c| !c.is_empty());
+    }
+
+    /// Closes every connection of an agent (after whatever was sent to them).
+    pub fn close_agent(&self, agent_email: &str) {
+        self.lock().by_agent.remove(agent_email);
+    }
+
+    pub fn connections_of(&self, agent_email: &str) -> usize {
+        self.lock().by_agent.get(agent_email).map_or(0, Vec::len)
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.lock().by_agent.values().map(Vec::len).sum()
+    }
+
+    /// Registers a connection; returns its id, its queue, and how many events its session lost before.
+    fn subscribe(&self, agent_email: &str, session_id: &str) -> (mpsc::Receiver<Push>, u64) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let mut inner = self.lock();
+        inner.next_id += 1;
+        let id = inner.next_id;
+        let lost = inner.lagged.remove(session_id).unwrap_or(0);
+        let conns = inner.by_agent.entry(agent_email.to_owned()).or_default();
+        if conns.len() >= PER_AGENT {
+            conns.remove(0);
+        }
+        conns.push(Conn {
+            id,
+            session_id: session_id.to_owned(),
+            tx,
+        });
+        (rx, lost)
+    }
+}
+
+fn deliver(conns: &mut Vec<Conn>, event: &Push, lagged: &mut HashMap<String, u64>) {
+    conns.retain(|c| match c.tx.try_send(event.clone()) {
+        Ok(()) => true,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            // Everything queued plus this one is lost with the connection.
+            *lagged.entry(c.session_id.clone()).or_default() += QUEUE as u64 + 1;
+            tracing_drop(c.id);
+            false
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    });
+}
+
+fn tracing_drop(id: u64) {
+    eprintln!("ccai-server: push connection {id} fell behind and was dropped");
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/events", get(events))
+        .route("/api/v1/events/ticket", post(ticket))
+}
+
+#[derive(Deserialize)]
+struct TicketQuery {
+    ticket: Option<String>,
+}
+
+/// Who opens the stream: the `Authorization` header, or else a single-use ticket (an `EventSource`
+/// cannot set headers).
+async fn who(
+    parts: &mut Parts,
+    state: &AppState,
+    ticket: Option<String>,
+) -> Result<AgentSession, AuthError> {
+    if bearer(parts).is_some() {
+        return AgentSession::from_request_parts(parts, state).await;
+    }
+    let ticket = ticket.ok_or(AuthError::Missing)?;
+    let store = &state.0.store;
+    let internal = |e: crate::store::StoreError| AuthError::Internal(e.to_string());
+    let session_id = store
+        .take_ticket(&session::hash(&ticket), crate::now_ms())
+        .map_err(internal)?
+        .ok_or(AuthError::Unknown)?;
+    let row = store
+        .session(&session_id)
+        .map_err(internal)?
+        .ok_or(AuthError::Unknown)?;
+    if let Some(reason) = row.revoked {
+        return Err(AuthError::Revoked(reason));
+    }
+    let agent = store
+        .agent(&row.email)
+        .map_err(internal)?
+        .ok_or(AuthError::Unknown)?;
+    Ok(AgentSession {
+        agent,
+        session_id: row.id,
+    })
+}
+
+async fn events(
+    State(state): State<AppState>,
+    Query(q): Query<TicketQuery>,
+    req: axum::extract::Request,
+) -> Response {
+    let (mut parts, _) = req.into_parts();
+    let s = match who(&mut parts, &state, q.ticket).await {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    let (rx, lost) = state.0.hub.subscribe(&s.agent.email, &s.session_id);
+    let mut first = Vec::new();
+    if lost > 0 {
+        first.push(Push::Lagged { dropped: lost });
+    }
+    match crate::settings::current(&state) {
+        Ok((version, settings)) => first.push(Push::Settings { version, settings }),
+        Err(e) => eprintln!("ccai-server: reading settings for a new connection: {e}"),
+    }
+    Sse::new(stream_of(first, rx))
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+        .into_response()
+}
+
+fn stream_of(
+    first: Vec<Push>,
+    rx: mpsc::Receiver<Push>,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    let first = stream::iter(first);
+    let rest = stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|p| (p, rx)) });
+    futures_util::StreamExt::map(futures_util::StreamExt::chain(first, rest), |p| {
+        Ok(Event::default()
+            .json_data(&p)
+            .unwrap_or_else(|_| Event::default().comment("unserialisable push")))
+    })
+}
+
+async fn ticket(State(state): State<AppState>, s: AgentSession) -> Response {
+    let ticket = match session::random_token() {
+        Ok(t) => t,
+        Err(e) => return AuthError::Internal(e.to_string()).into_response(),
+    };
+    let expires = crate::now_ms() + TICKET_TTL.as_millis() as u64;
+    if let Err(e) = state
+        .0
+        .store
+        .put_ticket(&session::hash(&ticket), &s.session_id, expires)
+    {
+        return AuthError::Internal(e.to_string()).into_response();
+    }
+    (
+        StatusCode::OK,
+        Json(EventsTicket {
+            ticket,
+            expires_in: TICKET_TTL.as_secs(),
+        }),
+    )
+        .into_response()
+}

@@ -1,0 +1,21 @@
+//! What every request handler and background task shares.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::directory::Directory;
+use crate::push::Hub;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+pub struct Inner {
+    pub cfg: Config,
+    pub store: Store,
+    pub hub: Hub,
+    /// One HTTP client for every vendor call (connection pools are per client).
+    pub http: reqwest::Client,
+    /// CCAI agents by e-mail (A10), read for sign-in.
+    pub directory: Directory,
+}
