@@ -200,7 +200,7 @@ async fn kustomer_status(State(app): State<App>, Json(body): Json<KStatus>) -> R
         change: None,
     };
     match set_status(&app, AGENT_USER_ID, &body.status_id, origin) {
-        Ok(session) => Json(json!({ "data": session })).into_response(),
+        Ok(session) => crate::kustomer::jsonapi::one(session),
         Err(res) => res,
     }
 }

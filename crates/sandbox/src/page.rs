@@ -17,10 +17,10 @@ use crate::state::App;
 
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
-const INDEX_HTML: &str = include_str!("../../../static/index.html");
-const APP_JS: &str = include_str!("../../../static/app.js");
-const APP_CSS: &str = include_str!("../../../static/app.css");
-const FAVICON: &str = include_str!("../../../static/favicon.svg");
+const INDEX_HTML: &str = include_str!("../static/index.html");
+const APP_JS: &str = include_str!("../static/app.js");
+const APP_CSS: &str = include_str!("../static/app.css");
+const FAVICON: &str = include_str!("../static/favicon.svg");
 
 pub fn router() -> Router<App> {
     Router::new()

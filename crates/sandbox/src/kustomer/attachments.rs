@@ -24,17 +24,17 @@ use super::oauth::random_token;
 use crate::state::{iso_now, App};
 
 fn upload_json(u: &Upload) -> Value {
-    json!({
-        "type": "attachment",
-        "id": u.id,
-        "attributes": {
+    jsonapi::resource(
+        "attachment",
+        &u.id,
+        json!({
             "name": u.name,
             "contentType": u.content_type,
             "contentLength": u.content_length,
             "uploaded": u.uploaded.is_some(),
             "createdAt": u.created_at,
-        },
-    })
+        }),
+    )
 }
 
 pub async fn create(
@@ -79,15 +79,16 @@ pub async fn create(
         uploaded: external.as_ref().map(|_| length),
         created_at: iso_now(),
     };
-    let mut out = json!({ "data": upload_json(&u) });
-    if external.is_none() {
-        out["meta"] = json!({ "upload": {
+    let data = upload_json(&u);
+    let meta = match external {
+        Some(_) => json!({}),
+        None => json!({ "upload": {
             "url": format!("http://{host}/uploads/kustomer"),
             "fields": { "key": format!("attachments/{id}"), "Content-Type": u.content_type, "Policy": u.token },
-        }});
-    }
+        }}),
+    };
     st.kustomer.uploads.insert(id, u);
-    (StatusCode::CREATED, Json(out)).into_response()
+    jsonapi::with_meta(StatusCode::CREATED, data, meta)
 }
 
 fn upload_error(status: StatusCode, text: impl Into<String>) -> Response {

@@ -17,10 +17,10 @@ use super::{custom, records_event};
 use crate::state::{iso_now, App};
 
 pub fn conversation_json(c: &Conversation) -> Value {
-    json!({
-        "type": "conversation",
-        "id": c.id,
-        "attributes": {
+    let mut r = jsonapi::related(
+        "conversation",
+        &c.id,
+        json!({
             "name": c.name,
             "status": c.status,
             "channels": c.channels,
@@ -31,21 +31,25 @@ pub fn conversation_json(c: &Conversation) -> Value {
             "noteCount": c.notes.len(),
             "createdAt": c.created_at,
             "updatedAt": c.updated_at,
-        },
-        "relationships": {
-            "customer": { "data": { "type": "customer", "id": c.customer_id } },
-            "assignedUsers": { "data": c.assigned_users.iter().map(|u| json!({ "type": "user", "id": u })).collect::<Vec<_>>() },
-        },
-    })
+        }),
+        &[("customer", "customer", &c.customer_id)],
+    );
+    let users: Vec<Value> = c
+        .assigned_users
+        .iter()
+        .map(|u| jsonapi::link("user", u))
+        .collect();
+    r["relationships"]["assignedUsers"] = json!({ "data": users });
+    r
 }
 
 fn attachment_json(conversation: &str, a: &Attachment) -> Value {
-    json!({
-        "type": "attachment",
-        "id": a.id,
-        "attributes": { "name": a.name, "contentType": a.content_type, "contentLength": a.size, "size": a.size, "url": a.url, "createdAt": a.created_at },
-        "relationships": { "conversation": { "data": { "type": "conversation", "id": conversation } } },
-    })
+    jsonapi::related(
+        "attachment",
+        &a.id,
+        json!({ "name": a.name, "contentType": a.content_type, "contentLength": a.size, "size": a.size, "url": a.url, "createdAt": a.created_at }),
+        &[("conversation", "conversation", conversation)],
+    )
 }
 
 /// The inbox: newest first; `?status=open` and `?customer=<id>` filter.

@@ -20,10 +20,10 @@ use super::{custom, records_event};
 use crate::state::{iso_now, App};
 
 pub fn customer_json(c: &Customer) -> Value {
-    json!({
-        "type": "customer",
-        "id": c.id,
-        "attributes": {
+    jsonapi::resource(
+        "customer",
+        &c.id,
+        json!({
             "name": c.name,
             "displayName": c.name,
             "emails": c.emails.iter().map(|e| json!({ "email": e, "type": "other" })).collect::<Vec<_>>(),
@@ -33,8 +33,8 @@ pub fn customer_json(c: &Customer) -> Value {
             "assignedUsers": c.assigned_users,
             "createdAt": c.created_at,
             "updatedAt": c.updated_at,
-        },
-    })
+        }),
+    )
 }
 
 /// Digits only, without an international prefix marker (`+` is dropped by digit filtering; `00` here).

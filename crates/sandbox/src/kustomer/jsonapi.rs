@@ -1,5 +1,6 @@
-//! JSON:API framing as Kustomer uses it: `{"data": …, "links": …, "meta": …}` and
-//! `{"errors": [{"status", "title", "detail"}]}`.
+//! JSON:API framing as Kustomer uses it (API-NOTES B1, B5), the sandbox's one place for it: resources
+//! `{type, id, attributes, relationships}`, documents `{"data": …, "links": …, "meta": …}`, pages, and
+//! errors `{"errors": [{"status", "title", "detail"}]}`. Handlers build only their attributes.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -22,12 +23,38 @@ pub fn not_found(what: &str, id: &str) -> Response {
     error(StatusCode::NOT_FOUND, format!("{what} {id} not found"))
 }
 
+/// A resource object without relationships.
+pub fn resource(kind: &str, id: &str, attributes: Value) -> Value {
+    json!({ "type": kind, "id": id, "attributes": attributes })
+}
+
+/// A resource object with relationships: `(name, kind, id)` each, to one resource.
+pub fn related(kind: &str, id: &str, attributes: Value, to: &[(&str, &str, &str)]) -> Value {
+    let mut r = resource(kind, id, attributes);
+    let rels: serde_json::Map<String, Value> = to
+        .iter()
+        .map(|(name, kind, id)| ((*name).to_owned(), json!({ "data": link(kind, id) })))
+        .collect();
+    r["relationships"] = Value::Object(rels);
+    r
+}
+
+/// A resource identifier `{type, id}` (relationships' `data`).
+pub fn link(kind: &str, id: &str) -> Value {
+    json!({ "type": kind, "id": id })
+}
+
 pub fn one(data: Value) -> Response {
     Json(json!({ "data": data })).into_response()
 }
 
 pub fn created(data: Value) -> Response {
     (StatusCode::CREATED, Json(json!({ "data": data }))).into_response()
+}
+
+/// A document with `meta` beside its `data`.
+pub fn with_meta(status: StatusCode, data: Value, meta: Value) -> Response {
+    (status, Json(json!({ "data": data, "meta": meta }))).into_response()
 }
 
 /// Query parameters of a paginated list. Kustomer counts pages from 1.

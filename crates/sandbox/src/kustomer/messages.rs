@@ -18,12 +18,12 @@ use super::{attachments, jsonapi, records_event};
 use crate::state::{iso_now, App};
 
 pub fn message_json(conversation: &str, m: &Message) -> Value {
-    json!({
-        "type": "message",
-        "id": m.id,
-        "attributes": { "direction": m.direction, "channel": m.channel, "preview": m.body, "body": m.body, "createdAt": m.created_at },
-        "relationships": { "conversation": { "data": { "type": "conversation", "id": conversation } } },
-    })
+    jsonapi::related(
+        "message",
+        &m.id,
+        json!({ "direction": m.direction, "channel": m.channel, "preview": m.body, "body": m.body, "createdAt": m.created_at }),
+        &[("conversation", "conversation", conversation)],
+    )
 }
 
 /// Adds a message to a conversation: the message's JSON, or the error to answer.

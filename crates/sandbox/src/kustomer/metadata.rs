@@ -9,7 +9,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use serde_json::{json, Map, Value};
 
@@ -33,7 +33,7 @@ fn metadata_json(resource: &str, defs: &std::collections::BTreeMap<String, Field
             (name.clone(), def)
         })
         .collect();
-    json!({ "type": "metadata", "id": resource, "attributes": { "properties": properties } })
+    jsonapi::resource("metadata", resource, json!({ "properties": properties }))
 }
 
 pub async fn get_one(State(app): State<App>, Path(resource): Path<String>) -> Response {
@@ -97,5 +97,5 @@ pub async fn update(
     drop(st);
     app.push(super::records_event(None));
     let meta = json!({ "created": created, "updated": updated, "unchanged": unchanged });
-    Json(json!({ "data": data, "meta": meta })).into_response()
+    jsonapi::with_meta(StatusCode::OK, data, meta)
 }

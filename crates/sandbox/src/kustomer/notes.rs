@@ -16,17 +16,17 @@ use super::{attachments, jsonapi, records_event};
 use crate::state::{iso_now, App};
 
 pub fn note_json(conversation: &str, n: &Note) -> Value {
-    json!({
-        "type": "note",
-        "id": n.id,
-        "attributes": {
+    jsonapi::related(
+        "note",
+        &n.id,
+        json!({
             "body": n.body,
             "userId": n.user_id,
             "attachments": n.attachments.iter().map(|id| json!({ "_id": id })).collect::<Vec<_>>(),
             "createdAt": n.created_at,
-        },
-        "relationships": { "conversation": { "data": { "type": "conversation", "id": conversation } } },
-    })
+        }),
+        &[("conversation", "conversation", conversation)],
+    )
 }
 
 /// Adds a note to a conversation: the note's JSON, or the error to answer.

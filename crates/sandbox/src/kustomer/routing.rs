@@ -23,11 +23,11 @@ pub async fn statuses(Query(q): Query<PageQuery>) -> Response {
     let items = ROUTING_STATUSES
         .iter()
         .map(|s| {
-            json!({
-                "type": "user_status",
-                "id": s.id,
-                "attributes": { "name": s.name, "statusType": s.status_type, "system": s.system },
-            })
+            jsonapi::resource(
+                "user_status",
+                s.id,
+                json!({ "name": s.name, "statusType": s.status_type, "system": s.system }),
+            )
         })
         .collect();
     jsonapi::page(items, &q, STATUS_PAGE_SIZE, "/kapi/v1/routing/statuses")

@@ -19,20 +19,32 @@ const BACK_OFFICE_TEAM_ID: &str = "64f0a1c2e4b0a1b2c3d4e602";
 
 pub async fn teams(Query(q): Query<PageQuery>) -> Response {
     let items = vec![
-        json!({ "type": "team", "id": SUPPORT_TEAM_ID,
-                "attributes": { "name": "Phone support", "members": [AGENT_USER_ID] } }),
-        json!({ "type": "team", "id": BACK_OFFICE_TEAM_ID,
-                "attributes": { "name": "Back office", "members": ["u-agent-2"] } }),
+        jsonapi::resource(
+            "team",
+            SUPPORT_TEAM_ID,
+            json!({ "name": "Phone support", "members": [AGENT_USER_ID] }),
+        ),
+        jsonapi::resource(
+            "team",
+            BACK_OFFICE_TEAM_ID,
+            json!({ "name": "Back office", "members": ["u-agent-2"] }),
+        ),
     ];
     jsonapi::page(items, &q, 100, "/kapi/v1/teams")
 }
 
 pub async fn routing_settings(Query(q): Query<PageQuery>) -> Response {
     let items = vec![
-        json!({ "type": "routing_setting", "id": SUPPORT_TEAM_ID,
-                "attributes": { "enabled": true, "queues": [], "externalQueues": ["ccai-support"], "capacity": 1 } }),
-        json!({ "type": "routing_setting", "id": BACK_OFFICE_TEAM_ID,
-                "attributes": { "enabled": false, "queues": [], "externalQueues": [], "capacity": 1 } }),
+        jsonapi::resource(
+            "routing_setting",
+            SUPPORT_TEAM_ID,
+            json!({ "enabled": true, "queues": [], "externalQueues": ["ccai-support"], "capacity": 1 }),
+        ),
+        jsonapi::resource(
+            "routing_setting",
+            BACK_OFFICE_TEAM_ID,
+            json!({ "enabled": false, "queues": [], "externalQueues": [], "capacity": 1 }),
+        ),
     ];
     jsonapi::page(items, &q, 100, "/kapi/v1/routing/settings")
 }

@@ -12,10 +12,10 @@ use super::model::{User, WorkSession, AGENT_ROLES, AGENT_USER_ID, STATUS_AVAILAB
 use crate::state::{iso_now, App, State as World};
 
 pub fn user_json(u: &User) -> Value {
-    json!({
-        "type": "user",
-        "id": u.id,
-        "attributes": {
+    jsonapi::resource(
+        "user",
+        &u.id,
+        json!({
             "name": u.name,
             "displayName": u.name,
             "email": u.email,
@@ -23,8 +23,8 @@ pub fn user_json(u: &User) -> Value {
             "roles": u.roles,
             // Not documented: how a deactivated user looks; the sandbox says `active: false`.
             "active": u.active,
-        },
-    })
+        }),
+    )
 }
 
 /// B6: "a key returns its machine user, OAuth the person". For an OAuth token (or the page's session)

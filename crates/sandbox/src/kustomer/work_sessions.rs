@@ -27,21 +27,21 @@ use super::routing::{set_status, status_event, Origin};
 use crate::state::{iso_now, App};
 
 pub fn session_json(w: &WorkSession) -> Value {
-    json!({
-        "type": "work_session",
-        "id": w.id,
-        "attributes": {
+    jsonapi::related(
+        "work_session",
+        &w.id,
+        json!({
             "statusId": w.status_id,
             "active": w.signed_out_at.is_none(),
             "signedInAt": w.signed_in_at,
             "signedOutAt": w.signed_out_at,
             "updatedAt": w.updated_at,
-        },
-        "relationships": {
-            "user": { "data": { "type": "user", "id": w.user_id } },
-            "status": { "data": { "type": "user_status", "id": w.status_id } },
-        },
-    })
+        }),
+        &[
+            ("user", "user", &w.user_id),
+            ("status", "user_status", &w.status_id),
+        ],
+    )
 }
 
 #[derive(Deserialize)]
