@@ -59,7 +59,7 @@ pub async fn middleware(State(app): State<App>, mut req: Request, next: Next) ->
         .get::<MatchedPath>()
         .map(|p| p.as_str().trim_start_matches("/kapi").to_owned())
         .unwrap_or_default();
-    let needed = required_roles(req.method(), &path);
+    let needed = required_roles(req.method(), &path, req.uri().path());
     if !needed.is_empty() {
         let held = roles_of(&app, &caller);
         if !needed.iter().any(|r| held.contains(r)) {
@@ -162,7 +162,7 @@ fn roles_of(app: &App, caller: &Caller) -> &'static [&'static str] {
 
 /// The roles an operation lists, any one of which suffices (API-NOTES, per section). Operations whose
 /// roles the notes do not give are not checked (Not documented).
-fn required_roles(method: &Method, path: &str) -> &'static [&'static str] {
+fn required_roles(method: &Method, path: &str, actual: &str) -> &'static [&'static str] {
     const ROUTING_STATUS_READ: &[&str] = &[
         "org.permission.routing_status.read",
         "org.permission.routing.read",
@@ -201,10 +201,17 @@ fn required_roles(method: &Method, path: &str) -> &'static [&'static str] {
         ("PUT", "/v1/conversations/{id}") | ("PATCH", "/v1/conversations/{id}") => {
             CONVERSATION_UPDATE // B11
         }
-        ("POST", "/v1/messages")
-        | ("POST", "/v1/customers/{id}/messages")
-        | ("POST", "/v1/conversations/{id}/messages") => &["org.permission.message.create"], // B12
+        ("POST", "/v1/messages") | ("POST", "/v1/customers/{id}/messages") => {
+            &["org.permission.message.create"] // B12
+        }
         ("POST", "/v1/notes") => &["org.permission.note.create"], // B13
+        // One route serves a conversation's messages, notes and (invented) attachments.
+        ("POST", "/v1/conversations/{id}/{kind}") if actual.ends_with("/messages") => {
+            &["org.permission.message.create"] // B12
+        }
+        ("POST", "/v1/conversations/{id}/{kind}") if actual.ends_with("/notes") => {
+            &["org.permission.note.create"] // B13
+        }
         ("GET", "/v1/metadata/{resource}") => &["org.permission.metadata.read"], // B15
         ("PUT", "/v1/metadata/{resource}") | ("PATCH", "/v1/metadata/{resource}") => {
             &["org.permission.metadata.update", "org.admin.metadata.write"]
