@@ -127,3 +127,39 @@ async fn main() -> ExitCode {
     sandbox.stop().await;
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oauth_client_flags_keep_the_redirect_uris_colons_and_repeat_by_id() {
+        let args: Vec<String> = [
+            "--oauth-client",
+            "server:s3cret:http://127.0.0.1:8200/auth/callback",
+            "--oauth-client=server::http://localhost:8200/cb",
+            "--oauth-client",
+            "public::https://app.example/cb",
+            "--kustomer-budget",
+            "1000",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let cfg = parse(&args).expect("parses").expect("a config");
+        assert_eq!(cfg.kustomer_budget_per_min, Some(1000));
+        assert_eq!(cfg.oauth_clients.len(), 2);
+        let server = &cfg.oauth_clients[0];
+        assert_eq!(server.client_secret.as_deref(), Some("s3cret"));
+        assert_eq!(
+            server.redirect_uris,
+            vec![
+                "http://127.0.0.1:8200/auth/callback",
+                "http://localhost:8200/cb"
+            ]
+        );
+        assert_eq!(cfg.oauth_clients[1].client_secret, None);
+        let bad = parse(&["--oauth-client".to_string(), "nocolons".to_string()]);
+        assert!(bad.is_err());
+    }
+}
