@@ -1,0 +1,132 @@
+//! CCAI-side status changes (S5, bidirectional sync), read ONCE for the whole company by tailing the
+//! documented agent activity log (A11: `started_at[from]`, `sort_column=started_at`,
+//! `sort_direction=ASC`; A6: overlapping windows, de-duplicated by id), at background priority, and
+//! pushed to the agent as `CcaiStatusChanged`. Never per agent: 500 agents cost one request per
+//! window, not 500.
+
+use std::time::Duration;
+
+use ccai_core::budget::{Priority, TailCursor};
+use ccai_core::server_api::Push;
+use serde::Deserialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::client::{CcaiCall, CcaiError};
+use super::directory::PAGE_SIZE;
+use crate::state::AppState;
+
+/// One entry of `GET /manager/api/v1/agent_activity_logs` (A11, fields per TAP's schema).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActivityEntry {
+    pub id: i64,
+    pub agent_id: Option<i64>,
+    #[serde(default)]
+    pub status: Option<EntryStatus>,
+    pub started_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EntryStatus {
+    pub id: i64,
+    #[serde(default)]
+    pub name: String,
+}
+
+pub struct ActivityTail {
+    state: AppState,
+    cursor: TailCursor,
+}
+
+impl ActivityTail {
+    /// Starts at the server's start: the past is not news to anyone.
+    pub fn new(state: AppState) -> Self {
+        let now = OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into());
+        Self {
+            state,
+            cursor: TailCursor::starting_at(now),
+        }
+    }
+
+    /// Polls every `every` for the server's life.
+    pub async fn run(mut self, every: Duration) {
+        loop {
+            tokio::time::sleep(every).await;
+            if let Err(e) = self.poll_once().await {
+                eprintln!("ccai-server: reading ccai's activity log: {e}");
+            }
+        }
+    }
+
+    /// One window, page by page; returns how many new status entries were pushed.
+    pub async fn poll_once(&mut self) -> Result<usize, CcaiError> {
+        let mut pushed = 0;
+        let mut page = 1usize;
+        loop {
+            let mut call = CcaiCall::get("/manager/api/v1/agent_activity_logs")
+                .query("sort_column", "started_at")
+                .query("sort_direction", "ASC")
+                .query("page", page)
+                .query("per", PAGE_SIZE);
+            if let Some(from) = self.cursor.from() {
+                call = call.query("started_at[from]", from);
+            }
+            let resp = self
+                .state
+                .0
+                .ccai
+                .request(Priority::Background, call)
+                .await?;
+            let entries: Vec<ActivityEntry> = resp.json()?;
+            let keys: Vec<(i64, String)> = entries
+                .iter()
+                .map(|e| (e.id, e.started_at.clone()))
+                .collect();
+            for i in self.cursor.accept(&keys) {
+                if self.push(&entries[i]).await {
+                    pushed += 1;
+                }
+            }
+            if resp.next_page.is_none() && entries.len() < PAGE_SIZE {
+                break;
+            }
+            page += 1;
+        }
+        self.cursor.advance();
+        Ok(pushed)
+    }
+
+    async fn push(&self, entry: &ActivityEntry) -> bool {
+        let (Some(agent_id), Some(status)) = (entry.agent_id, entry.status.as_ref()) else {
+            return false;
+        };
+        let mut email = self.state.0.ccai_directory.email_of(agent_id);
+        if email.is_none() {
+            // An agent added since the last listing.
+            let _ = self
+                .state
+                .0
+                .ccai_directory
+                .refresh(Priority::Background)
+                .await;
+            email = self.state.0.ccai_directory.email_of(agent_id);
+        }
+        let Some(email) = email else {
+            return false;
+        };
+        let at_ms = OffsetDateTime::parse(&entry.started_at, &Rfc3339)
+            .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as u64)
+            .unwrap_or_else(|_| crate::now_ms());
+        self.state.0.hub.send(
+            &email,
+            Push::CcaiStatusChanged {
+                ccai_status_id: status.id,
+                name: status.name.clone(),
+                at_ms,
+            },
+        );
+        true
+    }
+}

@@ -1,0 +1,218 @@
+//! CCAI's HTTP API as the server speaks it: HTTP Basic with the company's subdomain and API token
+//! (API-NOTES A2), the Apps and Manager bases (A1), and nothing the docs do not name: no
+//! `Idempotency-Key`, no `X-Owner-Epoch` (A7 says no such header exists).
+//!
+//! The client only makes one request and classifies the answer; when to make it, and whether to try
+//! again, is the scheduler's (`super::scheduler`), so every request of the server spends the one
+//! company budget.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, LINK, RETRY_AFTER};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+
+/// One request's time limit: a CCAI that never answers is a dropped connection, not a hang.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum CcaiError {
+    /// The connection dropped or timed out: CCAI may or may not have done it.
+    #[error("ccai did not answer {path}: {detail}")]
+    Unreachable { path: String, detail: String },
+    #[error("ccai answered {path} with {status}: {message}")]
+    Status {
+        path: String,
+        status: u16,
+        message: String,
+    },
+    #[error("ccai answered {path} with unreadable json: {detail}")]
+    BadJson { path: String, detail: String },
+    #[error("the company's ccai budget gave up on {path} after retries")]
+    GaveUp { path: String },
+    #[error("the ccai scheduler has stopped")]
+    Stopped,
+}
+
+/// One CCAI request, described before it is sent (the scheduler may send it again).
+#[derive(Debug, Clone)]
+pub struct CcaiCall {
+    pub method: Method,
+    /// From the API root, e.g. `/manager/api/v1/agents` or `/apps/api/v1/calls`.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<serde_json::Value>,
+}
+
+impl CcaiCall {
+    pub fn get(path: impl Into<String>) -> Self {
+        Self {
+            method: Method::GET,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn post(path: impl Into<String>, body: serde_json::Value) -> Self {
+        Self {
+            method: Method::POST,
+            path: path.into(),
+            query: Vec::new(),
+            body: Some(body),
+        }
+    }
+
+    pub fn query(mut self, key: &str, value: impl ToString) -> Self {
+        self.query.push((key.to_owned(), value.to_string()));
+        self
+    }
+}
+
+/// CCAI's answer, whatever its status: the caller decides what a 4xx means for it.
+#[derive(Debug, Clone)]
+pub struct CcaiResponse {
+    pub path: String,
+    pub status: u16,
+    pub body: Vec<u8>,
+    /// `Link: <…>; rel="next"` (A5), the URL's query, when CCAI sends one.
+    pub next_page: Option<String>,
+    /// Not documented: a `Retry-After` on 429 (A3). Honoured when present, in seconds.
+    pub retry_after_ms: Option<u64>,
+}
+
+impl CcaiResponse {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The body as `T` for a 2xx; otherwise the error with CCAI's `{"message"}` (A4) or the text.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, CcaiError> {
+        if !self.is_success() {
+            return Err(self.error());
+        }
+        serde_json::from_slice(&self.body).map_err(|e| CcaiError::BadJson {
+            path: self.path.clone(),
+            detail: e.to_string(),
+        })
+    }
+
+    pub fn error(&self) -> CcaiError {
+        let message = serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| {
+                String::from_utf8_lossy(&self.body)
+                    .chars()
+                    .take(300)
+                    .collect()
+            });
+        CcaiError::Status {
+            path: self.path.clone(),
+            status: self.status,
+            message,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct CcaiClient {
+    http: reqwest::Client,
+    /// `https://{subdomain}.{domain}` (A1), without a trailing slash.
+    base: String,
+    subdomain: String,
+    token: String,
+}
+
+impl CcaiClient {
+    pub fn new(base: &str, subdomain: &str, token: &str) -> Result<Self, CcaiError> {
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .pool_max_idle_per_host(16)
+            .build()
+            .map_err(|e| CcaiError::Unreachable {
+                path: base.to_owned(),
+                detail: e.to_string(),
+            })?;
+        Ok(Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            subdomain: subdomain.to_owned(),
+            token: token.to_owned(),
+        })
+    }
+
+    /// Makes the request once.
+    pub async fn send(&self, call: &CcaiCall) -> Result<CcaiResponse, CcaiError> {
+        let url = format!("{}{}", self.base, call.path);
+        let mut req = self
+            .http
+            .request(call.method.clone(), &url)
+            .basic_auth(&self.subdomain, Some(&self.token));
+        if !call.query.is_empty() {
+            req = req.query(&call.query);
+        }
+        if let Some(body) = &call.body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.map_err(|e| CcaiError::Unreachable {
+            path: call.path.clone(),
+            detail: e.to_string(),
+        })?;
+        let status = resp.status().as_u16();
+        let next_page = next_link(resp.headers());
+        let retry_after_ms = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| s * 1_000);
+        let body = resp.bytes().await.map_err(|e| CcaiError::Unreachable {
+            path: call.path.clone(),
+            detail: e.to_string(),
+        })?;
+        Ok(CcaiResponse {
+            path: call.path.clone(),
+            status,
+            body: body.to_vec(),
+            next_page,
+            retry_after_ms,
+        })
+    }
+}
+
+/// The query of the `rel="next"` target of an RFC 8288 `Link` header (A5), if any.
+fn next_link(headers: &HeaderMap) -> Option<String> {
+    let link = headers.get(LINK)?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| p.trim().trim_start_matches("rel=").trim_matches('"') == "next");
+        let target = target.trim().trim_start_matches('<').trim_end_matches('>');
+        is_next.then(|| target.split_once('?').map(|(_, q)| q.to_owned()))?
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn the_next_link_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            LINK,
+            HeaderValue::from_static(
+                r#"<https://x.example/manager/api/v1/agents?page=3&per=100>; rel="last", <https://x.example/manager/api/v1/agents?page=2&per=100>; rel="next""#,
+            ),
+        );
+        assert_eq!(next_link(&h).as_deref(), Some("page=2&per=100"));
+        h.insert(
+            LINK,
+            HeaderValue::from_static(r#"<https://x/a?page=1>; rel="prev""#),
+        );
+        assert_eq!(next_link(&h), None);
+    }
+}

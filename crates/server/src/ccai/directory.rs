@@ -1,0 +1,178 @@
+//! Who is who and what is what at CCAI: agents by id and e-mail (A10), statuses by id (A9).
+//!
+//! CCAI names the agent of a call or an activity by id (A12), the outbound call wants an e-mail (A13),
+//! and statuses are set by name while names repeat (A8, A9): this is where the server translates, from
+//! lists it reads through the company's budget at low priority.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::Duration;
+
+use ccai_core::budget::{target_name, Priority, TargetError};
+use ccai_core::status::{CcaiCatalog, CcaiStatus, CcaiStatusId};
+use serde::Deserialize;
+
+use super::client::{CcaiCall, CcaiError};
+use super::scheduler::CcaiScheduler;
+use crate::state::AppState;
+
+/// How often both lists are read again (new agents, renamed statuses).
+pub const REFRESH: Duration = Duration::from_secs(300);
+/// After a failed read, the next try.
+pub const RETRY: Duration = Duration::from_secs(5);
+
+/// Reads the lists at start (at `Read` priority: status changes wait for them) and then every
+/// [`REFRESH`] in the background, for the server's life.
+pub async fn keep_fresh(state: AppState) {
+    let mut priority = Priority::Read;
+    loop {
+        let wait = match state.0.ccai_directory.refresh(priority).await {
+            Ok(()) => {
+                priority = Priority::Background;
+                REFRESH
+            }
+            Err(e) => {
+                eprintln!("ccai-server: reading ccai's agents and statuses: {e}");
+                RETRY
+            }
+        };
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// A5: the Manager API's page size is at most 100.
+pub const PAGE_SIZE: usize = 100;
+
+/// One agent of `GET /manager/api/v1/agents` (A10), the fields the server reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CcaiAgent {
+    pub id: i64,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub status: Option<AgentStatus>,
+    #[serde(default)]
+    pub status_updated_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AgentStatus {
+    pub id: i64,
+    #[serde(default)]
+    pub name: String,
+}
+
+struct Snapshot {
+    by_email: HashMap<String, i64>,
+    by_id: HashMap<i64, String>,
+    statuses: CcaiCatalog,
+}
+
+impl Default for Snapshot {
+    fn default() -> Self {
+        Self {
+            by_email: HashMap::new(),
+            by_id: HashMap::new(),
+            statuses: CcaiCatalog::new(Vec::new()),
+        }
+    }
+}
+
+pub struct Directory {
+    sched: CcaiScheduler,
+    snapshot: RwLock<Snapshot>,
+}
+
+impl Directory {
+    pub fn new(sched: CcaiScheduler) -> Self {
+        Self {
+            sched,
+            snapshot: RwLock::new(Snapshot::default()),
+        }
+    }
+
+    /// Reads both lists; the server calls it at start and now and then.
+    pub async fn refresh(&self, priority: Priority) -> Result<(), CcaiError> {
+        let statuses = self.fetch_statuses(priority).await?;
+        let agents = self.fetch_agents(priority).await?;
+        let mut snap = self
+            .snapshot
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        snap.statuses = CcaiCatalog::new(statuses);
+        snap.by_email.clear();
+        snap.by_id.clear();
+        for a in agents {
+            // Not documented: whether CCAI compares e-mails case-sensitively; people don't.
+            snap.by_email.insert(a.email.trim().to_lowercase(), a.id);
+            snap.by_id.insert(a.id, a.email);
+        }
+        Ok(())
+    }
+
+    pub fn agent_id_by_email(&self, email: &str) -> Option<i64> {
+        self.read()
+            .by_email
+            .get(&email.trim().to_lowercase())
+            .copied()
+    }
+
+    pub fn email_of(&self, agent_id: i64) -> Option<String> {
+        self.read().by_id.get(&agent_id).cloned()
+    }
+
+    pub fn agent_count(&self) -> usize {
+        self.read().by_id.len()
+    }
+
+    /// True once the status list has been read (a change cannot be resolved before).
+    pub fn is_loaded(&self) -> bool {
+        !self.read().statuses.is_empty()
+    }
+
+    pub fn status(&self, id: CcaiStatusId) -> Option<CcaiStatus> {
+        self.read().statuses.get(&id).cloned()
+    }
+
+    /// The name to send for `id` (A8), or why not: unknown, system-defined, or a repeated name.
+    pub fn target_name(&self, id: CcaiStatusId) -> Result<String, TargetError> {
+        target_name(&self.read().statuses, id)
+    }
+
+    async fn fetch_statuses(&self, priority: Priority) -> Result<Vec<CcaiStatus>, CcaiError> {
+        self.sched
+            .request(priority, CcaiCall::get("/manager/api/v1/user_statuses"))
+            .await?
+            .json()
+    }
+
+    /// Every agent, page by page: follow `Link rel="next"` when present, else stop on a short page
+    /// (A5's client rule; the docs disagree on whether the header is sent).
+    pub async fn fetch_agents(&self, priority: Priority) -> Result<Vec<CcaiAgent>, CcaiError> {
+        let mut all = Vec::new();
+        let mut page = 1usize;
+        loop {
+            let call = CcaiCall::get("/manager/api/v1/agents")
+                .query("page", page)
+                .query("per", PAGE_SIZE);
+            let resp = self.sched.request(priority, call).await?;
+            let batch: Vec<CcaiAgent> = resp.json()?;
+            let short = batch.len() < PAGE_SIZE;
+            all.extend(batch);
+            if resp.next_page.is_none() && short {
+                return Ok(all);
+            }
+            page += 1;
+            // A guard against a server that keeps answering full pages of the same agents.
+            if page > 1_000 {
+                return Ok(all);
+            }
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Snapshot> {
+        self.snapshot
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

@@ -1,0 +1,211 @@
+//! Every signed-in agent's Kustomer status, from Kustomer's documented work sessions (B8), read ONCE
+//! for the whole org, page by page, within Kustomer's per-minute budget (B4): 500 agents are five pages
+//! of 100 per round. Kustomer's page is not ours and its markup changes without notice, so this is
+//! the path that always works; the page's change, when the extension's selectors see it, is only
+//! faster. There is no work-session webhook (B16): poll.
+//!
+//! Each agent is told their status on first sight (S8: status at sign-in) and whenever it changes, as
+//! `KustomerStatusChanged`, which feeds status inheritance (S2) in the agent's owner tab.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use ccai_core::server_api::Push;
+use serde::Deserialize;
+
+use crate::state::AppState;
+
+/// B5: the usual maximum page size.
+const PAGE_SIZE: usize = 100;
+/// A guard against a `links.next` that never ends (10,000 agents).
+const MAX_PAGES: usize = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkSessionsError {
+    #[error("kustomer did not answer the work-session list: {0}")]
+    Unreachable(#[from] reqwest::Error),
+    /// B4: over the org's per-minute budget; wait `retry_after`.
+    #[error("kustomer's per-minute budget is spent; next try in {0:?}")]
+    RateLimited(Duration),
+    #[error("kustomer answered the work-session list with {status}: {body}")]
+    Status { status: u16, body: String },
+}
+
+/// One page of `GET /v1/routing/work-sessions` (JSON:API, B5 links).
+#[derive(Deserialize)]
+struct Page {
+    #[serde(default)]
+    data: Vec<Resource>,
+    #[serde(default)]
+    links: Links,
+}
+
+#[derive(Deserialize, Default)]
+struct Links {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Resource {
+    #[serde(default)]
+    attributes: serde_json::Value,
+    #[serde(default)]
+    relationships: serde_json::Value,
+}
+
+impl Resource {
+    /// Not documented (text read): the field names of a work session beyond B8's prose; read the
+    /// relationship first, then an attribute of the same meaning.
+    fn user_id(&self) -> Option<String> {
+        rel_id(&self.relationships, "user").or_else(|| str_attr(&self.attributes, "userId"))
+    }
+
+    fn status_id(&self) -> Option<String> {
+        rel_id(&self.relationships, "status").or_else(|| str_attr(&self.attributes, "statusId"))
+    }
+}
+
+fn rel_id(rels: &serde_json::Value, name: &str) -> Option<String> {
+    rels.get(name)?
+        .get("data")?
+        .get("id")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+fn str_attr(attrs: &serde_json::Value, name: &str) -> Option<String> {
+    attrs.get(name)?.as_str().map(str::to_owned)
+}
+
+pub struct WorkSessions {
+    state: AppState,
+    /// What each agent (by e-mail) was last told.
+    told: HashMap<String, String>,
+    /// Requests made, for `/stats` and the load test.
+    pub requests: u64,
+}
+
+impl WorkSessions {
+    pub fn new(state: AppState) -> Self {
+        Self {
+            state,
+            told: HashMap::new(),
+            requests: 0,
+        }
+    }
+
+    pub async fn run(mut self, every: Duration) {
+        loop {
+            let wait = match self.poll_once().await {
+                Ok(_) => every,
+                Err(WorkSessionsError::RateLimited(d)) => d.max(every),
+                Err(e) => {
+                    eprintln!("ccai-server: {e}");
+                    every
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One round over the org; returns how many agents were told something.
+    pub async fn poll_once(&mut self) -> Result<usize, WorkSessionsError> {
+        let by_user: HashMap<String, String> = self
+            .state
+            .0
+            .store
+            .signed_in_agents(crate::now_ms())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| (a.kustomer_user_id, a.email))
+            .collect();
+        if by_user.is_empty() {
+            return Ok(0);
+        }
+        let statuses = self.fetch_all().await?;
+        let now = crate::now_ms();
+        let mut told = 0;
+        for (user, status) in statuses {
+            let Some(email) = by_user.get(&user) else {
+                continue;
+            };
+            if self.told.get(email) == Some(&status) {
+                continue;
+            }
+            self.told.insert(email.clone(), status.clone());
+            self.state.0.hub.send(
+                email,
+                Push::KustomerStatusChanged {
+                    kustomer_status_id: status,
+                    at_ms: now,
+                },
+            );
+            told += 1;
+        }
+        Ok(told)
+    }
+
+    /// `(kustomer user id, status id)` of every active work session.
+    async fn fetch_all(&mut self) -> Result<Vec<(String, String)>, WorkSessionsError> {
+        let cfg = &self.state.0.cfg;
+        let base = cfg.kustomer_api.trim_end_matches('/').to_owned();
+        let mut url = format!(
+            "{base}/v1/routing/work-sessions?user=true&active=true&page=1&pageSize={PAGE_SIZE}"
+        );
+        let mut out = Vec::new();
+        for _ in 0..MAX_PAGES {
+            self.requests += 1;
+            let resp = self
+                .state
+                .0
+                .http
+                .get(&url)
+                .bearer_auth(&cfg.kustomer_api_key)
+                .send()
+                .await?;
+            let status = resp.status().as_u16();
+            if status == 429 {
+                let reset = resp
+                    .headers()
+                    .get("x-ratelimit-reset")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(60);
+                // Not documented: whether `x-ratelimit-reset` counts seconds or is a time; a value
+                // beyond one window is read as a time and the window's length is waited instead.
+                let secs = if reset <= 60 { reset } else { 60 };
+                return Err(WorkSessionsError::RateLimited(Duration::from_secs(secs)));
+            }
+            if !(200..300).contains(&status) {
+                let body: String = resp
+                    .text()
+                    .await
+                    .unwrap_or_default()
+                    .chars()
+                    .take(300)
+                    .collect();
+                return Err(WorkSessionsError::Status { status, body });
+            }
+            let page: Page = resp.json().await?;
+            out.extend(
+                page.data
+                    .iter()
+                    .filter_map(|r| Some((r.user_id()?, r.status_id()?))),
+            );
+            match page.links.next {
+                Some(next) if !next.is_empty() => url = absolute(&base, &next),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `links.next` may be a path (`/v1/…`) or a whole URL (B5 does not say).
+fn absolute(base: &str, next: &str) -> String {
+    if next.starts_with("http://") || next.starts_with("https://") {
+        next.to_owned()
+    } else {
+        format!("{base}{next}")
+    }
+}

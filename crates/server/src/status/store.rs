@@ -1,0 +1,186 @@
+//! The status tables: owner epochs per agent and every status change the server accepted, durable
+//! before the agent hears "queued", so a restart resumes the queue exactly where it was.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::store::StoreError;
+
+pub const SCHEMA_V1: &str = "
+CREATE TABLE owner_epochs (
+    agent_email TEXT PRIMARY KEY,
+    epoch INTEGER NOT NULL,
+    session_id TEXT NOT NULL,
+    claimed_at_ms INTEGER NOT NULL
+);
+CREATE TABLE status_changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    agent_email TEXT NOT NULL,
+    ccai_agent_id INTEGER NOT NULL,
+    idem_key TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    kustomer_status_id TEXT NOT NULL,
+    ccai_status_id INTEGER NOT NULL,
+    ccai_status_name TEXT NOT NULL,
+    changed_at_ms INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    -- queued | sent | applied | failed | superseded
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    outcome TEXT,
+    done_at_ms INTEGER,
+    UNIQUE (agent_email, idem_key)
+);
+CREATE INDEX status_changes_open ON status_changes (state) WHERE state IN ('queued', 'sent');
+";
+
+/// One accepted change, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRow {
+    pub id: u64,
+    pub agent_email: String,
+    pub ccai_agent_id: i64,
+    pub key: String,
+    pub ccai_status_name: String,
+    pub received_at_ms: u64,
+}
+
+/// What an insert found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    New(ChangeRow),
+    /// The agent sent this key before (a retry after a lost answer, another tab's replay).
+    Duplicate,
+}
+
+/// The agent's current owner epoch (0: never claimed).
+pub fn current_epoch(conn: &Connection, agent_email: &str) -> Result<u64, StoreError> {
+    let epoch: Option<i64> = conn
+        .query_row(
+            "SELECT epoch FROM owner_epochs WHERE agent_email = ?1",
+            [agent_email],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(epoch.unwrap_or(0) as u64)
+}
+
+/// A new term for the agent: one more than any before, in one statement, so two computers claiming at
+/// once get two different epochs and the later one wins.
+pub fn claim(
+    conn: &Connection,
+    agent_email: &str,
+    session_id: &str,
+    now_ms: u64,
+) -> Result<u64, StoreError> {
+    let epoch: i64 = conn.query_row(
+        "INSERT INTO owner_epochs (agent_email, epoch, session_id, claimed_at_ms)
+         VALUES (?1, 1, ?2, ?3)
+         ON CONFLICT (agent_email) DO UPDATE SET
+             epoch = owner_epochs.epoch + 1, session_id = excluded.session_id,
+             claimed_at_ms = excluded.claimed_at_ms
+         RETURNING epoch",
+        params![agent_email, session_id, now_ms as i64],
+        |r| r.get(0),
+    )?;
+    Ok(epoch as u64)
+}
+
+/// The fields of a change the handler checked, to be stored.
+pub struct NewChange<'a> {
+    pub agent_email: &'a str,
+    pub ccai_agent_id: i64,
+    pub key: &'a str,
+    pub epoch: u64,
+    pub kustomer_status_id: &'a str,
+    pub ccai_status_id: i64,
+    pub ccai_status_name: &'a str,
+    pub changed_at_ms: u64,
+    pub received_at_ms: u64,
+}
+
+pub fn insert(conn: &Connection, c: &NewChange<'_>) -> Result<Inserted, StoreError> {
+    let id: Option<i64> = conn
+        .query_row(
+            "INSERT INTO status_changes (agent_email, ccai_agent_id, idem_key, epoch,
+                 kustomer_status_id, ccai_status_id, ccai_status_name, changed_at_ms,
+                 received_at_ms, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'queued')
+             ON CONFLICT (agent_email, idem_key) DO NOTHING
+             RETURNING id",
+            params![
+                c.agent_email,
+                c.ccai_agent_id,
+                c.key,
+                c.epoch as i64,
+                c.kustomer_status_id,
+                c.ccai_status_id,
+                c.ccai_status_name,
+                c.changed_at_ms as i64,
+                c.received_at_ms as i64
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(match id {
+        Some(id) => Inserted::New(ChangeRow {
+            id: id as u64,
+            agent_email: c.agent_email.to_owned(),
+            ccai_agent_id: c.ccai_agent_id,
+            key: c.key.to_owned(),
+            ccai_status_name: c.ccai_status_name.to_owned(),
+            received_at_ms: c.received_at_ms,
+        }),
+        None => Inserted::Duplicate,
+    })
+}
+
+/// Changes not yet answered, in the order they were accepted (a restart queues them again).
+pub fn open_changes(conn: &Connection) -> Result<Vec<ChangeRow>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, agent_email, ccai_agent_id, idem_key, ccai_status_name, received_at_ms
+         FROM status_changes WHERE state IN ('queued', 'sent') ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(ChangeRow {
+                id: r.get::<_, i64>(0)? as u64,
+                agent_email: r.get(1)?,
+                ccai_agent_id: r.get(2)?,
+                key: r.get(3)?,
+                ccai_status_name: r.get(4)?,
+                received_at_ms: r.get::<_, i64>(5)? as u64,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn mark_sent(conn: &Connection, ids: &[u64]) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE status_changes SET state = 'sent', attempts = attempts + 1
+         WHERE id = ?1 AND state IN ('queued', 'sent')",
+    )?;
+    for id in ids {
+        stmt.execute([*id as i64])?;
+    }
+    Ok(())
+}
+
+/// Ends a change (`applied`, `failed`, `superseded`); returns its agent and key, if it was open.
+pub fn finish(
+    conn: &Connection,
+    id: u64,
+    state: &str,
+    outcome: &str,
+    now_ms: u64,
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(conn
+        .query_row(
+            "UPDATE status_changes SET state = ?2, outcome = ?3, done_at_ms = ?4
+             WHERE id = ?1 AND state IN ('queued', 'sent')
+             RETURNING agent_email, idem_key",
+            params![id as i64, state, outcome, now_ms as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
