@@ -127,6 +127,17 @@ impl Env {
 
     /// Signs `email` in as the CCAI agent `ccai_agent_id`; returns the session token.
     pub fn sign_in(&self, email: &str, kustomer_user_id: &str, ccai_agent_id: i64) -> String {
+        self.sign_in_tokens(email, kustomer_user_id, ccai_agent_id)
+            .session
+    }
+
+    /// The same, with the refresh token (to sign out with).
+    pub fn sign_in_tokens(
+        &self,
+        email: &str,
+        kustomer_user_id: &str,
+        ccai_agent_id: i64,
+    ) -> ccai_core::server_api::SessionTokens {
         let state = self.state();
         let agent = Agent {
             email: email.into(),
@@ -145,9 +156,7 @@ impl Env {
             .store
             .save_agent(&agent, &tokens, now)
             .expect("agent saved");
-        server::session::open(state, email, now)
-            .expect("session opens")
-            .session
+        server::session::open(state, email, now).expect("session opens")
     }
 
     pub async fn claim(&self, token: &str) -> u64 {
@@ -268,12 +277,15 @@ pub async fn wait_for(
     pred: impl Fn(&Push) -> bool,
 ) -> Vec<Push> {
     let mut got = Vec::new();
+    let mut others = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     while got.len() < n {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Ok(Some(p)) if pred(&p) => got.push(p),
-            Ok(Some(_)) => {}
-            Ok(None) | Err(_) => panic!("waited {secs} s for {n} pushes, got {got:?}"),
+            Ok(Some(p)) => others.push(p),
+            Ok(None) | Err(_) => {
+                panic!("waited {secs} s for {n} pushes, got {got:?}, and also {others:?}")
+            }
         }
     }
     got
