@@ -149,9 +149,10 @@ impl WorkSessions {
     async fn fetch_all(&mut self) -> Result<Vec<(String, String)>, WorkSessionsError> {
         let cfg = &self.state.0.cfg;
         let base = cfg.kustomer_api.trim_end_matches('/').to_owned();
-        let mut url = format!(
-            "{base}/v1/routing/work-sessions?user=true&active=true&page=1&pageSize={PAGE_SIZE}"
-        );
+        // B8: `user=false` (or absent) is every user's sessions; `user=true` would be the machine
+        // user's own, which has none.
+        let mut url =
+            format!("{base}/v1/routing/work-sessions?active=true&page=1&pageSize={PAGE_SIZE}");
         let mut out = Vec::new();
         for _ in 0..MAX_PAGES {
             self.requests += 1;
@@ -192,20 +193,21 @@ impl WorkSessions {
                     .iter()
                     .filter_map(|r| Some((r.user_id()?, r.status_id()?))),
             );
-            match page.links.next {
-                Some(next) if !next.is_empty() => url = absolute(&base, &next),
-                _ => break,
+            match page.links.next.as_deref().and_then(|n| resolve(&url, n)) {
+                Some(next) => url = next,
+                None => break,
             }
         }
         Ok(out)
     }
 }
 
-/// `links.next` may be a path (`/v1/…`) or a whole URL (B5 does not say).
-fn absolute(base: &str, next: &str) -> String {
-    if next.starts_with("http://") || next.starts_with("https://") {
-        next.to_owned()
-    } else {
-        format!("{base}{next}")
+/// `links.next` resolved against the page it came from, as a browser resolves a link: B5 does not say
+/// whether it is a whole URL or a path.
+fn resolve(current: &str, next: &str) -> Option<String> {
+    if next.is_empty() {
+        return None;
     }
+    let base = reqwest::Url::parse(current).ok()?;
+    base.join(next).ok().map(String::from)
 }
