@@ -10,9 +10,11 @@
 //! - `settings`: the company's settings (admin API in `http::admin`).
 
 pub mod catalogs;
+pub mod ccai;
 pub mod config;
 pub mod directory;
 pub mod http;
+pub mod kustomer;
 pub mod oauth;
 pub mod preflight;
 pub mod push;
@@ -20,6 +22,7 @@ pub mod session;
 pub mod settings;
 pub mod standing;
 pub mod state;
+pub mod status;
 pub mod store;
 pub mod vendor;
 
@@ -54,6 +57,8 @@ pub enum StartError {
     Vendor(#[from] vendor::VendorError),
     #[error("building the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("building the ccai client: {0}")]
+    Ccai(#[from] ccai::client::CcaiError),
 }
 
 /// A running server. Dropping it (or `kill`) stops every task it started at once, mid-request if need be:
@@ -87,7 +92,20 @@ impl Server {
         if cfg.oauth_redirect_uri.is_empty() {
             cfg.oauth_redirect_uri = format!("http://{addr}/auth/callback");
         }
+        let ccai_client = ccai::client::CcaiClient::new(
+            &cfg.ccai_base,
+            &cfg.ccai_subdomain,
+            &cfg.ccai_api_token,
+        )?;
+        let budget = ccai_core::budget::Config {
+            rate_per_s: cfg.ccai_rate_per_s,
+            ..ccai_core::budget::Config::default()
+        };
+        let (ccai, status_reports, scheduler) =
+            ccai::scheduler::CcaiScheduler::new(ccai_client, budget);
         let state = AppState(Arc::new(Inner {
+            ccai_directory: ccai::directory::Directory::new(ccai.clone()),
+            ccai,
             cfg,
             store,
             hub: push::Hub::default(),
@@ -95,6 +113,8 @@ impl Server {
             http,
         }));
         let mut tasks = JoinSet::new();
+        tasks.spawn(scheduler);
+        status::start(&state, status_reports, &mut tasks).await?;
         let app = http::router(state.clone());
         tasks.spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::ccai::directory::Directory as CcaiDirectory;
+use crate::ccai::scheduler::CcaiScheduler;
 use crate::config::Config;
 use crate::directory::Directory;
 use crate::push::Hub;
@@ -18,4 +20,8 @@ pub struct Inner {
     pub http: reqwest::Client,
     /// CCAI agents by e-mail (A10), read for sign-in.
     pub directory: Directory,
+    /// The company's one CCAI budget: every CCAI request goes through it (`request(priority, call)`).
+    pub ccai: CcaiScheduler,
+    /// CCAI's statuses by id and agents by id (for the activity tail).
+    pub ccai_directory: CcaiDirectory,
 }

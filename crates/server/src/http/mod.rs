@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod session;
+pub mod status;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .merge(session::router())
         .merge(crate::push::router())
         .merge(admin::router())
+        .merge(status::router())
         .with_state(state)
 }
 

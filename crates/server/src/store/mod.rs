@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 1,
         sql: crate::settings::SCHEMA_V1,
     },
+    Migration {
+        component: "status",
+        version: 1,
+        sql: crate::status::store::SCHEMA_V1,
+    },
 ];
 
 pub struct Store {

@@ -56,13 +56,15 @@ pub async fn start(ccai_rate: u32) -> Env {
         rate: ccai_rate,
     };
     env.boot().await;
-    let mut settings = SyncSettings::default();
-    settings.mapping = vec![
-        MappingEntry::new(K_AVAILABLE, CcaiStatusId::AVAILABLE),
-        MappingEntry::new(K_FOCUS, CcaiStatusId::AVAILABLE),
-        MappingEntry::new(K_LUNCH, CcaiStatusId::BREAK),
-        MappingEntry::new(K_TRAINING, CcaiStatusId(1)),
-    ];
+    let settings = SyncSettings {
+        mapping: vec![
+            MappingEntry::new(K_AVAILABLE, CcaiStatusId::AVAILABLE),
+            MappingEntry::new(K_FOCUS, CcaiStatusId::AVAILABLE),
+            MappingEntry::new(K_LUNCH, CcaiStatusId::BREAK),
+            MappingEntry::new(K_TRAINING, CcaiStatusId(1)),
+        ],
+        ..SyncSettings::default()
+    };
     server::settings::save(env.state(), None, settings, "test@example.com")
         .await
         .expect("the mapping saves");
