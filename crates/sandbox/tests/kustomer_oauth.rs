@@ -127,6 +127,12 @@ async fn code_with_pkce_gives_tokens_that_act_as_the_signed_in_person() {
     let (status, me) = as_token(&env, access, Method::GET, "/v1/users/current").await;
     assert_eq!(status, 200);
     assert_eq!(me["data"]["id"], "u-agent-2");
+    let (_, token) = as_token(&env, access, Method::GET, "/v1/auth/tokens/current").await;
+    assert_eq!(token["data"]["attributes"]["userId"], "u-agent-2");
+    let (_, key) = env
+        .json(env.kapi(Method::GET, "/v1/auth/tokens/current"))
+        .await;
+    assert_eq!(key["data"]["attributes"]["userType"], "machine");
     assert_eq!(me["data"]["attributes"]["email"], "bo@example.com");
     assert_eq!(me["data"]["attributes"]["userType"], "user");
 

@@ -33,6 +33,7 @@ use crate::state::{App, PageEvent};
 pub fn router(app: App) -> Router<App> {
     let api = Router::new()
         .route("/v1/users/current", get(users::current_user))
+        .route("/v1/auth/tokens/current", get(users::current_token))
         .route("/v1/users/{id}", get(users::user))
         .route("/v1/routing/statuses", get(routing::statuses))
         .route("/v1/routing/settings", get(teams::routing_settings))

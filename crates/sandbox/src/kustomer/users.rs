@@ -6,9 +6,12 @@ use axum::response::Response;
 use axum::Extension;
 use serde_json::{json, Value};
 
-use super::access::Caller;
+use super::access::{Caller, Via};
 use super::jsonapi;
-use super::model::{User, WorkSession, AGENT_ROLES, AGENT_USER_ID, STATUS_AVAILABLE};
+use super::model::{User, WorkSession, ADMIN_ROLES, AGENT_ROLES, AGENT_USER_ID, STATUS_AVAILABLE};
+
+/// The API key's machine user (B2), as `GET /v1/auth/tokens/current` names it.
+pub const MACHINE_USER_ID: &str = "u-machine-1";
 use crate::state::{iso_now, App, State as World};
 
 pub fn user_json(u: &User) -> Value {
@@ -40,6 +43,41 @@ pub async fn current_user(
         Some(u) => jsonapi::one(user_json(u)),
         None => jsonapi::not_found("user", id),
     }
+}
+
+/// B2: `GET /v1/auth/tokens/current` describes the credential in use. Not documented: its shape; the
+/// sandbox answers `{type: "token", id, attributes: {kind: apiKey|oauth, userId, userType, roles}}`,
+/// the API key's user being its machine user `u-machine-1` (never the key itself).
+pub async fn current_token(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+) -> Response {
+    let attributes = match &caller {
+        Caller::Machine => json!({
+            "kind": "apiKey",
+            "userId": MACHINE_USER_ID,
+            "userType": "machine",
+            "roles": ADMIN_ROLES,
+        }),
+        Caller::Person { user_id, via } => {
+            let roles = app
+                .lock()
+                .kustomer
+                .user(user_id)
+                .map_or(&[][..], |u| u.roles);
+            json!({
+                "kind": if *via == Via::OAuth { "oauth" } else { "session" },
+                "userId": user_id,
+                "userType": "user",
+                "roles": roles,
+            })
+        }
+    };
+    let id = match &caller {
+        Caller::Machine => "apikey-1".to_owned(),
+        Caller::Person { user_id, .. } => format!("token-{user_id}"),
+    };
+    jsonapi::one(jsonapi::resource("token", &id, attributes))
 }
 
 pub async fn user(State(app): State<App>, Path(id): Path<String>) -> Response {
