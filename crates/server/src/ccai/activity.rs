@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use ccai_core::budget::{Priority, TailCursor};
+use ccai_core::paging::has_next;
 use ccai_core::server_api::Push;
 use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
@@ -89,7 +90,7 @@ impl ActivityTail {
                     pushed += 1;
                 }
             }
-            if resp.next_page.is_none() && entries.len() < PAGE_SIZE {
+            if !has_next(resp.link.as_deref(), entries.len(), PAGE_SIZE) {
                 break;
             }
             page += 1;

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, LINK, RETRY_AFTER};
+use reqwest::header::{LINK, RETRY_AFTER};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
@@ -75,8 +75,8 @@ pub struct CcaiResponse {
     pub path: String,
     pub status: u16,
     pub body: Vec<u8>,
-    /// `Link: <…>; rel="next"` (A5), the URL's query, when CCAI sends one.
-    pub next_page: Option<String>,
+    /// The `Link` header (A5), for `ccai_core::paging::has_next`.
+    pub link: Option<String>,
     /// Not documented: a `Retry-After` on 429 (A3). Honoured when present, in seconds.
     pub retry_after_ms: Option<u64>,
 }
@@ -160,7 +160,11 @@ impl CcaiClient {
             detail: e.to_string(),
         })?;
         let status = resp.status().as_u16();
-        let next_page = next_link(resp.headers());
+        let link = resp
+            .headers()
+            .get(LINK)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let retry_after_ms = resp
             .headers()
             .get(RETRY_AFTER)
@@ -175,44 +179,8 @@ impl CcaiClient {
             path: call.path.clone(),
             status,
             body: body.to_vec(),
-            next_page,
+            link,
             retry_after_ms,
         })
-    }
-}
-
-/// The query of the `rel="next"` target of an RFC 8288 `Link` header (A5), if any.
-fn next_link(headers: &HeaderMap) -> Option<String> {
-    let link = headers.get(LINK)?.to_str().ok()?;
-    link.split(',').find_map(|part| {
-        let (target, params) = part.split_once(';')?;
-        let is_next = params
-            .split(';')
-            .any(|p| p.trim().trim_start_matches("rel=").trim_matches('"') == "next");
-        let target = target.trim().trim_start_matches('<').trim_end_matches('>');
-        is_next.then(|| target.split_once('?').map(|(_, q)| q.to_owned()))?
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use reqwest::header::HeaderValue;
-
-    #[test]
-    fn the_next_link_is_found_among_others() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            LINK,
-            HeaderValue::from_static(
-                r#"<https://x.example/manager/api/v1/agents?page=3&per=100>; rel="last", <https://x.example/manager/api/v1/agents?page=2&per=100>; rel="next""#,
-            ),
-        );
-        assert_eq!(next_link(&h).as_deref(), Some("page=2&per=100"));
-        h.insert(
-            LINK,
-            HeaderValue::from_static(r#"<https://x/a?page=1>; rel="prev""#),
-        );
-        assert_eq!(next_link(&h), None);
     }
 }

@@ -9,6 +9,7 @@ use std::sync::RwLock;
 use std::time::Duration;
 
 use ccai_core::budget::{target_name, Priority, TargetError};
+use ccai_core::paging::{has_next, MAX_PER};
 use ccai_core::status::{CcaiCatalog, CcaiStatus, CcaiStatusId};
 use serde::Deserialize;
 
@@ -41,7 +42,7 @@ pub async fn keep_fresh(state: AppState) {
 }
 
 /// A5: the Manager API's page size is at most 100.
-pub const PAGE_SIZE: usize = 100;
+pub const PAGE_SIZE: usize = MAX_PER;
 
 /// One agent of `GET /manager/api/v1/agents` (A10), the fields the server reads.
 #[derive(Debug, Clone, Deserialize)]
@@ -157,9 +158,9 @@ impl Directory {
                 .query("per", PAGE_SIZE);
             let resp = self.sched.request(priority, call).await?;
             let batch: Vec<CcaiAgent> = resp.json()?;
-            let short = batch.len() < PAGE_SIZE;
+            let more = has_next(resp.link.as_deref(), batch.len(), PAGE_SIZE);
             all.extend(batch);
-            if resp.next_page.is_none() && short {
+            if !more {
                 return Ok(all);
             }
             page += 1;
