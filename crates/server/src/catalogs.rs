@@ -7,16 +7,18 @@ use ccai_core::status::{
 };
 use serde::Deserialize;
 
+use crate::ccai::client::{manager_get, CcaiCall};
 use crate::state::AppState;
-use crate::vendor::{self, VendorError, CCAI, KUSTOMER};
+use crate::vendor::{self, VendorError, KUSTOMER};
 
 /// A listing stops here (B5: pages of up to 100; no org has 5,000 routing statuses).
 const MAX_PAGES: usize = 50;
 
 /// `GET /manager/api/v1/user_statuses` (A9).
 pub async fn ccai_statuses(state: &AppState) -> Result<CcaiCatalog, VendorError> {
-    let req = vendor::ccai_manager(&state.0.http, &state.0.cfg, "user_statuses");
-    let (list, _): (Vec<CcaiStatus>, _) = vendor::json(CCAI, "GET user_statuses", req).await?;
+    // Through the company's one CCAI budget, like every CCAI request.
+    let call = CcaiCall::get("/manager/api/v1/user_statuses");
+    let (list, _): (Vec<CcaiStatus>, _) = manager_get(state, "GET user_statuses", call).await?;
     Ok(StatusCatalog::new(list))
 }
 

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 use ccai_core::paging;
 use serde::Deserialize;
 
+use crate::ccai::client::{manager_get, CcaiCall};
 use crate::state::AppState;
-use crate::vendor::{self, VendorError, CCAI};
+use crate::vendor::VendorError;
 
 /// How old the kept list may be before a lookup that finds nobody reads it again.
 pub const REFRESH_AFTER: Duration = Duration::from_secs(10);
@@ -75,13 +76,12 @@ async fn list(state: &AppState) -> Result<HashMap<String, CcaiAgent>, VendorErro
     let per = paging::MAX_PER;
     let mut out = HashMap::new();
     for page in 1..=MAX_PAGES {
-        let req = vendor::ccai_manager(&state.0.http, &state.0.cfg, "agents")
-            .query(&[("page", page.to_string()), ("per", per.to_string())]);
-        let (items, headers): (Vec<Listed>, _) = vendor::json(CCAI, "GET agents", req).await?;
-        let link = headers
-            .get(reqwest::header::LINK)
-            .and_then(|v| v.to_str().ok());
-        let more = paging::has_next(link, items.len(), per);
+        // Through the company's one CCAI budget, like every CCAI request.
+        let call = CcaiCall::get("/manager/api/v1/agents")
+            .query("page", page)
+            .query("per", per);
+        let (items, link): (Vec<Listed>, _) = manager_get(state, "GET agents", call).await?;
+        let more = paging::has_next(link.as_deref(), items.len(), per);
         for a in items {
             let Some(email) = a.email.filter(|e| !e.trim().is_empty()) else {
                 continue;

@@ -27,6 +27,13 @@ pub enum VendorError {
         what: &'static str,
         detail: String,
     },
+    /// A request through the company's CCAI budget (`crate::ccai::scheduler`) that got no answer.
+    #[error("{vendor} did not answer {what}: {detail}")]
+    NoAnswer {
+        vendor: &'static str,
+        what: &'static str,
+        detail: String,
+    },
 }
 
 impl VendorError {

@@ -12,6 +12,8 @@ use reqwest::header::{LINK, RETRY_AFTER};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
+use crate::vendor::{VendorError, CCAI};
+
 /// One request's time limit: a CCAI that never answers is a dropped connection, not a hang.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -183,4 +185,43 @@ impl CcaiClient {
             retry_after_ms,
         })
     }
+}
+
+/// A Manager API GET through the company's budget, for the parts of the server that speak
+/// [`VendorError`] (sign-in's directory, the settings' catalogs): the body as `T`, and the `Link`
+/// header.
+pub async fn manager_get<T: DeserializeOwned>(
+    state: &crate::state::AppState,
+    what: &'static str,
+    call: CcaiCall,
+) -> Result<(T, Option<String>), VendorError> {
+    let no_answer = |e: CcaiError| VendorError::NoAnswer {
+        vendor: CCAI,
+        what,
+        detail: e.to_string(),
+    };
+    let resp = state
+        .0
+        .ccai
+        .request(ccai_core::budget::Priority::Read, call)
+        .await
+        .map_err(no_answer)?;
+    if !resp.is_success() {
+        return Err(VendorError::Status {
+            vendor: CCAI,
+            what,
+            status: reqwest::StatusCode::from_u16(resp.status)
+                .unwrap_or(reqwest::StatusCode::BAD_GATEWAY),
+            body: String::from_utf8_lossy(&resp.body)
+                .chars()
+                .take(300)
+                .collect(),
+        });
+    }
+    let body = serde_json::from_slice(&resp.body).map_err(|e| VendorError::Body {
+        vendor: CCAI,
+        what,
+        detail: e.to_string(),
+    })?;
+    Ok((body, resp.link))
 }
