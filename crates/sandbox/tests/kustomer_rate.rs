@@ -50,19 +50,7 @@ async fn the_budget_is_shared_and_429_comes_past_it_with_the_headers() {
     assert_eq!(body["errors"][0]["status"], "429");
 
     // The page's own requests (its session cookie) are Kustomer's web app, not counted.
-    let res = env
-        .http
-        .get(format!("{}/app", env.base))
-        .send()
-        .await
-        .unwrap();
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = env.page_cookie().await;
     let res = env
         .http
         .get(format!("{}/kapi/v1/routing/statuses", env.base))

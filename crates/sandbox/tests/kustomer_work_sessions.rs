@@ -157,19 +157,7 @@ async fn user_true_is_the_callers_own_sessions() {
     let env = Env::start().await;
     seed(&env, 3).await;
     // The page's session (cookie) is the page's agent.
-    let res = env
-        .http
-        .get(format!("{}/app", env.base))
-        .send()
-        .await
-        .unwrap();
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = env.page_cookie().await;
     let req = env
         .http
         .get(format!(

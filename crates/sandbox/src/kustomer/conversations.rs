@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Json};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::access::Caller;
 use super::jsonapi::{self, PageQuery};
@@ -151,20 +151,7 @@ pub async fn create(State(app): State<App>, Json(body): Json<Value>) -> Response
         );
     }
     let now = iso_now();
-    let mut c = Conversation {
-        id: st.kustomer.new_id('d'),
-        customer_id: customer,
-        name: String::new(),
-        status: "open".into(),
-        channels: Vec::new(),
-        custom: Map::new(),
-        assigned_users: Vec::new(),
-        created_at: now.clone(),
-        updated_at: now,
-        messages: Vec::new(),
-        notes: Vec::new(),
-        attachments: Vec::new(),
-    };
+    let mut c = Conversation::new(st.kustomer.new_id('d'), customer, &now);
     if let Err(e) = apply(&st.kustomer, &mut c, &attrs) {
         return jsonapi::error(StatusCode::BAD_REQUEST, e);
     }
@@ -204,20 +191,7 @@ pub async fn update(
 }
 
 fn placeholder() -> Conversation {
-    Conversation {
-        id: String::new(),
-        customer_id: String::new(),
-        name: String::new(),
-        status: String::new(),
-        channels: Vec::new(),
-        custom: Map::new(),
-        assigned_users: Vec::new(),
-        created_at: String::new(),
-        updated_at: String::new(),
-        messages: Vec::new(),
-        notes: Vec::new(),
-        attachments: Vec::new(),
-    }
+    Conversation::new(String::new(), String::new(), "")
 }
 
 /// `messages`, `notes` or `attachments` of a conversation, oldest first.

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::model::{Conversation, KustomerState, Message};
 use super::notes::conversation_of;
@@ -123,20 +123,9 @@ pub async fn create_for_customer(
                 .get("channel")
                 .and_then(Value::as_str)
                 .unwrap_or("voice");
-            k.conversations.push(Conversation {
-                id: id.clone(),
-                customer_id: customer,
-                name: String::new(),
-                status: "open".into(),
-                channels: vec![channel.to_owned()],
-                custom: Map::new(),
-                assigned_users: Vec::new(),
-                created_at: now.clone(),
-                updated_at: now,
-                messages: Vec::new(),
-                notes: Vec::new(),
-                attachments: Vec::new(),
-            });
+            let mut c = Conversation::new(id.clone(), customer, &now);
+            c.channels = vec![channel.to_owned()];
+            k.conversations.push(c);
             id
         }
     };

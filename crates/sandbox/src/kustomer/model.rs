@@ -125,6 +125,22 @@ pub struct WorkSession {
     pub updated_at: String,
 }
 
+impl KustomerState {
+    /// Starts a live work session for `user_id` in `status_id`; returns its index.
+    pub fn start_session(&mut self, user_id: &str, status_id: &str, now: &str) -> usize {
+        let id = self.new_id('b');
+        self.work_sessions.push(WorkSession {
+            id,
+            user_id: user_id.into(),
+            status_id: status_id.into(),
+            signed_in_at: now.into(),
+            signed_out_at: None,
+            updated_at: now.into(),
+        });
+        self.work_sessions.len() - 1
+    }
+}
+
 pub struct Customer {
     pub id: String,
     pub name: String,
@@ -178,6 +194,26 @@ pub struct Attachment {
     pub size: u64,
     pub url: String,
     pub created_at: String,
+}
+
+impl Conversation {
+    /// A new, empty, open conversation of `customer_id`.
+    pub fn new(id: String, customer_id: String, now: &str) -> Conversation {
+        Conversation {
+            id,
+            customer_id,
+            name: String::new(),
+            status: "open".into(),
+            channels: Vec::new(),
+            custom: Map::new(),
+            assigned_users: Vec::new(),
+            created_at: now.into(),
+            updated_at: now.into(),
+            messages: Vec::new(),
+            notes: Vec::new(),
+            attachments: Vec::new(),
+        }
+    }
 }
 
 pub struct Conversation {
@@ -287,15 +323,7 @@ impl KustomerState {
             oauth: Default::default(),
             next_id: 0,
         };
-        let ws = k.new_id('b');
-        k.work_sessions.push(WorkSession {
-            id: ws,
-            user_id: AGENT_USER_ID.into(),
-            status_id: STATUS_AVAILABLE.into(),
-            signed_in_at: now.clone(),
-            signed_out_at: None,
-            updated_at: now.clone(),
-        });
+        k.start_session(AGENT_USER_ID, STATUS_AVAILABLE, &now);
         for resource in ["customer", "company", "conversation", "message", "kobject"] {
             k.metadata.insert(resource.into(), BTreeMap::new());
         }

@@ -91,18 +91,7 @@ pub fn set_status(
                 "the user is already offline",
             ));
         }
-        None => {
-            let id = st.kustomer.new_id('b');
-            st.kustomer.work_sessions.push(WorkSession {
-                id,
-                user_id: user_id.into(),
-                status_id: status.id.into(),
-                signed_in_at: now.clone(),
-                signed_out_at: None,
-                updated_at: now.clone(),
-            });
-            st.kustomer.work_sessions.len() - 1
-        }
+        None => st.kustomer.start_session(user_id, status.id, &now),
     };
     let w = &mut st.kustomer.work_sessions[idx];
     w.status_id = status.id.into();

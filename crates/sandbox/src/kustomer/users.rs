@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::access::{Caller, Via};
 use super::jsonapi;
-use super::model::{User, WorkSession, ADMIN_ROLES, AGENT_ROLES, AGENT_USER_ID, STATUS_AVAILABLE};
+use super::model::{User, ADMIN_ROLES, AGENT_ROLES, AGENT_USER_ID, STATUS_AVAILABLE};
 
 /// The API key's machine user (B2), as `GET /v1/auth/tokens/current` names it.
 pub const MACHINE_USER_ID: &str = "u-machine-1";
@@ -148,15 +148,7 @@ pub fn seed_agents(st: &mut World, count: usize) -> Vec<SeededAgent> {
                     roles: AGENT_ROLES,
                     active: true,
                 });
-                let ws = k.new_id('b');
-                k.work_sessions.push(WorkSession {
-                    id: ws,
-                    user_id: id.clone(),
-                    status_id: STATUS_AVAILABLE.into(),
-                    signed_in_at: now.clone(),
-                    signed_out_at: None,
-                    updated_at: now.clone(),
-                });
+                k.start_session(&id, STATUS_AVAILABLE, &now);
                 id
             }
         };

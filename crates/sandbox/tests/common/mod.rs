@@ -48,6 +48,18 @@ impl Env {
             .request(method, format!("{}/sandbox{path}", self.base))
     }
 
+    /// The `ksession=…` pair the agent page hands its browser (the page's agent).
+    pub async fn page_cookie(&self) -> String {
+        let res = self
+            .http
+            .get(format!("{}/app", self.base))
+            .send()
+            .await
+            .expect("page");
+        let set = res.headers()["set-cookie"].to_str().expect("ascii");
+        set.split(';').next().unwrap_or_default().to_owned()
+    }
+
     pub async fn json(&self, req: RequestBuilder) -> (u16, Value) {
         let res = req.send().await.expect("response");
         let status = res.status().as_u16();
