@@ -265,3 +265,56 @@ async fn a_message_to_a_customer_without_a_conversation_starts_one() {
     assert_eq!(list["data"][0]["id"], conv);
     assert_eq!(list["data"][0]["attributes"]["messageCount"], 1);
 }
+
+#[tokio::test]
+async fn bulk_notes_answer_each_item_with_its_client_ref_and_notes_can_be_edited() {
+    let env = Env::start().await;
+    let conv = first_conversation(&env).await;
+    let items = json!([
+        { "body": "first", "conversation": conv, "_clientRef": "op-1" },
+        { "body": "second", "conversation": "nope", "_clientRef": "op-2" },
+        { "body": "third", "conversation": conv, "_clientRef": "op-3" },
+    ]);
+    let (code, v) = env
+        .json(env.kapi(Method::POST, "/v1/notes/bulk").json(&items))
+        .await;
+    assert_eq!(code, 200, "{v}");
+    let refs: Vec<_> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["meta"]["_clientRef"].clone())
+        .collect();
+    assert_eq!(refs, vec![json!("op-1"), json!("op-2"), json!("op-3")]);
+    assert_eq!(v["data"][0]["attributes"]["body"], "first");
+    assert_eq!(v["data"][1]["errors"][0]["status"], "404");
+    assert_eq!(v["data"][2]["attributes"]["body"], "third");
+
+    let id = v["data"][0]["id"].as_str().unwrap();
+    let (code, edited) = env
+        .json(
+            env.kapi(Method::PATCH, &format!("/v1/notes/{id}"))
+                .json(&json!({ "body": "first, edited" })),
+        )
+        .await;
+    assert_eq!(code, 200, "{edited}");
+    let (_, notes) = env
+        .json(env.kapi(Method::GET, &format!("/v1/conversations/{conv}/notes")))
+        .await;
+    let bodies: Vec<_> = notes["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["attributes"]["body"].clone())
+        .collect();
+    assert!(
+        bodies.contains(&json!("first, edited")) && bodies.contains(&json!("third")),
+        "{bodies:?}"
+    );
+    assert!(!bodies.contains(&json!("second")));
+
+    let (code, _) = env
+        .json(env.kapi(Method::POST, "/v1/notes/bulk").json(&json!([])))
+        .await;
+    assert_eq!(code, 400);
+}

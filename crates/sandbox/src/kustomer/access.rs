@@ -204,7 +204,7 @@ fn required_roles(method: &Method, path: &str, actual: &str) -> &'static [&'stat
         ("POST", "/v1/messages") | ("POST", "/v1/customers/{id}/messages") => {
             &["org.permission.message.create"] // B12
         }
-        ("POST", "/v1/notes") => &["org.permission.note.create"], // B13
+        ("POST", "/v1/notes") | ("POST", "/v1/notes/bulk") => &["org.permission.note.create"], // B13
         // One route serves a conversation's messages, notes and (invented) attachments.
         ("POST", "/v1/conversations/{id}/{kind}") if actual.ends_with("/messages") => {
             &["org.permission.message.create"] // B12

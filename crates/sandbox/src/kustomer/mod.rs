@@ -65,6 +65,11 @@ pub fn router(app: App) -> Router<App> {
         )
         .route("/v1/messages", post(messages::create))
         .route("/v1/notes", post(notes::create))
+        .route("/v1/notes/bulk", post(notes::bulk))
+        .route(
+            "/v1/notes/{id}",
+            axum::routing::patch(notes::update).put(notes::update),
+        )
         .route("/v1/attachments", post(attachments::create))
         .route(
             "/v1/conversations",

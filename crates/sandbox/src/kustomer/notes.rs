@@ -1,10 +1,18 @@
 //! Notes (API-NOTES B13): `POST /v1/notes {body, conversation}` → 201: internal, on a conversation,
 //! with optional `attachments` (B14). The author is the caller when a person (OAuth, page), else the
 //! given `userId` (the API key's machine user is the author of its writes, B2).
+//! `PATCH`/`PUT /v1/notes/{id}` change a note's `body` (and `attachments`); `POST /v1/notes/bulk` makes
+//! several, each item with an optional `_clientRef` echoed in its result (for matching, not
+//! idempotency: the same `_clientRef` twice makes two notes).
+//!
+//! Not documented: the bulk body and answer. The sandbox takes a JSON array of note objects (or
+//! `{"data": [...]}`), at most [`BULK_MAX`]; it answers 200 `{"data": [...]}` in the same order, each
+//! entry either the created note with `meta._clientRef`, or `{"errors": [...], "meta": {"_clientRef"}}`
+//! for an item that failed (the others are still made).
 //! `POST /v1/conversations/{id}/notes` is the same note on the conversation's path (older sandbox form,
 //! kept for the connector and the extension).
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Json};
@@ -36,12 +44,24 @@ pub fn add(
     attrs: &Value,
     author: Option<&str>,
 ) -> Result<Value, Response> {
-    let bad = |e: String| jsonapi::error(StatusCode::BAD_REQUEST, e);
+    add_or_say(k, conversation, attrs, author).map_err(|(status, e)| jsonapi::error(status, e))
+}
+
+type Refusal = (StatusCode, String);
+
+fn add_or_say(
+    k: &mut KustomerState,
+    conversation: &str,
+    attrs: &Value,
+    author: Option<&str>,
+) -> Result<Value, Refusal> {
+    let bad = |e: String| (StatusCode::BAD_REQUEST, e);
     let Some(body) = attrs.get("body").and_then(Value::as_str).map(str::to_owned) else {
         return Err(bad("a note needs a body".into()));
     };
     if k.conversations.iter().all(|c| c.id != conversation) {
-        return Err(jsonapi::not_found("conversation", conversation));
+        let detail = format!("conversation {conversation} not found");
+        return Err((StatusCode::NOT_FOUND, detail));
     }
     let files = attachments::resolve(k, attrs).map_err(bad)?;
     let id = k.new_id('e');
@@ -102,4 +122,98 @@ pub async fn create(
         }
         Err(res) => res,
     }
+}
+
+/// Not documented: how many notes one bulk request may carry; the sandbox's limit.
+pub const BULK_MAX: usize = 100;
+
+/// `POST /v1/notes/bulk`.
+pub async fn bulk(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Json(body): Json<Value>,
+) -> Response {
+    let items = match body.get("data").unwrap_or(&body).as_array() {
+        Some(items) if !items.is_empty() && items.len() <= BULK_MAX => items.clone(),
+        _ => {
+            let detail = format!("the body must be a list of 1 to {BULK_MAX} notes");
+            return jsonapi::error(StatusCode::BAD_REQUEST, detail);
+        }
+    };
+    let mut touched = Vec::new();
+    let mut results = Vec::with_capacity(items.len());
+    {
+        let mut st = app.lock();
+        for item in &items {
+            let attrs = jsonapi::attributes(item);
+            let client_ref = attrs.get("_clientRef").cloned().unwrap_or(Value::Null);
+            let result = match conversation_of(item, &attrs) {
+                None => Err((
+                    StatusCode::BAD_REQUEST,
+                    "a note needs a conversation".into(),
+                )),
+                Some(c) => {
+                    let made = add_or_say(&mut st.kustomer, &c, &attrs, caller.user_id());
+                    if made.is_ok() {
+                        touched.push(c);
+                    }
+                    made
+                }
+            };
+            results.push(match result {
+                Ok(mut note) => {
+                    note["meta"] = json!({ "_clientRef": client_ref });
+                    note
+                }
+                Err((status, detail)) => json!({
+                    "errors": [{ "status": status.as_u16().to_string(), "title": status.canonical_reason(), "detail": detail }],
+                    "meta": { "_clientRef": client_ref },
+                }),
+            });
+        }
+    }
+    touched.dedup();
+    for c in touched {
+        app.push(records_event(Some(c)));
+    }
+    jsonapi::one(Value::Array(results))
+}
+
+/// `PATCH` or `PUT /v1/notes/{id}`: a new `body` and, if given, `attachments`.
+pub async fn update(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    let attrs = jsonapi::attributes(&body);
+    let mut st = app.lock();
+    let k = &mut st.kustomer;
+    let files = match attachments::resolve(k, &attrs) {
+        Ok(f) => f,
+        Err(e) => return jsonapi::error(StatusCode::BAD_REQUEST, e),
+    };
+    let now = iso_now();
+    let Some(c) = k
+        .conversations
+        .iter_mut()
+        .find(|c| c.notes.iter().any(|n| n.id == id))
+    else {
+        return jsonapi::not_found("note", &id);
+    };
+    let Some(n) = c.notes.iter_mut().find(|n| n.id == id) else {
+        return jsonapi::not_found("note", &id);
+    };
+    if let Some(text) = attrs.get("body").and_then(Value::as_str) {
+        n.body = text.to_owned();
+    }
+    if attrs.get("attachments").is_some() {
+        n.attachments = files.iter().map(|a| a.id.clone()).collect();
+    }
+    let out = note_json(&c.id, n);
+    c.attachments.extend(files);
+    c.updated_at = now;
+    let conversation = c.id.clone();
+    drop(st);
+    app.push(records_event(Some(conversation)));
+    jsonapi::one(out)
 }
