@@ -5,7 +5,8 @@
 #   ./build.sh demo [--port N] install what is missing, build, run the sandbox and open it in Chromium
 #   ./build.sh test            every test: fmt, clippy, native tests, wasm tests in Chromium, end-to-end
 #   ./build.sh bench           every figure, printed and written to target/bench.json
-#                              (--only phones[,sizes,...]: just those sections)
+#                              (--only phones[,sizes,...]: just those sections;
+#                               --only loadtest: just the 500-agent load test)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -98,6 +99,13 @@ case "$cmd" in
     ;;
   bench)
     shift
+    # `./build.sh bench --only loadtest`: just the 500-agent load test (no browser, no extension build).
+    if [ "$*" = "--only loadtest" ]; then
+      step "load test: 500 agents against the sandbox and the server"
+      mkdir -p target
+      cargo run --quiet --release -p loadtest -- --out target/bench.json
+      exit 0
+    fi
     build_extension
     step "benchmark"
     mkdir -p target
@@ -109,7 +117,13 @@ case "$cmd" in
       *) cargo run --quiet --release -p connector --bin connector-bench > target/bench.json ;;
     esac
     cargo run --quiet --release -p e2e --bin bench -- --extension "$DIST" --out target/bench.json "$@"
+    case " $* " in
+      *" --only "*) ;;
+      *)
+        step "load test: 500 agents against the sandbox and the server (1 and 10 CCAI requests/s)"
+        cargo run --quiet --release -p loadtest -- --out target/bench.json ;;
+    esac
     ;;
-  -h|--help|help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' ;;
+  -h|--help|help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$cmd' (see ./build.sh --help)" ;;
 esac

@@ -37,6 +37,8 @@ pub struct EntryStatus {
 pub struct ActivityTail {
     state: AppState,
     cursor: TailCursor,
+    /// The last failure logged: the same one again is not logged every few seconds.
+    last_error: Option<String>,
 }
 
 impl ActivityTail {
@@ -47,6 +49,7 @@ impl ActivityTail {
             .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into());
         Self {
             state,
+            last_error: None,
             cursor: TailCursor::starting_at(now),
         }
     }
@@ -55,8 +58,15 @@ impl ActivityTail {
     pub async fn run(mut self, every: Duration) {
         loop {
             tokio::time::sleep(every).await;
-            if let Err(e) = self.poll_once().await {
-                eprintln!("ccai-server: reading ccai's activity log: {e}");
+            match self.poll_once().await {
+                Ok(_) => self.last_error = None,
+                Err(e) => {
+                    let e = e.to_string();
+                    if self.last_error.as_ref() != Some(&e) {
+                        eprintln!("ccai-server: reading ccai's activity log: {e}");
+                        self.last_error = Some(e);
+                    }
+                }
             }
         }
     }
