@@ -41,7 +41,8 @@ mod tests {
 
     #[test]
     fn windows_are_half_open() {
-        assert_eq!(max_in_window(&[0, 999, 1_000, 1_500], 1_000), 2);
+        assert_eq!(max_in_window(&[0, 999, 1_000, 1_500], 1_000), 3);
+        assert_eq!(max_in_window(&[0, 1_000, 2_000], 1_000), 1);
         assert_eq!(max_in_window(&[0, 10, 20, 5_000], 1_000), 3);
         assert_eq!(max_in_window(&[], 1_000), 0);
     }
