@@ -318,3 +318,78 @@ async fn bulk_notes_answer_each_item_with_its_client_ref_and_notes_can_be_edited
         .await;
     assert_eq!(code, 400);
 }
+
+#[tokio::test]
+async fn put_replaces_and_patch_changes_only_what_it_names() {
+    let env = Env::start().await;
+    let (_, made) = create_customer(
+        &env,
+        json!({ "name": "Pat Put", "emails": [{ "email": "pat@example.org" }], "phones": [{ "phone": "+15550002222" }] }),
+    )
+    .await;
+    let cid = made["data"]["id"].as_str().unwrap().to_owned();
+    let (_, patched) = env
+        .json(
+            env.kapi(Method::PATCH, &format!("/v1/customers/{cid}"))
+                .json(&json!({ "name": "Pat Patched" })),
+        )
+        .await;
+    assert_eq!(
+        patched["data"]["attributes"]["emails"][0]["email"],
+        "pat@example.org"
+    );
+    let (code, put) = env
+        .json(
+            env.kapi(Method::PUT, &format!("/v1/customers/{cid}"))
+                .json(&json!({ "name": "Pat Put Again" })),
+        )
+        .await;
+    assert_eq!(code, 200, "{put}");
+    assert_eq!(
+        put["data"]["attributes"]["emails"],
+        json!([]),
+        "B10: PUT replaces"
+    );
+    assert_eq!(put["data"]["attributes"]["phones"], json!([]));
+
+    let conv = first_conversation(&env).await;
+    let (_, before) = env
+        .json(env.kapi(Method::GET, &format!("/v1/conversations/{conv}")))
+        .await;
+    // A bad PATCH changes nothing, not even the valid part of it.
+    let (code, _) = env
+        .json(
+            env.kapi(Method::PATCH, &format!("/v1/conversations/{conv}"))
+                .json(&json!({ "name": "Half applied?", "status": "archived" })),
+        )
+        .await;
+    assert_eq!(code, 400);
+    let (_, after) = env
+        .json(env.kapi(Method::GET, &format!("/v1/conversations/{conv}")))
+        .await;
+    assert_eq!(
+        after["data"]["attributes"]["name"],
+        before["data"]["attributes"]["name"]
+    );
+    let (code, put) = env
+        .json(
+            env.kapi(Method::PUT, &format!("/v1/conversations/{conv}"))
+                .json(&json!({ "name": "Replaced" })),
+        )
+        .await;
+    assert_eq!(code, 200, "{put}");
+    let a = &put["data"]["attributes"];
+    assert_eq!(
+        (a["name"].as_str(), a["status"].as_str()),
+        (Some("Replaced"), Some("open"))
+    );
+    assert_eq!(
+        a["custom"],
+        json!({}),
+        "the seed's orderNumberStr is gone: {a}"
+    );
+    assert_eq!(
+        a["messageCount"],
+        before["data"]["attributes"]["messageCount"]
+    );
+}

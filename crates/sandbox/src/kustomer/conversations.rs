@@ -163,29 +163,52 @@ pub async fn create(State(app): State<App>, Json(body): Json<Value>) -> Response
     jsonapi::created(out)
 }
 
+/// `PATCH /v1/conversations/{id}`: the given attributes change (B11).
 pub async fn update(
     State(app): State<App>,
     Path(id): Path<String>,
     Json(body): Json<Value>,
 ) -> Response {
-    let attrs = jsonapi::attributes(&body);
+    write(&app, id, &body, false)
+}
+
+/// `PUT /v1/conversations/{id}` (B11). Not documented: what PUT omits; the sandbox replaces, as B10's
+/// PUT does for a customer: what the body omits goes back to its default (no name, `open`, no
+/// channels, custom attributes or assignees). Messages, notes and attachments stay.
+pub async fn replace(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    write(&app, id, &body, true)
+}
+
+fn write(app: &App, id: String, body: &Value, replace: bool) -> Response {
+    let attrs = jsonapi::attributes(body);
     let mut st = app.lock();
-    let Some(i) = st.kustomer.conversations.iter().position(|c| c.id == id) else {
+    let k = &mut st.kustomer;
+    let Some(i) = k.conversations.iter().position(|c| c.id == id) else {
         return jsonapi::not_found("conversation", &id);
     };
-    // Validate on a copy so a bad patch changes nothing.
-    let k = &mut st.kustomer;
-    let mut c = std::mem::replace(&mut k.conversations[i], placeholder());
-    let result = apply(k, &mut c, &attrs);
-    if result.is_ok() {
-        c.updated_at = iso_now();
+    // A dry run on a scratch conversation first, so a bad body changes nothing.
+    if let Err(e) = apply(k, &mut placeholder(), &attrs) {
+        return jsonapi::error(StatusCode::BAD_REQUEST, e);
     }
+    let mut c = std::mem::replace(&mut k.conversations[i], placeholder());
+    if replace {
+        let blank = Conversation::new(String::new(), String::new(), "");
+        c.name = blank.name;
+        c.status = blank.status;
+        c.channels = blank.channels;
+        c.custom = blank.custom;
+        c.assigned_users = blank.assigned_users;
+    }
+    // Cannot fail: the same attributes passed the dry run.
+    let _ = apply(k, &mut c, &attrs);
+    c.updated_at = iso_now();
     let out = conversation_json(&c);
     k.conversations[i] = c;
     drop(st);
-    if let Err(e) = result {
-        return jsonapi::error(StatusCode::BAD_REQUEST, e);
-    }
     app.push(records_event(Some(id)));
     jsonapi::one(out)
 }

@@ -246,12 +246,36 @@ pub async fn create(State(app): State<App>, Json(body): Json<Value>) -> Response
     jsonapi::created(out)
 }
 
+/// `PATCH /v1/customers/{id}`: the given attributes change (B10).
 pub async fn update(
     State(app): State<App>,
     Path(id): Path<String>,
     Json(body): Json<Value>,
 ) -> Response {
-    let attrs = jsonapi::attributes(&body);
+    write(&app, id, &body, false)
+}
+
+/// `PUT /v1/customers/{id}`: replaces (B10: "omitting `company` unlinks it"). What the body omits is
+/// emptied: name, e-mails, phones, external ids, custom attributes, assignees.
+pub async fn replace(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    write(&app, id, &body, true)
+}
+
+/// A list attribute after a write: the given one, else emptied by a PUT or kept by a PATCH.
+fn kept<T: Clone>(given: Option<Vec<T>>, old: &[T], replace: bool) -> Vec<T> {
+    match given {
+        Some(v) => v,
+        None if replace => Vec::new(),
+        None => old.to_vec(),
+    }
+}
+
+fn write(app: &App, id: String, body: &Value, replace: bool) -> Response {
+    let attrs = jsonapi::attributes(body);
     let patch = match custom_patch(&attrs) {
         Ok(p) => p,
         Err(res) => return res,
@@ -264,13 +288,18 @@ pub async fn update(
     let Some(i) = customers.iter().position(|c| c.id == id) else {
         return jsonapi::not_found("customer", &id);
     };
-    let new_emails = emails(&attrs).unwrap_or_else(|| customers[i].emails.clone());
-    let new_phones = phones(&attrs).unwrap_or_else(|| customers[i].phones.clone());
-    let new_external = external_ids(&attrs).unwrap_or_else(|| customers[i].external_ids.clone());
+    let new_emails = kept(emails(&attrs), &customers[i].emails, replace);
+    let new_phones = kept(phones(&attrs), &customers[i].phones, replace);
+    let new_external = kept(external_ids(&attrs), &customers[i].external_ids, replace);
     if let Err(res) = unique_values(customers, &id, &new_emails, &new_phones, &new_external) {
         return res;
     }
     let c = &mut customers[i];
+    if replace {
+        c.name.clear();
+        c.assigned_users.clear();
+        c.custom.clear();
+    }
     if let Some(name) = attrs.get("name").and_then(Value::as_str) {
         c.name = name.to_owned();
     }

@@ -53,7 +53,9 @@ pub fn router(app: App) -> Router<App> {
         )
         .route(
             "/v1/customers/{id}",
-            get(customers::get_one).patch(customers::update),
+            get(customers::get_one)
+                .patch(customers::update)
+                .put(customers::replace),
         )
         .route(
             "/v1/customers/{id}/conversations",
@@ -77,7 +79,9 @@ pub fn router(app: App) -> Router<App> {
         )
         .route(
             "/v1/conversations/{id}",
-            get(conversations::get_one).patch(conversations::update),
+            get(conversations::get_one)
+                .patch(conversations::update)
+                .put(conversations::replace),
         )
         .route(
             "/v1/conversations/{id}/{kind}",
