@@ -136,6 +136,18 @@ async fn code_with_pkce_gives_tokens_that_act_as_the_signed_in_person() {
     assert_eq!(me["data"]["attributes"]["email"], "bo@example.com");
     assert_eq!(me["data"]["attributes"]["userType"], "user");
 
+    // The journal shows the one exchange.
+    let (_, log) = env
+        .json(env.control(Method::GET, "/kustomer/requests"))
+        .await;
+    let exchanges = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"] == "/kapi/oauth/token")
+        .count();
+    assert_eq!(exchanges, 1);
+
     // The code is single-use; presenting it again also revokes what it gave (RFC 6749 §4.1.2).
     let (status, err) = exchange(&env, &code).await;
     assert_eq!(

@@ -393,3 +393,42 @@ async fn put_replaces_and_patch_changes_only_what_it_names() {
         before["data"]["attributes"]["messageCount"]
     );
 }
+
+#[tokio::test]
+async fn the_customer_list_filters_by_dates_sorts_and_pages_with_its_filters() {
+    let env = Env::start().await;
+    let (_, made) = create_customer(&env, json!({ "name": "Newest" })).await;
+    let created = made["data"]["attributes"]["createdAt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/v1/customers?filter%5BcreatedAt%5D%5Bgte%5D={created}&sort=-createdAt");
+    let (code, v) = env.json(env.kapi(Method::GET, &path)).await;
+    assert_eq!(code, 200, "{v}");
+    let names: Vec<_> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["attributes"]["name"].clone())
+        .collect();
+    assert_eq!(names.first(), Some(&json!("Newest")));
+    assert!(
+        names.len() < 9,
+        "the seeds made earlier are left out unless made in the same millisecond: {names:?}"
+    );
+
+    let (_, all) = env
+        .json(env.kapi(Method::GET, "/v1/customers?filter%5BupdatedAt%5D%5Blt%5D=2999-01-01T00:00:00.000Z&sort=createdAt&pageSize=2"))
+        .await;
+    assert_eq!(all["meta"]["total"], 9);
+    let next = all["links"]["next"].as_str().unwrap();
+    assert!(
+        next.contains("sort=createdAt") && next.contains("filter%5BupdatedAt%5D%5Blt%5D="),
+        "{next}"
+    );
+
+    let (code, _) = env
+        .json(env.kapi(Method::GET, "/v1/customers?filter%5Bname%5D%5Beq%5D=x"))
+        .await;
+    assert_eq!(code, 400);
+}

@@ -51,11 +51,34 @@ pub fn phone_matches(stored: &str, query: &str) -> bool {
     a == b || (a.len().min(b.len()) >= 9 && (a.ends_with(&b) || b.ends_with(&a)))
 }
 
+/// `GET /v1/customers` (B5): paged; `filter[createdAt|updatedAt][gte|gt|lte|lt]=<ISO 8601>` and
+/// `sort=createdAt|-createdAt|updatedAt|-updatedAt`. Not documented: the operators beyond B5's
+/// examples (`createdAt` `gte`, `updatedAt` `lt`), the comparison (the sandbox compares the ISO 8601
+/// text, so send `…T…Z` as Kustomer writes it) and the default order (the sandbox: last updated
+/// first). `?phone=` and `?email=` are Invented, used only by the extension until issue 16.
 pub async fn list(
     State(app): State<App>,
     Query(q): Query<HashMap<String, String>>,
     Query(page): Query<PageQuery>,
 ) -> Response {
+    let mut bounds = Vec::new();
+    for (key, value) in &q {
+        let Some(rest) = key.strip_prefix("filter[") else {
+            continue;
+        };
+        let parsed = rest
+            .strip_suffix(']')
+            .and_then(|r| r.split_once("]["))
+            .filter(|(f, op)| {
+                ["createdAt", "updatedAt"].contains(f) && ["gte", "gt", "lte", "lt"].contains(op)
+            });
+        let Some((field, op)) = parsed else {
+            let detail =
+                format!("unknown filter {key}: use filter[createdAt|updatedAt][gte|gt|lte|lt]");
+            return jsonapi::error(StatusCode::BAD_REQUEST, detail);
+        };
+        bounds.push((field.to_owned(), op.to_owned(), value.clone()));
+    }
     let st = app.lock();
     let mut found: Vec<&Customer> = st
         .kustomer
@@ -69,20 +92,47 @@ pub async fn list(
             q.get("email")
                 .is_none_or(|e| c.emails.iter().any(|s| s.eq_ignore_ascii_case(e.trim())))
         })
+        .filter(|c| {
+            bounds.iter().all(|(field, op, v)| {
+                let at = if field == "createdAt" {
+                    &c.created_at
+                } else {
+                    &c.updated_at
+                };
+                match op.as_str() {
+                    "gte" => at >= v,
+                    "gt" => at > v,
+                    "lte" => at <= v,
+                    _ => at < v,
+                }
+            })
+        })
         .collect();
     found.reverse();
-    found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
-    let items = found.into_iter().map(customer_json).collect();
-    let mut path = "/kapi/v1/customers".to_owned();
-    for key in ["phone", "email"] {
-        if let Some(v) = q.get(key) {
-            let sep = if path.contains('?') { '&' } else { '?' };
-            path.push_str(&format!(
-                "{sep}{key}={}",
-                v.replace('+', "%2B").replace(' ', "%20")
-            ));
+    match q.get("sort").map(String::as_str) {
+        Some("createdAt") => found.sort_by(|a, b| a.created_at.cmp(&b.created_at)),
+        Some("-createdAt") => found.sort_by(|a, b| b.created_at.cmp(&a.created_at)),
+        Some("updatedAt") => found.sort_by(|a, b| a.updated_at.cmp(&b.updated_at)),
+        None | Some("-updatedAt") => found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at)),
+        Some(other) => {
+            let detail =
+                format!("unknown sort {other}: use createdAt, -createdAt, updatedAt or -updatedAt");
+            return jsonapi::error(StatusCode::BAD_REQUEST, detail);
         }
     }
+    let items = found.into_iter().map(customer_json).collect();
+    let mut pairs: Vec<(&str, &str)> = q
+        .iter()
+        .filter(|(k, _)| k.as_str() != "page" && k.as_str() != "pageSize")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    pairs.sort();
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    let path = if query.is_empty() {
+        "/kapi/v1/customers".to_owned()
+    } else {
+        format!("/kapi/v1/customers?{query}")
+    };
     jsonapi::page(items, &page, 100, &path)
 }
 

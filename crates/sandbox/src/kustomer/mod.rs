@@ -103,10 +103,15 @@ pub fn router(app: App) -> Router<App> {
             app.clone(),
             rate::middleware,
         ))
-        .layer(middleware::from_fn_with_state(app, access::middleware));
-    Router::new()
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            access::middleware,
+        ));
+    // The token endpoint is journaled too, so a test can count a client's token requests.
+    let token = Router::new()
         .route("/oauth/token", post(oauth::token::token))
-        .merge(api)
+        .layer(middleware::from_fn_with_state(app, journal::journal));
+    token.merge(api)
 }
 
 /// The page event for a change to records (a conversation's, or unknown/many: `None`).
