@@ -9,6 +9,7 @@
 //! - `push`: the hub and `GET /api/v1/events`.
 //! - `settings`: the company's settings (admin API in `http::admin`).
 
+pub mod agent_tokens;
 pub mod catalogs;
 pub mod ccai;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod kustomer;
 pub mod oauth;
 pub mod preflight;
 pub mod push;
+pub mod sealed;
 pub mod session;
 pub mod settings;
 pub mod standing;
@@ -103,6 +105,7 @@ impl Server {
         };
         let (ccai, status_reports, scheduler) =
             ccai::scheduler::CcaiScheduler::new(ccai_client, budget);
+        let agent_tokens = agent_tokens::AgentTokens::new(&cfg.oauth_client_secret);
         let state = AppState(Arc::new(Inner {
             ccai_directory: ccai::directory::Directory::new(ccai.clone()),
             ccai,
@@ -110,6 +113,7 @@ impl Server {
             store,
             hub: push::Hub::default(),
             directory: directory::Directory::default(),
+            agent_tokens,
             http,
         }));
         let mut tasks = JoinSet::new();

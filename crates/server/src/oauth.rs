@@ -273,8 +273,8 @@ async fn finish(
     };
     state
         .0
-        .store
-        .save_agent(&agent, &tokens, now)
+        .agent_tokens
+        .save_agent(&state.0.store, &agent, &tokens, now)
         .map_err(|e| internal(e.to_string()))?;
     session::open(state, &agent.email, now).map_err(|e| internal(e.to_string()))
 }
@@ -302,7 +302,10 @@ struct TokenAnswer {
 }
 
 /// `POST {api}/oauth/token` (B3) as the confidential client.
-async fn exchange(state: &AppState, grant: &[(&str, &str)]) -> Result<KustomerTokens, VendorError> {
+pub(crate) async fn exchange(
+    state: &AppState,
+    grant: &[(&str, &str)],
+) -> Result<KustomerTokens, VendorError> {
     let cfg = &state.0.cfg;
     let mut form: Vec<(&str, &str)> = grant.to_vec();
     form.push(("client_id", &cfg.oauth_client_id));
@@ -319,30 +322,6 @@ async fn exchange(state: &AppState, grant: &[(&str, &str)]) -> Result<KustomerTo
         // Not documented: token lifetimes (B3); we trust `expires_in` when given.
         expires_at_ms: t.expires_in.map(|s| crate::now_ms() + s * 1000),
     })
-}
-
-/// Swaps an agent's Kustomer refresh token for new tokens (B3). The old refresh token is kept when the
-/// answer has none.
-pub async fn refresh_kustomer(
-    state: &AppState,
-    email: &str,
-    old: &KustomerTokens,
-) -> Result<KustomerTokens, VendorError> {
-    let Some(refresh) = old.refresh.as_deref() else {
-        return Ok(old.clone());
-    };
-    let mut t = exchange(
-        state,
-        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
-    )
-    .await?;
-    if t.refresh.is_none() {
-        t.refresh = old.refresh.clone();
-    }
-    if let Err(e) = state.0.store.set_kustomer_tokens(email, &t) {
-        eprintln!("ccai-server: saving {email}'s refreshed Kustomer tokens: {e}");
-    }
-    Ok(t)
 }
 
 /// The person behind a Kustomer token (B6).

@@ -115,7 +115,7 @@ impl Hub {
         self.lock().by_agent.values().map(Vec::len).sum()
     }
 
-    /// Registers a connection; returns its id, its queue, and how many events its session lost before.
+    /// Registers a connection; returns its queue, and how many events its session lost before.
     fn subscribe(&self, agent_email: &str, session_id: &str) -> (mpsc::Receiver<Push>, u64) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let mut inner = self.lock();
@@ -141,15 +141,14 @@ fn deliver(conns: &mut Vec<Conn>, event: &Push, lagged: &mut HashMap<String, u64
         Err(mpsc::error::TrySendError::Full(_)) => {
             // Everything queued plus this one is lost with the connection.
             *lagged.entry(c.session_id.clone()).or_default() += QUEUE as u64 + 1;
-            tracing_drop(c.id);
+            eprintln!(
+                "ccai-server: push connection {} fell behind and was dropped",
+                c.id
+            );
             false
         }
         Err(mpsc::error::TrySendError::Closed(_)) => false,
     });
-}
-
-fn tracing_drop(id: u64) {
-    eprintln!("ccai-server: push connection {id} fell behind and was dropped");
 }
 
 pub fn router() -> Router<AppState> {
@@ -255,4 +254,95 @@ async fn ticket(State(state): State<AppState>, s: AgentSession) -> Response {
         }),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(n: u64) -> Push {
+        Push::StatusFailed {
+            key: format!("k{n}"),
+            reason: "r".into(),
+        }
+    }
+
+    #[test]
+    fn send_reaches_every_connection_of_that_agent_only() {
+        let hub = Hub::default();
+        let (mut a1, _) = hub.subscribe("a@x", "s1");
+        let (mut a2, _) = hub.subscribe("a@x", "s2");
+        let (mut b, _) = hub.subscribe("b@x", "s3");
+        hub.send("a@x", status(1));
+        assert_eq!(a1.try_recv().ok(), Some(status(1)));
+        assert_eq!(a2.try_recv().ok(), Some(status(1)));
+        assert!(b.try_recv().is_err());
+        hub.broadcast(status(2));
+        assert_eq!(b.try_recv().ok(), Some(status(2)));
+    }
+
+    #[test]
+    fn a_lagging_connection_is_dropped_without_holding_up_the_others_and_told_next_time() {
+        let hub = Hub::default();
+        let (_slow, _) = hub.subscribe("a@x", "slow");
+        let (mut fast, _) = hub.subscribe("a@x", "fast");
+        for n in 0..=QUEUE as u64 {
+            hub.send("a@x", status(n));
+            // The fast one keeps up; the slow one never reads.
+            assert_eq!(fast.try_recv().ok(), Some(status(n)));
+        }
+        assert_eq!(
+            hub.connections_of("a@x"),
+            1,
+            "the slow connection was dropped"
+        );
+        let (_again, lost) = hub.subscribe("a@x", "slow");
+        assert_eq!(lost, QUEUE as u64 + 1);
+        let (_third, lost) = hub.subscribe("a@x", "slow");
+        assert_eq!(lost, 0, "told once");
+    }
+
+    #[test]
+    fn closing_a_session_tells_it_and_leaves_the_agents_other_sessions_open() {
+        let hub = Hub::default();
+        let (mut s1, _) = hub.subscribe("a@x", "s1");
+        let (mut s2, _) = hub.subscribe("a@x", "s2");
+        hub.close_session("s1", "signed out");
+        assert_eq!(
+            s1.try_recv().ok(),
+            Some(Push::SignedOut {
+                reason: "signed out".into()
+            })
+        );
+        assert!(matches!(
+            s1.try_recv(),
+            Err(mpsc::error::TryRecvError::Disconnected)
+        ));
+        assert!(matches!(
+            s2.try_recv(),
+            Err(mpsc::error::TryRecvError::Empty)
+        ));
+        hub.close_agent("a@x");
+        assert!(matches!(
+            s2.try_recv(),
+            Err(mpsc::error::TryRecvError::Disconnected)
+        ));
+        assert_eq!(hub.connection_count(), 0);
+    }
+
+    #[test]
+    fn an_agent_holds_at_most_per_agent_connections() {
+        let hub = Hub::default();
+        let mut rxs: Vec<_> = (0..=PER_AGENT)
+            .map(|i| hub.subscribe("a@x", &format!("s{i}")).0)
+            .collect();
+        assert_eq!(hub.connections_of("a@x"), PER_AGENT);
+        assert!(
+            matches!(
+                rxs[0].try_recv(),
+                Err(mpsc::error::TryRecvError::Disconnected)
+            ),
+            "the oldest was replaced"
+        );
+    }
 }

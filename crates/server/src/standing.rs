@@ -12,10 +12,9 @@
 //! out of the org's per-minute budget (B4): 500 agents every 30 s are 1,000 requests a minute. The
 //! README says how to trade speed of sign-out against budget.
 
-use std::time::Duration;
-
 use futures_util::stream::{self, StreamExt};
 
+use crate::agent_tokens::{self, TokenError};
 use crate::http::auth::Agent;
 use crate::oauth;
 use crate::session;
@@ -41,6 +40,9 @@ pub async fn run(state: AppState) {
     loop {
         tokio::time::sleep(every).await;
         check_all(&state).await;
+        if let Err(e) = state.0.store.prune_identity(crate::now_ms()) {
+            eprintln!("ccai-server: forgetting old sessions: {e}");
+        }
     }
 }
 
@@ -74,46 +76,36 @@ fn refused(e: &VendorError) -> bool {
 /// Whether Kustomer still knows `agent` as the person behind their token.
 pub async fn check(state: &AppState, agent: &Agent) -> Standing {
     let out = || Standing::Out("Kustomer no longer accepts your sign-in".into());
-    let mut tokens = match state.0.store.kustomer_tokens(&agent.email) {
-        Ok(Some(t)) => t,
-        Ok(None) => return out(),
-        Err(e) => {
-            eprintln!("ccai-server: reading {}'s tokens: {e}", agent.email);
-            return Standing::Unknown;
-        }
+    let access = match agent_tokens::access_token(state, &agent.email).await {
+        Ok(a) => a,
+        Err(e) => return verdict(e),
     };
-    let soon = crate::now_ms() + 2 * millis(state.0.cfg.standing_interval);
-    let mut refreshed = false;
-    if tokens.expires_at_ms.is_some_and(|t| t <= soon) {
-        match oauth::refresh_kustomer(state, &agent.email, &tokens).await {
-            Ok(t) => {
-                tokens = t;
-                refreshed = true;
-            }
-            Err(e) if refused(&e) => return out(),
-            Err(_) => return Standing::Unknown,
-        }
-    }
-    loop {
-        match oauth::current_user(state, &tokens.access).await {
-            Ok(user) if user.id == agent.kustomer_user_id => return Standing::Fine,
-            Ok(_) => return out(),
-            Err(e) if refused(&e) && !refreshed && tokens.refresh.is_some() => {
-                match oauth::refresh_kustomer(state, &agent.email, &tokens).await {
-                    Ok(t) => {
-                        tokens = t;
-                        refreshed = true;
-                    }
-                    Err(e) if refused(&e) => return out(),
-                    Err(_) => return Standing::Unknown,
-                }
-            }
-            Err(e) if refused(&e) => return out(),
-            Err(_) => return Standing::Unknown,
-        }
+    let access = match oauth::current_user(state, &access).await {
+        Ok(user) if user.id == agent.kustomer_user_id => return Standing::Fine,
+        Ok(_) => return out(),
+        Err(e) if refused(&e) => match agent_tokens::refresh(state, &agent.email, &access).await {
+            Ok(t) => t.access,
+            Err(e) => return verdict(e),
+        },
+        Err(_) => return Standing::Unknown,
+    };
+    // One more try with the refreshed token: a token that expired early is not a deactivation.
+    match oauth::current_user(state, &access).await {
+        Ok(user) if user.id == agent.kustomer_user_id => Standing::Fine,
+        Ok(_) => out(),
+        Err(e) if refused(&e) => out(),
+        Err(_) => Standing::Unknown,
     }
 }
 
-fn millis(d: Duration) -> u64 {
-    d.as_millis() as u64
+fn verdict(e: TokenError) -> Standing {
+    match e {
+        TokenError::NotSignedIn(_) | TokenError::Refused { .. } => {
+            Standing::Out("Kustomer no longer accepts your sign-in".into())
+        }
+        other => {
+            eprintln!("ccai-server: checking an agent's standing: {other}");
+            Standing::Unknown
+        }
+    }
 }

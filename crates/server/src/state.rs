@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::ccai::directory::Directory as CcaiDirectory;
 use crate::ccai::scheduler::CcaiScheduler;
+use crate::agent_tokens::AgentTokens;
 use crate::config::Config;
 use crate::directory::Directory;
 use crate::push::Hub;
@@ -24,4 +25,6 @@ pub struct Inner {
     pub ccai: CcaiScheduler,
     /// CCAI's statuses by id and agents by id (for the activity tail).
     pub ccai_directory: CcaiDirectory,
+    /// Each signed-in agent's own Kustomer tokens, sealed at rest.
+    pub agent_tokens: AgentTokens,
 }

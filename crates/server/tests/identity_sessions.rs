@@ -234,6 +234,35 @@ async fn an_agent_kustomer_deactivates_is_out_within_the_interval() {
 }
 
 #[tokio::test]
+async fn short_lived_kustomer_tokens_are_refreshed_and_the_agent_stays_in() {
+    let env = Env::start_with(
+        |sb| sb.oauth_access_ttl_s = 3,
+        |c| c.standing_interval = Duration::from_secs(1),
+    )
+    .await;
+    let alex = env.sign_in(ALEX).await;
+    let state = &env.server().state.0;
+    let first = state
+        .agent_tokens
+        .read(&state.store, ALEX)
+        .expect("read")
+        .expect("kept");
+    // Several standing rounds across two expiries of Kustomer's access token.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let (status, _) = env
+        .call(env.api(Method::GET, "/api/v1/me", &alex.session))
+        .await;
+    assert_eq!(status, StatusCode::OK, "still signed in");
+    let now = state
+        .agent_tokens
+        .read(&state.store, ALEX)
+        .expect("read")
+        .expect("kept");
+    assert_ne!(now.access, first.access, "the access token was refreshed");
+    assert_ne!(now.refresh, first.refresh, "and the refresh token rotated");
+}
+
+#[tokio::test]
 async fn a_ticket_opens_the_stream_once() {
     let env = Env::start(|_| {}).await;
     let alex = env.sign_in(ALEX).await;

@@ -21,17 +21,33 @@ async fn an_agent_signs_in_and_is_who_both_vendors_say() {
     assert_eq!(me["kustomer_user_id"], "u-agent-1");
     assert_eq!(me["ccai_agent_id"], 11);
     assert_eq!(me["admin"], false);
-    // The browser got only this server's tokens: nothing of Kustomer's.
-    let stored = env
-        .server()
-        .state
-        .0
+    // The agent's Kustomer tokens stay on the server, sealed in its file; the browser got only the
+    // server's own tokens.
+    let state = &env.server().state.0;
+    let stored = state
         .store
         .kustomer_tokens(ALEX)
         .expect("read")
         .expect("the agent's Kustomer tokens are kept server-side");
-    assert_ne!(stored.access, tokens.session);
-    assert_ne!(Some(stored.access), Some(tokens.refresh));
+    let opened = state
+        .agent_tokens
+        .read(&state.store, ALEX)
+        .expect("read")
+        .expect("they open with the server's key");
+    assert!(stored.access.starts_with("v1:") && !stored.access.contains(&opened.access));
+    let refresh = opened.refresh.expect("a refresh token");
+    assert!(!stored.refresh.expect("sealed refresh").contains(&refresh));
+    for theirs in [&opened.access, &refresh] {
+        assert!(![&tokens.session, &tokens.refresh].contains(&theirs));
+    }
+    // With them the server acts as the agent: Kustomer says who they belong to (B6).
+    let access = server::agent_tokens::access_token(&env.server().state, ALEX)
+        .await
+        .expect("a fresh token");
+    let user = server::oauth::current_user(&env.server().state, &access)
+        .await
+        .expect("users/current");
+    assert_eq!(user.email.as_deref(), Some(ALEX));
 }
 
 #[tokio::test]

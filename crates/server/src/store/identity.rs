@@ -317,6 +317,26 @@ impl Store {
         Ok(ids)
     }
 
+    /// Forgets sessions over for more than a day (revoked, or their refresh token expired), and
+    /// sign-ins and tickets past their time.
+    pub fn prune_identity(&self, now_ms: u64) -> Result<(), StoreError> {
+        let day_ago = now_ms.saturating_sub(86_400_000) as i64;
+        let conn = self.lock();
+        conn.execute(
+            "DELETE FROM sessions WHERE refresh_expires_ms < ?1 OR revoked_ms < ?1",
+            [day_ago],
+        )?;
+        conn.execute(
+            "DELETE FROM oauth_states WHERE expires_ms < ?1",
+            [now_ms as i64],
+        )?;
+        conn.execute(
+            "DELETE FROM event_tickets WHERE expires_ms < ?1",
+            [now_ms as i64],
+        )?;
+        Ok(())
+    }
+
     pub fn put_oauth_state(
         &self,
         state_hash: &str,

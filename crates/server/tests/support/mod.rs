@@ -61,12 +61,20 @@ pub fn no_redirects() -> reqwest::Client {
 impl Env {
     /// A sandbox, and a server configured by `tweak` on top of [`config`].
     pub async fn start(tweak: impl FnOnce(&mut Config)) -> Env {
-        let sandbox = Sandbox::start(SandboxConfig {
+        Env::start_with(|_| {}, tweak).await
+    }
+
+    /// As [`Env::start`], with the sandbox's configuration changed by `sandbox_tweak` too.
+    pub async fn start_with(
+        sandbox_tweak: impl FnOnce(&mut SandboxConfig),
+        tweak: impl FnOnce(&mut Config),
+    ) -> Env {
+        let mut sb = SandboxConfig {
             port: 0,
             ..SandboxConfig::default()
-        })
-        .await
-        .expect("sandbox starts");
+        };
+        sandbox_tweak(&mut sb);
+        let sandbox = Sandbox::start(sb).await.expect("sandbox starts");
         let dir = tempfile::tempdir().expect("tempdir");
         let mut cfg = config(&sandbox, &dir);
         tweak(&mut cfg);
