@@ -244,7 +244,14 @@ async fn finish(
     let email = email.trim().to_lowercase();
     let ccai = directory::ccai_agent_by_email(state, &email)
         .await
-        .map_err(|e| vendor_refusal("CCAI Platform's agent list could not be read", e))?;
+        .map_err(|e| {
+            eprintln!("ccai-server: sign-in: {e}");
+            refuse(
+                StatusCode::BAD_GATEWAY,
+                "vendor_error",
+                format!("CCAI Platform's agent list could not be read ({e}). Start again."),
+            )
+        })?;
     let Some(ccai) = ccai else {
         return Err(refuse(
             StatusCode::FORBIDDEN,
@@ -257,7 +264,10 @@ async fn finish(
         ));
     };
     let agent = Agent {
-        name: user.name.filter(|n| !n.is_empty()).unwrap_or(ccai.name),
+        name: user
+            .name
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| email.clone()),
         email,
         kustomer_user_id: user.id,
         ccai_agent_id: ccai.id,

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::agent_tokens::AgentTokens;
 use crate::ccai::directory::Directory as CcaiDirectory;
 use crate::ccai::scheduler::CcaiScheduler;
-use crate::agent_tokens::AgentTokens;
 use crate::config::Config;
 use crate::directory::Directory;
 use crate::push::Hub;
