@@ -1,20 +1,20 @@
-// Phone controls (SPEC C1, issue 6). The content script only finds strings that may be numbers; the
-// frame (Rust, libphonenumber metadata) decides which are dialable, and only those get a control. The
-// page is untrusted: nothing is rendered as HTML, a candidate is at most 64 characters, and the control
-// is styled through the CSSOM because the page's CSP forbids inline style attributes.
+// Phone controls (SPEC C1, issues 6 and 17). The content script finds nothing itself: it sends the frame
+// the texts that changed, the frame (libphonenumber's own matcher) says where the numbers are in each
+// (UTF-16 offsets), and only those get a control. The page is untrusted: nothing is rendered as HTML, a
+// text is at most MAX_TEXT long, and the control is styled through the CSSOM because the page's CSP
+// forbids inline style attributes.
 // Classic content scripts share one isolated-world scope: content.js calls `ccaiPhones(...)`.
 function ccaiPhones(send, choose, report) {
   'use strict';
-  const MAX_TEXT = 64;
+  const MAX_TEXT = 10000; // ≤ 30,000 bytes of UTF-8: the frame searches up to 32 KiB (MAX_SCAN).
   const MAX_BATCH = 2000;
-  // Digits with the separators people write (spaces, dots, dashes, parentheses, slashes), an optional
-  // leading + or 00, and an optional extension. Cheap on purpose: the frame decides.
-  const CANDIDATE = /(?:\+|\b)\(?\d[\d\s().\/-]{5,22}\d(?:\s*(?:x|ext\.?|#)\s*\d{1,6})?/gi;
+  // A text with no digit in any script (full-width, Arabic-Indic …) cannot hold a number.
+  const DIGIT = /\p{Nd}/u;
   const controls = new WeakMap(); // phone element or text piece → its controls (to remove on edit)
   const latest = new WeakMap(); // phone element → the id it was last asked about under
   let scanned = new WeakSet(); // elements and text nodes already asked about
-  const pending = new Map(); // candidate id → { id, node, end?, text }
-  const asked = new WeakMap(); // control → its candidate ({ id, node, end?, text })
+  const pending = new Map(); // candidate id → { node, text, inText }
+  const asked = new WeakMap(); // control → [candidate id, the number as written]
   // A message text node is split after each confirmed number; a later verdict may be for any piece.
   const nextPiece = new WeakMap(); // text node → the piece split off its end
   const pieceStart = new WeakMap(); // that piece → its offset in the text node first scanned
@@ -28,13 +28,14 @@ function ccaiPhones(send, choose, report) {
     return node.nodeType === 1 && node.hasAttribute('data-ccai-phone');
   }
 
-  function ask(node, text, end) {
-    if (text.length > MAX_TEXT || batchIds.length >= MAX_BATCH) return;
+  function ask(node, text, inText) {
+    if (!inText) latest.delete(node); // An answer about its old text must not be placed.
+    if (text.length > MAX_TEXT || batchIds.length >= MAX_BATCH || !DIGIT.test(text)) return;
     const id = nextId++;
-    pending.set(id, { id, node, end, text });
+    pending.set(id, { node, text, inText });
     batchIds.push(id);
     batchTexts.push(text);
-    if (end === undefined) latest.set(node, id);
+    if (!inText) latest.set(node, id);
   }
 
   function scanPhone(el) {
@@ -57,9 +58,7 @@ function ccaiPhones(send, choose, report) {
   function scanText(node) {
     if (scanned.has(node)) return;
     scanned.add(node);
-    const data = node.data;
-    if (data.length < 7 || !/\d/.test(data)) return;
-    for (const m of data.matchAll(CANDIDATE)) ask(node, m[0].trim(), m.index + m[0].length);
+    if (node.data.length > 6) ask(node, node.data, true);
   }
 
   function scanMessage(el) {
@@ -145,7 +144,7 @@ function ccaiPhones(send, choose, report) {
   // nothing (the copy keeps its CSSOM style, no style attribute is parsed).
   let template = null;
   let labelParts = null; // "Call $1" split around the number: one i18n lookup, not one per control
-  function button(c, display) {
+  function button(id, number, display) {
     if (!template) {
       labelParts = chrome.i18n.getMessage('phoneCallLabel', ['\u0001']).split('\u0001');
       template = document.createElement('button');
@@ -158,9 +157,9 @@ function ccaiPhones(send, choose, report) {
       });
     }
     const b = template.cloneNode(true);
-    b.setAttribute('data-ccai-phone', String(c.id));
+    b.setAttribute('data-ccai-phone', String(id));
     b.setAttribute('aria-label', labelParts.join(display));
-    asked.set(b, c);
+    asked.set(b, [id, number]);
     return b;
   }
 
@@ -175,8 +174,7 @@ function ccaiPhones(send, choose, report) {
     if (!b || !e.isTrusted) return;
     e.preventDefault();
     e.stopPropagation();
-    const c = asked.get(b);
-    choose(c.id, c.text);
+    choose(...asked.get(b));
   }, true);
   document.addEventListener('focusin', (e) => {
     const b = ours(e);
@@ -197,29 +195,34 @@ function ccaiPhones(send, choose, report) {
     if (list) list.push(b); else controls.set(node, [b]);
   }
 
-  // The frame's verdicts, one message per batch: `displays[i]` is candidate `ids[i]`'s label, or null
-  // for a string that is not a dialable number. Decorate the confirmed ones; forget the rest.
+  // The frame's answer, one message per batch, one entry per number found, in text order: candidate
+  // `ids[i]` holds a number from `starts[i]` to `ends[i]`, labelled `displays[i]`. Every candidate up
+  // to id `last` is answered: those without an entry hold no number and are forgotten.
   function onVerdicts(msg) {
-    const ids = Array.isArray(msg.ids) ? msg.ids : [];
-    const displays = Array.isArray(msg.displays) ? msg.displays : [];
-    for (let i = 0; i < ids.length; i++) {
+    const { ids, starts, ends, displays, last } = msg;
+    const n = Array.isArray(ids) ? ids.length : 0;
+    for (let i = 0; i < n; i++) {
       const id = ids[i];
       const c = pending.get(id);
-      pending.delete(id);
       const display = displays[i];
-      if (!c || typeof display !== 'string' || !c.node.isConnected) continue;
-      const b = button(c, display.slice(0, MAX_TEXT));
-      if (c.end !== undefined) {
-        const piece = placeInText(c.node, c.end, c.text, b);
+      const number = c ? c.text.slice(starts[i], ends[i]) : '';
+      if (!number || typeof display !== 'string' || !c.node.isConnected) continue;
+      const b = button(id, number, display.slice(0, 100));
+      if (c.inText) {
+        const piece = placeInText(c.node, ends[i], number, b);
         if (piece) remember(piece, b);
       } else if (latest.get(c.node) === id) {
         c.node.appendChild(b);
         remember(c.node, b);
       } // Else edited since it was asked about: its new text has been asked about.
     }
+    for (const id of pending.keys()) {
+      if (id > last) break; // Ids go up in the order they were asked.
+      pending.delete(id);
+    }
   }
 
-  // The control goes right after the number, which ends at `end` in the text node as first scanned:
+  // The control goes right after the number, which ends at `end` in the text node as first asked about:
   // find the piece that now holds that offset and split it there, if the number is still there.
   // Returns the piece that ends with the number (the control leaves with it), or null.
   function placeInText(node, end, text, b) {

@@ -28,3 +28,14 @@ pub fn t1(key: &str, arg: &str) -> String {
         s
     }
 }
+
+/// The message `key` with `$1` and `$2` replaced by `a` and `b`.
+pub fn t2(key: &str, a: &str, b: &str) -> String {
+    let args = js_sys::Array::of2(&JsValue::from_str(a), &JsValue::from_str(b));
+    let s = get_message(key, &args);
+    if s.is_empty() {
+        format!("{key}: {a} {b}")
+    } else {
+        s
+    }
+}

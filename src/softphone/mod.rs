@@ -127,8 +127,9 @@ pub fn start(bridge: Rc<Bridge>, state: AdapterState, calls: CallState) {
         if let Some(batch) = waiting.filter(|b| !b.is_empty()) {
             phones::answer(&batch);
         }
-        // libphonenumber builds its metadata on first use (~40 ms): pay it now, not on the first batch.
-        let _ = ccai_core::phone::normalise("+34 612 34 56 78", &["ES"]);
+        // libphonenumber builds its metadata and its matcher's regexes on first use: pay it now, not
+        // on the first batch.
+        let _ = ccai_core::phone::find("+34 612 34 56 78", &["ES"]);
         poll::run(clock, state, calls).await;
     });
 }

@@ -1,23 +1,29 @@
-//! The page's phone candidates (C1, C2): the content script asks, the core's libphonenumber decides,
-//! and the content script decorates only the confirmed ones. Candidate texts are untrusted: the core
-//! refuses anything longer than a phone number, and a batch is capped.
+//! The page's texts (C1, C2, issue 17): the content script sends what changed, the core finds the
+//! numbers in each (libphonenumber's matcher, `ccai_core::phone::find`), and the content script puts
+//! a control on each span returned. This only carries that out: texts are untrusted, the core refuses
+//! any longer than `MAX_SCAN`, and a batch is capped.
 
 use ccai_core::phone::{self, Dialable};
 use ccai_core::protocol::{FrameMessage, PageMessage, PhoneCandidate};
 use leptos::prelude::*;
 
 use super::shared;
-use crate::chrome::i18n::t1;
+use crate::chrome::i18n::{t1, t2};
 
 /// Most candidates answered from one batch (the busy-page benchmark sends 1,000).
 const MAX_BATCH: usize = 5_000;
 
-/// Verdicts remembered by text: a re-rendered panel (every SPA navigation replaces it) asks about the
-/// same numbers again, and a parse costs ~50–100 µs. Cleared when full, and when the countries change.
+/// Answers remembered by text: a re-rendered panel (every SPA navigation replaces it) asks about the
+/// same texts again, and a search costs ~50–150 µs. Only short texts (a phone field, a short message)
+/// are kept, so the cache stays small. Cleared when full, and when the countries change.
 const CACHE_MAX: usize = 10_000;
+const CACHE_TEXT_MAX: usize = 256;
+
+/// A number found in a text: its UTF-16 span and the control's label.
+type Spans = Vec<(u32, u32, String)>;
 
 thread_local! {
-    static CACHE: std::cell::RefCell<std::collections::HashMap<String, Option<String>>> =
+    static CACHE: std::cell::RefCell<std::collections::HashMap<String, Spans>> =
         std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
@@ -25,19 +31,37 @@ pub(super) fn forget_verdicts() {
     CACHE.with(|c| c.borrow_mut().clear());
 }
 
-fn display_of(text: &str, countries: &[String]) -> Option<String> {
+fn spans_of(text: &str, countries: &[String]) -> Spans {
     if let Some(hit) = CACHE.with(|c| c.borrow().get(text).cloned()) {
         return hit;
     }
-    let verdict = phone::normalise(text, countries).ok().map(|d| d.display);
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= CACHE_MAX {
-            c.clear();
-        }
-        c.insert(text.to_owned(), verdict.clone());
-    });
-    verdict
+    let spans: Spans = phone::find(text, countries)
+        .into_iter()
+        .map(|f| {
+            let start = u32::try_from(f.start).unwrap_or(u32::MAX);
+            let end = u32::try_from(f.end).unwrap_or(u32::MAX);
+            (start, end, label(&f.dialable))
+        })
+        .collect();
+    if text.len() <= CACHE_TEXT_MAX {
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= CACHE_MAX {
+                c.clear();
+            }
+            c.insert(text.to_owned(), spans.clone());
+        });
+    }
+    spans
+}
+
+/// The number as the control names it: international format, and the extension in the agent's
+/// language ("+1 800-901-3355, extension 7246433"), so a screen reader says which one is dialled.
+fn label(d: &Dialable) -> String {
+    match &d.extension {
+        Some(ext) => t2("phoneWithExtension", &d.number, ext),
+        None => d.number.clone(),
+    }
 }
 
 /// Handles the phone messages of the content script; returns false for any other message.
@@ -83,17 +107,29 @@ pub(super) fn answer(batch: &[PhoneCandidate]) {
     let Some(s) = shared() else { return };
     let countries = countries();
     let batch = &batch[..batch.len().min(MAX_BATCH)];
-    let displays = batch
-        .iter()
-        .map(|c| display_of(&c.text, &countries))
-        .collect();
-    let ids = batch.iter().map(|c| c.id).collect();
+    let (mut ids, mut starts, mut ends, mut displays) = (vec![], vec![], vec![], vec![]);
+    for c in batch {
+        for (start, end, display) in spans_of(&c.text, &countries) {
+            ids.push(c.id);
+            starts.push(start);
+            ends.push(end);
+            displays.push(display);
+        }
+    }
+    let last = batch.iter().map(|c| c.id).max().unwrap_or(0);
     let bridge = s.borrow().bridge.clone();
-    bridge.send(&FrameMessage::PhoneVerdicts { ids, displays });
+    bridge.send(&FrameMessage::PhoneVerdicts {
+        ids,
+        starts,
+        ends,
+        displays,
+        last,
+    });
 }
 
-/// C1: the number goes into the dialer and Call gets the focus; the agent presses Call. A string the
-/// core refuses is said so, and nothing is dialled.
+/// C1: the number goes into the dialer and Call gets the focus; the agent presses Call. `text` is the
+/// span the control stood for, read as it was found (same number, same extension). A string the core
+/// refuses is said so, and nothing is dialled.
 fn chosen(text: &str) {
     let Some(s) = shared() else { return };
     let (state, calls) = {
@@ -101,7 +137,7 @@ fn chosen(text: &str) {
         (s.state, s.calls)
     };
     state.minimised.set(false);
-    match normalise(text) {
+    match phone::read_found(text, &countries()) {
         Ok(d) => {
             calls.message.set(None);
             calls.dial.set(d.display);

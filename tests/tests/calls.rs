@@ -130,14 +130,14 @@ async fn c1_every_phone_format_gets_the_right_control() -> TestResult {
     let aside = "aside[data-kt=customer-panel]";
     // The seeds, in list order: each customer is on their own conversation.
     let table: [&[&str]; 8] = [
-        &["Call +34 612 34 56 78"],      // international, spaces
-        &["Call +34 612 34 56 78"],      // national (Spain, the default country)
-        &["Call +1 415-555-0132"],       // national (US), parentheses and dash
-        &["Call +1 415-555-0199"],       // international with dots
-        &["Call +44 20 7946 0958 x123"], // extension kept
-        &["Call +34 612 34 56 79"],      // 00 prefix and dashes
-        &["Call +49 30 901820"],         // parentheses inside
-        &[],                             // "2024-11-25-0001": not a number
+        &["Call +34 612 34 56 78"],                // international, spaces
+        &["Call +34 612 34 56 78"],                // national (Spain, the default country)
+        &["Call +1 415-555-0132"],                 // national (US), parentheses and dash
+        &["Call +1 415-555-0199"],                 // international with dots
+        &["Call +44 20 7946 0958, extension 123"], // extension kept, named
+        &["Call +34 612 34 56 79"],                // 00 prefix and dashes
+        &["Call +49 30 901820"],                   // parentheses inside
+        &[],                                       // "2024-11-25-0001": not a number
     ];
     for (n, want) in table.iter().enumerate() {
         open_conversation(&browser, n).await?;

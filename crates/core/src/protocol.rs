@@ -12,12 +12,14 @@ use serde::{Deserialize, Serialize};
 pub enum PageMessage {
     /// A snapshot of what the Kustomer page shows; sent at connect and whenever it changes.
     PageFacts(PageFacts),
-    /// Strings on the page that may be phone numbers (C1), found cheaply by the content script: `texts[i]`
-    /// stands at the content script's place `ids[i]`. The frame decides which are dialable; the texts
-    /// are untrusted and length-limited there. Two arrays, not an object per candidate: a side panel
-    /// of 1,000 numbers is one message, and arrays cross the port and WASM's boundary cheaper.
+    /// Texts on the page that changed and may hold phone numbers (C1, issue 17): a message's text
+    /// node, or a customer phone element's text. `texts[i]` stands at the content script's place
+    /// `ids[i]` (ids go up). The frame finds the numbers in them; the texts are untrusted and
+    /// length-limited there ([`crate::phone::MAX_SCAN`]). Two arrays, not an object per text: a side
+    /// panel of 1,000 numbers is one message, and arrays cross the port and WASM's boundary cheaper.
     PhoneCandidates { ids: Vec<u32>, texts: Vec<String> },
-    /// The agent used the Phone control beside candidate `id`, whose text is `text` (C1).
+    /// The agent used the Phone control beside a number of candidate `id`; `text` is that number as
+    /// written (the span the frame returned) (C1).
     PhoneChosen { id: u32, text: String },
     /// The page started to navigate away (`beforeunload`): an owner tab hands over now, not at
     /// `pagehide`, which waits for the next page to commit (issue 5). Not sent while a call is live
@@ -25,7 +27,7 @@ pub enum PageMessage {
     PageLeaving,
 }
 
-/// One string that looks like a phone number, with the content script's id for its place on the page.
+/// One text from the page, with the content script's id for its place on the page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneCandidate {
     pub id: u32,
@@ -67,12 +69,17 @@ pub enum FrameMessage {
     Resize { width: u32, height: u32 },
     /// The adapter painted its first interactive state (for the start-up benchmark).
     Ready,
-    /// The answer to one [`PageMessage::PhoneCandidates`]: `displays[i]` is candidate `ids[i]` as the
-    /// control's label shows it (international format, e.g. "+34 612 34 56 78", with " ext. 123" when
-    /// there is one), or null when it is not dialable and gets no control.
+    /// The answer to one [`PageMessage::PhoneCandidates`], one entry per number found, in text order:
+    /// candidate `ids[i]` holds a number from `starts[i]` to `ends[i]` (UTF-16 code units into its
+    /// text, as JavaScript indexes strings), which the control's label shows as `displays[i]`
+    /// (international format, e.g. "+34 612 34 56 78", with the extension named in the agent's
+    /// language). Every candidate up to id `last` has been answered: one with no entry holds no number.
     PhoneVerdicts {
         ids: Vec<u32>,
-        displays: Vec<Option<String>>,
+        starts: Vec<u32>,
+        ends: Vec<u32>,
+        displays: Vec<String>,
+        last: u32,
     },
     /// Screen pop (A3): open `path` through the page's own navigation. Always a validated
     /// `/app/conversations/…` path, checked again by the content script.
@@ -142,14 +149,22 @@ mod tests {
     }
 
     #[test]
-    fn phone_verdicts_say_null_for_what_is_not_dialable() {
+    fn phone_verdicts_list_each_number_found_and_the_last_id_answered() {
+        // Candidate 1 holds two numbers, 2 none, 3 one.
         let msg = FrameMessage::PhoneVerdicts {
-            ids: vec![1, 2],
-            displays: vec![Some("+34 612 34 56 78".into()), None],
+            ids: vec![1, 1, 3],
+            starts: vec![3, 20, 0],
+            ends: vec![14, 36, 16],
+            displays: vec![
+                "+34 612 34 56 78".into(),
+                "+1 415-555-0100".into(),
+                "+1 800-901-3355, extension 7246433".into(),
+            ],
+            last: 3,
         };
         assert_eq!(
             serde_json::to_string(&msg).expect("serialises"),
-            r#"{"type":"PhoneVerdicts","ids":[1,2],"displays":["+34 612 34 56 78",null]}"#
+            r#"{"type":"PhoneVerdicts","ids":[1,1,3],"starts":[3,20,0],"ends":[14,36,16],"displays":["+34 612 34 56 78","+1 415-555-0100","+1 800-901-3355, extension 7246433"],"last":3}"#
         );
     }
 
