@@ -10,6 +10,7 @@ mod frame;
 pub mod guard;
 pub mod kustomer_page;
 pub mod options_page;
+pub mod phones;
 pub mod relay_bench;
 pub mod soak;
 mod wait;

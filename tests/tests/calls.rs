@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use e2e::phones::{control_labels, wait_labels};
 use e2e::{
     click_in_adapter, sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox,
     TestResult,
@@ -18,16 +19,6 @@ async fn agent_page(sandbox: &Sandbox) -> TestResult<Browser> {
     browser.configure(sandbox_config(&sandbox.url(""))).await?;
     browser.client.goto(&sandbox.url("/")).await?;
     Ok(browser)
-}
-
-/// The Phone controls' accessible names inside `scope` on the page.
-async fn control_labels(browser: &Browser, scope: &str) -> TestResult<Vec<String>> {
-    let v = browser
-        .eval(&format!(
-            "return [...document.querySelectorAll('{scope} [data-ccai-phone]')].map(b => b.getAttribute('aria-label'))"
-        ))
-        .await?;
-    Ok(serde_json::from_value(v)?)
 }
 
 /// Opens the `n`th conversation of the list, as an agent clicks it, and waits for its customer panel.
@@ -56,19 +47,6 @@ async fn open_conversation(browser: &Browser, n: usize) -> TestResult<String> {
     })
     .await?;
     Ok(id)
-}
-
-async fn wait_labels(browser: &Browser, scope: &str, want: &[&str]) -> TestResult {
-    let want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
-    let r = wait_for(&format!("controls {want:?} in {scope}"), WAIT, || async {
-        let seen = control_labels(browser, scope).await.ok()?;
-        (seen == want).then_some(())
-    })
-    .await;
-    match r {
-        Ok(()) => Ok(()),
-        Err(e) => Err(format!("{e}; last seen {:?}", control_labels(browser, scope).await?).into()),
-    }
 }
 
 async fn frame_text(browser: &Browser, css: &str) -> TestResult<String> {

@@ -98,6 +98,8 @@ const BUDGETS: &[(&str, f64)] = &[
     ("adapter_startup_ms_p95", 120.0),
     ("phone_scan_ms_1000", 50.0),
     ("mutation_overhead_ms_p95", 2.0),
+    ("phone_matcher_false_positives", 0.0),
+    ("phone_matcher_wrong", 0.0),
 ];
 
 fn report(figures: &mut BTreeMap<String, Value>, key: &str, value: f64) {
@@ -265,6 +267,22 @@ async fn guards(figures: &mut BTreeMap<String, Value>) -> TestResult {
     Ok(())
 }
 
+/// Issue 17: `ccai_core::phone::find` over libphonenumber's own matcher test strings (the table in
+/// `crates/core/src/phone/cases.rs`), natively: rows, numbers expected, found exactly, found where
+/// none is expected, found over an expected one but not it.
+fn matcher_table(figures: &mut BTreeMap<String, Value>) {
+    let s = ccai_core::phone::cases::score();
+    report(figures, "phone_matcher_cases", s.cases as f64);
+    report(figures, "phone_matcher_expected", s.expected as f64);
+    report(figures, "phone_matcher_found", s.found as f64);
+    report(
+        figures,
+        "phone_matcher_false_positives",
+        s.false_positives as f64,
+    );
+    report(figures, "phone_matcher_wrong", s.wrong as f64);
+}
+
 /// The start of a bench script: a new 1,000-item list (`list`, not yet on the page) whose numbers are
 /// new in each round; `mark` runs on each item's `span` `s` (making it a Kustomer phone element, or not).
 fn busy_panel(mark: &str) -> String {
@@ -289,6 +307,7 @@ fn busy_panel(mark: &str) -> String {
 /// busy page (p95 of 200 batches, as the content script measures itself). `phone_lib_wasm_gz_bytes` comes from
 /// `scripts/phone-lib-size.sh`, which merges it into the same JSON.
 async fn phones(figures: &mut BTreeMap<String, Value>) -> TestResult {
+    matcher_table(figures);
     let sandbox = e2e::Sandbox::start().await?;
     let browser = Browser::start(BrowserOptions::default()).await?;
     browser.configure(sandbox_config(&sandbox.url(""))).await?;

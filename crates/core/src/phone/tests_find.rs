@@ -96,6 +96,13 @@ fn what_customers_write_is_found_as_the_library_finds_it() {
             ("(800) 443-1223".into(), "+18004431223".into(), None)
         ]
     );
+    assert_eq!(
+        found("Call 650-253-4561 -- 212-443-1223 today", &ES_US),
+        [
+            ("650-253-4561".into(), "+16502534561".into(), None),
+            ("212-443-1223".into(), "+12124431223".into(), None)
+        ]
+    );
     let wide = "\u{FF0B}\u{FF13}\u{FF14}\u{3000}\u{FF16}\u{FF11}\u{FF12}\u{3000}\u{FF13}\u{FF14}\u{3000}\u{FF15}\u{FF16}\u{3000}\u{FF17}\u{FF18}";
     assert_eq!(
         found(&format!("Tel. {wide}."), &ES_US),
