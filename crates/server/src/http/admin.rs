@@ -94,7 +94,7 @@ fn saved(state: &AppState, result: Result<u64, SaveError>) -> Response {
 }
 
 /// `PUT /admin/v1/settings` with `{version, settings}`: `version` (or `If-Match`) is the version the
-/// edit started from. A save without one is refused (428): it could overwrite another admin's change.
+/// edit started from; it is required (a save without it could overwrite another admin's change).
 async fn put_settings(
     State(state): State<AppState>,
     admin: AdminSession,
