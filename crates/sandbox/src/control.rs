@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::ccai::agents::{agent_json, apply_status, Change};
+use crate::ccai::agents::{apply_status, one_agent_json, Change};
 use crate::ccai::model::{user_status, AVAILABLE, IN_CALL, IN_CHAT, MISSED_CALL, WRAP_UP};
 use crate::faults::Schedule;
 use crate::kustomer::model::AGENT_USER_ID;
@@ -39,6 +39,7 @@ pub fn router() -> Router<App> {
         .merge(crate::kustomer::control::router())
         .merge(crate::ccai::call_control::control_router())
         .merge(crate::ccai::chat_control::control_router())
+        .merge(crate::ccai::hooks::control_router())
 }
 
 fn bad(text: impl Into<String>) -> Response {
@@ -87,14 +88,7 @@ async fn ccai_status(
         }
         .into()
     });
-    let change = Change {
-        agent_id: id,
-        status_id: body.status_id,
-        source: "system",
-        reason: Some(reason),
-        key: None,
-        epoch: None,
-    };
+    let change = Change::system(id, body.status_id, &reason);
     let (agent, generation, instance) = {
         let mut st = app.lock();
         let at_ms = app.at_ms();
@@ -107,10 +101,8 @@ async fn ccai_status(
         }
         let agent = st
             .ccai
-            .agents
-            .iter()
-            .find(|a| a.id == id)
-            .map(|a| (agent_json(a), a.status_generation));
+            .agent(id)
+            .map(|a| (one_agent_json(&st.ccai, a), a.status_generation));
         let (json, generation) = agent.unwrap_or_default();
         (json, generation, st.ccai.instance)
     };
@@ -146,14 +138,7 @@ fn finish_wrap_up(app: &App, id: i64, expected: Option<(u64, u64)>) -> bool {
         });
         if still {
             let at_ms = app.at_ms();
-            let change = Change {
-                agent_id: id,
-                status_id: AVAILABLE,
-                source: "system",
-                reason: Some("wrap_up_ended".into()),
-                key: None,
-                epoch: None,
-            };
+            let change = Change::system(id, AVAILABLE, "wrap_up_ended");
             apply_status(&mut st.ccai, at_ms, change);
         }
         still

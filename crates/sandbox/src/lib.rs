@@ -55,6 +55,9 @@ pub struct SandboxConfig {
     pub oauth_access_ttl_s: u64,
     /// Kustomer's org-wide requests per 60 s (API-NOTES B4; Enterprise 1,000). `None`: no limit.
     pub kustomer_budget_per_min: Option<u32>,
+    /// CCAI's rate limit in requests per second per customer (API-NOTES A3 documents 10); `None` = not
+    /// enforced (still measured: `GET /sandbox/ccai/rate`).
+    pub ccai_rate: Option<u32>,
 }
 
 impl Default for SandboxConfig {
@@ -66,6 +69,7 @@ impl Default for SandboxConfig {
             oauth_clients: Vec::new(),
             oauth_access_ttl_s: 3600,
             kustomer_budget_per_min: None,
+            ccai_rate: None,
         }
     }
 }
@@ -146,7 +150,7 @@ pub fn router(app: App) -> Router {
         app.clone(),
         faults::kustomer,
     ));
-    let ccai = ccai::router()
+    let ccai = ccai::router(app.clone())
         // The connector's webhook routes (issue 8) merge in here: `.merge(ccai_webhooks::router())`.
         .layer(middleware::from_fn_with_state(app.clone(), faults::ccai));
     let control = control::router().layer(middleware::from_fn(auth::loopback_only));

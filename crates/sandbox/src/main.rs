@@ -11,7 +11,7 @@ sandbox — a fake Kustomer agent page and API, and a fake CCAI Platform API, on
 
 USAGE:
     sandbox [--port <PORT>] [--agent-email <EMAIL>] [--wrap-up-ms <MS>]
-            [--oauth-client <ID>:<SECRET>:<REDIRECT_URI>]... [--kustomer-budget <N>]
+            [--oauth-client <ID>:<SECRET>:<REDIRECT_URI>]... [--kustomer-budget <N>] [--ccai-rate <N>]
 
 FLAGS:
     --port <PORT>           port on 127.0.0.1 (default 8123; 0 picks a free one)
@@ -21,6 +21,7 @@ FLAGS:
                             a Kustomer OAuth client (an empty SECRET = a public client); repeatable,
                             and the same ID again adds a redirect URI
     --kustomer-budget <N>   Kustomer's org-wide requests per 60 s (API-NOTES B4; default: no limit)
+    --ccai-rate <N>         CCAI answers 429 past N requests per second (CCAI documents 10; default: off)
     -h, --help              print this help
 ";
 
@@ -66,6 +67,13 @@ fn parse(args: &[String]) -> Result<Option<SandboxConfig>, String> {
                     .parse()
                     .map_err(|_| format!("--kustomer-budget: '{v}' is not a number"))?;
                 cfg.kustomer_budget_per_min = Some(n);
+            }
+            "--ccai-rate" => {
+                let v = value("requests per second")?;
+                let n: u32 = v
+                    .parse()
+                    .map_err(|_| format!("--ccai-rate: '{v}' is not a whole number"))?;
+                cfg.ccai_rate = (n > 0).then_some(n);
             }
             other => return Err(format!("unknown flag '{other}'")),
         }

@@ -39,6 +39,8 @@ pub struct Shared {
     oauth_clients: Mutex<Vec<crate::kustomer::oauth::OAuthClient>>,
     /// Kustomer's org-wide per-minute budget (B4) and its measurements.
     pub kustomer_rate: crate::kustomer::rate::RateLimit,
+    /// CCAI's rate limit and what it saw (A3). Outside [`State`]: its own lock, kept across resets.
+    pub ccai_rate: crate::ccai::rate::Rate,
 }
 
 impl Shared {
@@ -50,7 +52,9 @@ impl Shared {
         let session_token = format!("sandbox-session-{:016x}", random_u64());
         let oauth_clients = Mutex::new(cfg.oauth_clients.clone());
         let kustomer_rate = crate::kustomer::rate::RateLimit::new(cfg.kustomer_budget_per_min);
+        let ccai_rate = crate::ccai::rate::Rate::new(cfg.ccai_rate);
         Arc::new(Shared {
+            ccai_rate,
             cfg,
             state: Mutex::new(state),
             page_events,
@@ -112,6 +116,7 @@ impl Shared {
         *self.lock() = fresh;
         self.kustomer_rate.clear();
         self.activity_seq.send_replace(0);
+        self.ccai_rate.reset();
         self.push(PageEvent::Reset);
     }
 }

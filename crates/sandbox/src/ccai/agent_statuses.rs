@@ -1,8 +1,11 @@
-//! The Apps API status change (`POST /apps/api/v1/agent_statuses`), with the two guards the relay
-//! depends on (issue 5): `Idempotency-Key` (a repeated key returns the first answer and has no second
-//! effect) and the `X-Owner-Epoch` fence (a request whose epoch is below the highest seen for an agent
-//! is refused with 409, so a revived stale owner tab cannot act). Everything received is logged for
-//! `GET /sandbox/ccai/received`.
+//! API-NOTES A8: `POST /apps/api/v1/agent_statuses` `{status (a NAME), agent_ids, team_ids}`, all three
+//! required; success is a JSON array, one entry per agent `{agent_id, name, email, agent_number,
+//! previous_status, current_status}` (names); "transitions to and from system-defined statuses like
+//! In-Call trigger an error"; bulk by team or by agent list. Everything received is logged for
+//! `GET /sandbox/ccai/received`, every status applied for `GET /sandbox/ccai/applied`.
+//!
+//! A request that carries `status_id`, `Idempotency-Key` or `X-Owner-Epoch` is the extension's legacy
+//! form (invented, until issue 16): `agent_statuses_legacy.rs`.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -59,7 +62,7 @@ impl StatusRequest {
         })
     }
 
-    fn resolve_status(&self) -> Option<&'static model::UserStatus> {
+    pub fn resolve_status(&self) -> Option<&'static model::UserStatus> {
         match (self.status_id, &self.status) {
             (Some(id), _) => user_status(id),
             (None, Some(name)) => model::user_status_by_name(name),
@@ -119,158 +122,183 @@ pub fn record(
     }
 }
 
+/// `POST /apps/api/v1/agent_statuses`: A8, or the legacy form when the request carries one of its
+/// invented inputs.
 pub async fn agent_statuses(
     State(app): State<App>,
     lost: Option<Extension<LostResponse>>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    let invented_header =
+        headers.contains_key("idempotency-key") || headers.contains_key("x-owner-epoch");
+    let invented_field = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .is_some_and(|v| v.get("status_id").is_some());
+    let res = if invented_header || invented_field {
+        super::agent_statuses_legacy::handle(&app, lost.is_some(), &headers, &body)
+    } else {
+        documented(&app, lost.is_some(), &body)
+    };
+    crate::control::notify_activity(&app);
+    res
+}
+
+/// The three fields A8 marks required, or the 400 that says which is missing or malformed.
+/// Not documented: the status code and texts of these errors (A4's `{"message"}` with 400 here).
+fn parse(body: &[u8]) -> Result<StatusRequest, String> {
+    let v: Value = serde_json::from_slice(body).map_err(|_| "the body must be a JSON object")?;
+    let status = match v.get("status") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        Some(_) => return Err("status must be a status name, e.g. \"Available\"".into()),
+        None => return Err("status is required".into()),
+    };
+    let ids = |k: &str| -> Result<Vec<i64>, String> {
+        match v.get(k) {
+            None => Err(format!("{k} is required (an array of ids, may be empty)")),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|x| x.as_i64().ok_or(format!("{k} must hold integer ids")))
+                .collect(),
+            Some(_) => Err(format!("{k} must be an array of integer ids")),
+        }
+    };
+    Ok(StatusRequest {
+        status: Some(status),
+        status_id: None,
+        agent_ids: ids("agent_ids")?,
+        team_ids: ids("team_ids")?,
+        key: None,
+        epoch: None,
+    })
+}
+
+fn documented(app: &App, lost: bool, body: &[u8]) -> Response {
     let at_ms = app.at_ms();
     let mut st = app.lock();
     let ccai = &mut st.ccai;
-    let req = match StatusRequest::parse(&headers, &body) {
+    let refuse =
+        |ccai: &mut model::CcaiState, req: &StatusRequest, agents: &[i64], outcome: &str| {
+            record(ccai, at_ms, req, agents, outcome, false);
+        };
+    let req = match parse(body) {
         Ok(r) => r,
         Err(e) => {
-            let empty = StatusRequest {
-                status: None,
-                status_id: None,
-                agent_ids: vec![],
-                team_ids: vec![],
-                key: None,
-                epoch: None,
-            };
-            record(ccai, at_ms, &empty, &[], "bad_request", false);
+            let empty = parse_lenient(body);
+            refuse(ccai, &empty, &[], "bad_request");
             return message(StatusCode::BAD_REQUEST, e);
         }
     };
-    let agents = req.agents(ccai);
-    if let Some((code, body)) = req
-        .key
-        .as_ref()
-        .and_then(|k| ccai.idempotency.get(k))
-        .cloned()
+    // Not documented: unknown ids. The whole request is refused with A4's 404, nothing applied.
+    let unknown_team = req
+        .team_ids
+        .iter()
+        .find(|t| !ccai.teams.iter().any(|(id, _)| id == *t));
+    let unknown_agent = req.agent_ids.iter().find(|a| ccai.agent(**a).is_none());
+    if let Some(text) = unknown_team
+        .map(|t| format!("Team {t} not found"))
+        .or(unknown_agent.map(|a| format!("Agent {a} not found")))
     {
-        record(ccai, at_ms, &req, &agents, "duplicate", false);
-        let code = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
-        return (code, Json(body)).into_response();
+        refuse(ccai, &req, &[], "unknown_agent");
+        return message(StatusCode::NOT_FOUND, text);
     }
+    let agents = req.agents(ccai);
     if agents.is_empty() {
-        record(ccai, at_ms, &req, &agents, "bad_request", false);
+        refuse(ccai, &req, &agents, "bad_request");
         return message(
             StatusCode::BAD_REQUEST,
-            "agent_ids or team_ids must name at least one agent",
+            "agent_ids and team_ids name no agent",
         );
     }
-    if let Some(epoch) = req.epoch {
-        if let Some((agent_id, highest)) = agents
-            .iter()
-            .filter_map(|a| ccai.epochs.get(a).map(|h| (*a, *h)))
-            .find(|(_, highest)| epoch < *highest)
-        {
-            record(ccai, at_ms, &req, &agents, "stale_epoch", false);
-            let body = json!({
-                "error": "stale_owner_epoch",
-                "message": format!("X-Owner-Epoch {epoch} is older than {highest}, the newest seen for agent {agent_id}: another tab owns this agent now"),
-                "agent_id": agent_id,
-                "epoch": epoch,
-                "highest_epoch": highest,
-            });
-            return (StatusCode::CONFLICT, Json(body)).into_response();
-        }
-        for a in &agents {
-            ccai.epochs.insert(*a, epoch);
-        }
-    }
-    let Some(target) = req.resolve_status() else {
-        record(ccai, at_ms, &req, &agents, "unknown_status", false);
-        let what = req
-            .status_id
-            .map(|i| format!("id {i}"))
-            .or(req.status.clone())
-            .unwrap_or_default();
+    // Not documented: case sensitivity (A8 writes "available", its example "Available": the sandbox
+    // matches either) and repeated names (A9: two "Meal"s; the first in user_statuses order wins, the
+    // built-in).
+    let name = req.status.clone().unwrap_or_default();
+    let Some(target) = model::user_status_by_name(&name) else {
+        refuse(ccai, &req, &agents, "unknown_status");
         return message(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("Status '{what}' not found"),
+            StatusCode::BAD_REQUEST,
+            format!("Status '{name}' not found"),
         );
     };
-    let mut answer = Vec::new();
+    // A8: a transition to a system-defined status is an error. Not documented: its code and shape.
+    if is_system(target.id) {
+        refuse(ccai, &req, &agents, "refused_system_status");
+        return message(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "Transitions to system-defined statuses are not allowed: '{}'",
+                target.name
+            ),
+        );
+    }
+    let mut answer = Vec::with_capacity(agents.len());
     for agent_id in agents {
-        let Some(agent) = ccai.agents.iter().find(|a| a.id == agent_id) else {
-            record(ccai, at_ms, &req, &[agent_id], "unknown_agent", false);
-            answer.push(
-                json!({ "agent_id": agent_id, "message": format!("Agent {agent_id} not found") }),
-            );
+        let Some(agent) = ccai.agent(agent_id) else {
             continue;
         };
+        let current = agent.status_id;
         let mut entry = json!({
             "agent_id": agent.id,
             "name": agent.name(),
             "email": agent.email,
             "agent_number": agent.agent_number,
-            "previous_status": status_ref(agent.status_id)["name"],
-            "previous_status_id": agent.status_id,
+            "previous_status": status_ref(current)["name"],
         });
-        let current = agent.status_id;
-        let refusal = if is_system(current) {
-            Some(format!(
-                "Agent can't be changed from system status '{}'",
+        // A8: a transition from a system-defined status is an error. Not documented: a mixed batch.
+        // The sandbox applies the others and answers 200; this agent's entry shows the status
+        // unchanged (`current_status` = `previous_status`) and a `message`.
+        let outcome = if is_system(current) {
+            entry["message"] = json!(format!(
+                "Transitions from system-defined statuses are not allowed: agent {agent_id} is '{}'",
                 status_ref(current)["name"].as_str().unwrap_or("")
-            ))
-        } else if is_system(target.id) {
-            Some(format!(
-                "Agent can't be changed to system status '{}'",
-                target.name
-            ))
+            ));
+            "refused_system_status"
         } else {
-            None
-        };
-        let (outcome, applied) = match refusal {
-            Some(text) => {
-                entry["message"] = json!(text);
-                ("refused_system_status", false)
-            }
-            None => {
-                let change = Change {
-                    agent_id,
-                    status_id: target.id,
-                    source: "api",
-                    reason: None,
-                    key: req.key.clone(),
-                    epoch: req.epoch,
-                };
-                apply_status(ccai, at_ms, change);
-                (
-                    if current == target.id {
-                        "unchanged"
-                    } else {
-                        "applied"
-                    },
-                    true,
-                )
+            let change = Change {
+                agent_id,
+                status_id: target.id,
+                source: "api",
+                reason: None,
+                key: None,
+                epoch: None,
+                call_id: None,
+            };
+            apply_status(ccai, at_ms, change);
+            if current == target.id {
+                "unchanged"
+            } else {
+                "applied"
             }
         };
-        let now = ccai
-            .agents
-            .iter()
-            .find(|a| a.id == agent_id)
-            .map_or(current, |a| a.status_id);
+        let now = ccai.agent(agent_id).map_or(current, |a| a.status_id);
         entry["current_status"] = status_ref(now)["name"].clone();
-        entry["current_status_id"] = json!(now);
-        record(ccai, at_ms, &req, &[agent_id], outcome, applied);
-        if lost.is_some() {
+        record(
+            ccai,
+            at_ms,
+            &req,
+            &[agent_id],
+            outcome,
+            outcome != "refused_system_status",
+        );
+        if lost {
             if let Some(last) = ccai.received.last_mut() {
                 last.response_lost = true;
             }
         }
         answer.push(entry);
     }
-    let body = Value::Array(answer);
-    if let Some(k) = &req.key {
-        ccai.idempotency.insert(k.clone(), (200, body.clone()));
-    }
-    let latest = ccai.activities.last().map_or(0, |a| a.seq);
-    drop(st);
-    app.activity_seq
-        .send_if_modified(|s| std::mem::replace(s, latest) != latest);
-    Json(body).into_response()
+    Json(Value::Array(answer)).into_response()
+}
+
+/// What can be read of a malformed request, for the received log.
+fn parse_lenient(body: &[u8]) -> StatusRequest {
+    StatusRequest::parse(&HeaderMap::new(), body).unwrap_or(StatusRequest {
+        status: None,
+        status_id: None,
+        agent_ids: vec![],
+        team_ids: vec![],
+        key: None,
+        epoch: None,
+    })
 }

@@ -1,72 +1,159 @@
-//! Manager API agents, user statuses and the agent activity feed, and [`apply_status`], the one place
+//! Manager API agents (API-NOTES A10), user statuses (A9) and the legacy agent activity feed, and [`apply_status`], the one place
 //! where an agent's CCAI status changes (API, call, wrap-up end or control hook alike).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
 use super::model::{self, status_ref, Activity, Agent, USER_STATUSES};
-use crate::state::App;
+use super::paging::{respond, ListQuery, Row};
+use crate::state::{iso_from_millis, App};
 
+/// A4: errors are `{"message": "<text>"}`.
 pub fn message(status: StatusCode, text: impl Into<String>) -> Response {
     (status, Json(json!({ "message": text.into() }))).into_response()
 }
 
+/// API-NOTES A9: `GET /manager/api/v1/user_statuses` → `[{id, wfm_id, name, color}]`.
 pub async fn user_statuses() -> Json<Value> {
     let list: Vec<Value> = USER_STATUSES
         .iter()
-        .map(|s| json!({ "id": s.id, "name": s.name, "color": s.color }))
+        .map(|s| json!({ "id": s.id, "wfm_id": s.wfm_id, "name": s.name, "color": s.color }))
         .collect();
     Json(Value::Array(list))
 }
 
-pub fn agent_json(a: &Agent) -> Value {
+/// An agent as A10 lists it, plus three legacy keys the extension reads (`name`,
+/// `status_changed_at_ms`, `team_ids`: invented, until issue 16; A4 lets clients ignore them).
+pub fn agent_json(a: &Agent, ccai: &model::CcaiState, counts: (usize, usize)) -> Value {
+    let teams: Vec<Value> = a
+        .team_ids
+        .iter()
+        .enumerate()
+        .map(|(position, t)| {
+            let members = ccai
+                .teams
+                .iter()
+                .find(|(id, _)| id == t)
+                .map_or(0, |(_, m)| m.len());
+            json!({ "id": t, "name": model::team_name(*t), "parent_id": null, "position": position,
+                "deleted": false, "agents_count": members })
+        })
+        .collect();
     json!({
         "id": a.id,
         "email": a.email,
+        "created_at": iso_from_millis(a.created_at_ms),
+        // Not documented: login times; the sandbox says the agent logged in when created.
+        "last_login_time": iso_from_millis(a.created_at_ms),
         "first_name": a.first_name,
+        "middle_name": null,
         "last_name": a.last_name,
-        "name": a.name(),
+        "avatar_url": null,
         "agent_number": a.agent_number,
         "status": status_ref(a.status_id),
+        "status_updated_at": iso_from_millis(a.status_updated_at_ms),
+        "crm_authenticated": false,
+        // Not documented: what `online` means; here, any status but Offline.
+        "online": a.status_id != model::OFFLINE,
+        "wrap_up": a.status_id == model::WRAP_UP,
+        "call_count": counts.0,
+        "chat_count": counts.1,
+        "location": null,
+        "roles": ["agent"],
+        "teams": teams,
+        "channels": [],
+        "name": a.name(),
         "status_changed_at_ms": a.status_changed_at_ms,
         "team_ids": a.team_ids,
     })
 }
 
-pub async fn agents(
-    State(app): State<App>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Json<Value> {
-    let st = app.lock();
-    let list = st
-        .ccai
-        .agents
-        .iter()
-        .filter(|a| {
-            q.get("email")
-                .is_none_or(|e| a.email.eq_ignore_ascii_case(e.trim()))
-        })
-        .map(agent_json)
-        .collect();
-    Json(Value::Array(list))
+/// Calls and chats per agent (A10 `call_count`, `chat_count`).
+fn counts(ccai: &model::CcaiState) -> HashMap<i64, (usize, usize)> {
+    let mut out: HashMap<i64, (usize, usize)> = HashMap::new();
+    for id in ccai.calls.list.iter().filter_map(|c| c.agent_id) {
+        out.entry(id).or_default().0 += 1;
+    }
+    let chats = ccai.chats.list.iter().filter(|c| c.assigned_at.is_some());
+    for id in chats.filter_map(|c| c.agent_id) {
+        out.entry(id).or_default().1 += 1;
+    }
+    out
 }
 
+/// One agent's JSON (A10 shape), counting their calls and chats.
+pub fn one_agent_json(ccai: &model::CcaiState, a: &Agent) -> Value {
+    let c = counts(ccai).get(&a.id).copied().unwrap_or_default();
+    agent_json(a, ccai, c)
+}
+
+/// A10 + A5 + A6: `GET /manager/api/v1/agents?page=&per=&status_updated_at[from]=&sort_column=
+/// status_updated_at&sort_direction=ASC`, filters `id[]`, `status_id[]`. `?email=` is invented (A10:
+/// "Not documented: an `email` filter"), used only by the extension until issue 16.
+pub async fn agents(
+    State(app): State<App>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let q = match ListQuery::parse(pairs, &["status_updated_at", "created_at"]) {
+        Ok(q) => q,
+        Err(res) => return res,
+    };
+    let (ids, statuses) = match (q.ints("id[]"), q.ints("status_id[]")) {
+        (Ok(i), Ok(s)) => (i, s),
+        (Err(res), _) | (_, Err(res)) => return res,
+    };
+    let email = q.get("email").map(|e| e.trim().to_owned());
+    let st = app.lock();
+    let ccai = &st.ccai;
+    let rows = ccai
+        .agents
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| ids.as_ref().is_none_or(|i| i.contains(&a.id)))
+        .filter(|(_, a)| statuses.as_ref().is_none_or(|s| s.contains(&a.status_id)))
+        .filter(|(_, a)| {
+            email
+                .as_ref()
+                .is_none_or(|e| a.email.eq_ignore_ascii_case(e))
+        })
+        .map(|(index, a)| Row {
+            id: a.id,
+            times: vec![
+                ("status_updated_at", Some(a.status_updated_at_ms)),
+                ("created_at", Some(a.created_at_ms)),
+            ],
+            index,
+        })
+        .collect();
+    let counts = counts(ccai);
+    respond(rows, &q, uri.path(), &headers, |i| {
+        let a = &ccai.agents[i];
+        agent_json(a, ccai, counts.get(&a.id).copied().unwrap_or_default())
+    })
+}
+
+/// `GET /manager/api/v1/agents/{id}`. Not in API-NOTES (A10 documents the list): invented, used only
+/// by the extension and the end-to-end tests until issue 16.
 pub async fn agent(State(app): State<App>, Path(id): Path<i64>) -> Response {
     let st = app.lock();
-    match st.ccai.agents.iter().find(|a| a.id == id) {
-        Some(a) => Json(agent_json(a)).into_response(),
+    match st.ccai.agent(id) {
+        Some(a) => Json(one_agent_json(&st.ccai, a)).into_response(),
         None => message(StatusCode::NOT_FOUND, format!("Agent {id} not found")),
     }
 }
 
-/// `?since=<seq>` returns activities after that sequence number, oldest first. `?wait_ms=` (a sandbox
-/// extension, ≤ 30000) long-polls: when nothing is newer, it waits for the next activity.
+/// `GET /manager/api/v1/agents/{id}/activities`: invented (issue 15: "the activity long-poll is not
+/// CCAI's"; the real feed is A11), used only by the extension until issue 16.
+/// `?since=<seq>` returns activities after that sequence number, oldest first. `?wait_ms=` (≤ 30000)
+/// long-polls: when nothing is newer, it waits for the next activity.
 pub async fn activities(
     State(app): State<App>,
     Path(id): Path<i64>,
@@ -114,20 +201,47 @@ pub struct Change {
     pub reason: Option<String>,
     pub key: Option<String>,
     pub epoch: Option<u64>,
+    /// The call that caused it (In-call, Wrap-up), for A11's `call_id`.
+    pub call_id: Option<i64>,
+}
+
+impl Change {
+    /// A change CCAI makes itself (a call, the end of wrap-up, a control hook playing CCAI).
+    pub fn system(agent_id: i64, status_id: i64, reason: &str) -> Change {
+        Change {
+            agent_id,
+            status_id,
+            source: "system",
+            reason: Some(reason.into()),
+            key: None,
+            epoch: None,
+            call_id: None,
+        }
+    }
 }
 
 /// Moves an agent to a status and records the activity. The caller holds the lock and has checked
-/// that the move is allowed. Returns the previous status id, or `None` for an unknown agent.
+/// that the move is allowed. Returns the previous status id, or `None` for an unknown agent. Feeds the
+/// legacy feed, A11's activity log and the applied log.
 pub fn apply_status(ccai: &mut model::CcaiState, at_ms: f64, change: Change) -> Option<i64> {
     let seq = ccai.seq();
+    let now = model::unix_ms();
     let agent = ccai.agent_mut(change.agent_id)?;
     let previous = agent.status_id;
     if previous == change.status_id {
+        ccai.log
+            .applied(change.agent_id, change.status_id, now, change.source, false);
         return Some(previous);
     }
     agent.status_id = change.status_id;
     agent.status_changed_at_ms = at_ms;
+    agent.status_updated_at_ms = now;
     agent.status_generation += 1;
+    let by = (change.source != "api").then_some(change.agent_id);
+    ccai.log
+        .status(change.agent_id, change.status_id, now, change.call_id, by);
+    ccai.log
+        .applied(change.agent_id, change.status_id, now, change.source, true);
     ccai.activities.push(Activity {
         seq,
         at_ms,

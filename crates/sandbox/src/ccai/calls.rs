@@ -15,6 +15,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::agents::{apply_status, Change};
+use super::model::unix_ms;
 use super::model::{status_ref, Activity, CcaiState, AVAILABLE, IN_CALL, MISSED_CALL, WRAP_UP};
 use crate::state::{iso_now, App};
 
@@ -42,6 +43,11 @@ pub struct Call {
     pub connected_at_ms: Option<f64>,
     pub ended_at: Option<String>,
     pub ended_at_ms: Option<f64>,
+    /// A12 `created_at` and `updated_at` (A6: "changes on every modification"), Unix ms.
+    pub created_at_unix_ms: i64,
+    pub updated_at_unix_ms: i64,
+    /// A13 `outbound_number` (the tenant's default when the request gives none).
+    pub outbound_number: Option<String>,
 }
 
 pub(super) fn message(status: StatusCode, text: impl Into<String>) -> Response {
@@ -82,7 +88,7 @@ pub(super) fn call_json(c: &Call, ccai: &CcaiState, now_ms: f64) -> Value {
 }
 
 /// `+` then 8–15 digits: the Apps API wants E.164 (the extension normalises before calling).
-fn is_e164(n: &str) -> bool {
+pub(super) fn is_e164(n: &str) -> bool {
     n.strip_prefix('+').is_some_and(|d| {
         (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
     })
@@ -112,22 +118,18 @@ pub(super) fn announce(ccai: &mut CcaiState, at_ms: f64, agent_id: Option<i64>, 
     });
 }
 
-fn system_status(
+/// CCAI moves the agent because of call `i` (A11 entries carry its `call_id`).
+pub(super) fn system_status(
     ccai: &mut CcaiState,
     at_ms: f64,
+    i: usize,
     agent_id: Option<i64>,
     status_id: i64,
     reason: &str,
 ) {
     if let Some(agent_id) = agent_id {
-        let change = Change {
-            agent_id,
-            status_id,
-            source: "system",
-            reason: Some(reason.into()),
-            key: None,
-            epoch: None,
-        };
+        let mut change = Change::system(agent_id, status_id, reason);
+        change.call_id = Some(ccai.calls.list[i].id);
         apply_status(ccai, at_ms, change);
     }
 }
@@ -148,6 +150,7 @@ pub(super) fn with_call(
         if let Err(e) = f(ccai, i, at_ms) {
             return message(StatusCode::CONFLICT, e);
         }
+        ccai.calls.list[i].updated_at_unix_ms = unix_ms();
         let call = call_json(&ccai.calls.list[i], ccai, at_ms);
         let agent = ccai.calls.list[i].agent_id;
         announce(ccai, at_ms, agent, call.clone());
@@ -191,6 +194,10 @@ pub(super) fn new_call(
         return Err(format!("Agent {agent_id} not found"));
     }
     let id = 1000 + ccai.calls.list.len() as i64 + 1;
+    let now = unix_ms();
+    let status_now = ccai.agent(agent_id).map_or(AVAILABLE, |a| a.status_id);
+    // A11: the agent's widget "receives a notification" of the call.
+    ccai.log.notification(agent_id, status_now, now, id);
     ccai.calls.list.push(Call {
         id,
         parent_id: body.get("parent_id").and_then(Value::as_i64),
@@ -217,17 +224,40 @@ pub(super) fn new_call(
         connected_at_ms: None,
         ended_at: None,
         ended_at_ms: None,
+        created_at_unix_ms: now,
+        updated_at_unix_ms: now,
+        outbound_number: body
+            .get("outbound_number")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     });
     Ok(ccai.calls.list.len() - 1)
 }
 
-/// `POST /apps/api/v1/calls` `{agent_id | agent_email, end_user_number, ticket_id?, menu_id?, lang?}`:
-/// an outbound call, `dialing`; the agent goes In-call. `Idempotency-Key` is honoured.
+/// `POST /apps/api/v1/calls` (API-NOTES A13). A request with `agent_id` or an `Idempotency-Key` is the
+/// extension's legacy shape (invented, until issue 16: see [`legacy_create`]); every other request is
+/// A13's, answered by [`super::outbound::create`].
 pub async fn create(
     State(app): State<App>,
     headers: HeaderMap,
-    Json(body): Json<Value>,
+    body: axum::body::Bytes,
 ) -> Response {
+    // A4: a 400 says why in `{"message"}`, also for a body that is not JSON.
+    let body: Value = match serde_json::from_slice(&body) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => return message(StatusCode::BAD_REQUEST, "the body must be a JSON object"),
+    };
+    if body.get("agent_id").is_some() || headers.contains_key("idempotency-key") {
+        legacy_create(app, headers, body)
+    } else {
+        super::outbound::create(&app, &body)
+    }
+}
+
+/// Invented, used only by the extension until issue 16: `{agent_id | agent_email, end_user_number,
+/// ticket_id?, menu_id?, lang?}` → 201, an outbound call in `dialing`, the agent In-call; errors 422;
+/// `Idempotency-Key` honoured (A7: CCAI documents none).
+fn legacy_create(app: App, headers: HeaderMap, body: Value) -> Response {
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -248,7 +278,7 @@ pub async fn create(
             Err(e) => return message(StatusCode::UNPROCESSABLE_ENTITY, e),
         };
         let agent = ccai.calls.list[i].agent_id;
-        system_status(ccai, at_ms, agent, IN_CALL, "call_started");
+        system_status(ccai, at_ms, i, agent, IN_CALL, "call_started");
         let call = call_json(&ccai.calls.list[i], ccai, at_ms);
         announce(ccai, at_ms, agent, call.clone());
         if let Some(k) = key {
@@ -260,6 +290,8 @@ pub async fn create(
     (StatusCode::CREATED, Json(out)).into_response()
 }
 
+/// `GET /apps/api/v1/calls/{id}` in the legacy shape: invented (A12 documents the object, not this
+/// shape of it), used only by the extension until issue 16.
 pub async fn get_one(State(app): State<App>, Path(id): Path<i64>) -> Response {
     let st = app.lock();
     match st.ccai.calls.list.iter().find(|c| c.id == id) {
@@ -268,7 +300,8 @@ pub async fn get_one(State(app): State<App>, Path(id): Path<i64>) -> Response {
     }
 }
 
-/// `GET /apps/api/v1/calls?agent_id=&status=` (`status=active`: not ended).
+/// `GET /apps/api/v1/calls?agent_id=&status=` (`status=active`: not ended): invented, used only by the
+/// extension until issue 16 (A17's Manager list is CCAI's).
 pub async fn list(
     State(app): State<App>,
     Query(q): Query<std::collections::HashMap<String, String>>,
@@ -308,7 +341,7 @@ pub(super) fn end(ccai: &mut CcaiState, i: usize, at_ms: f64, status: &'static s
         .map(|a| a.status_id);
     // A declined or missed ring never put the agent In-call: only leave In-call, or go to Missed Call.
     if current == Some(IN_CALL) || next == MISSED_CALL {
-        system_status(ccai, at_ms, agent, next, reason);
+        system_status(ccai, at_ms, i, agent, next, reason);
     }
 }
 
@@ -318,10 +351,11 @@ pub(super) fn connect(ccai: &mut CcaiState, i: usize, at_ms: f64) {
     c.connected_at = Some(iso_now());
     c.connected_at_ms = Some(at_ms);
     let agent = c.agent_id;
-    system_status(ccai, at_ms, agent, IN_CALL, "call_connected");
+    system_status(ccai, at_ms, i, agent, IN_CALL, "call_connected");
 }
 
-/// `POST /apps/api/v1/calls/{id}/{action}`: the agent's side. `dtmf` takes `{"digits"}`, `transfer`
+/// `POST /apps/api/v1/calls/{id}/{action}`: invented (A16: no call-control API exists), used only by
+/// the extension until issue 16. The agent's side. `dtmf` takes `{"digits"}`, `transfer`
 /// takes `{"agent_id"}` or `{"menu_id"}` (a queue).
 pub async fn action(
     State(app): State<App>,
@@ -360,14 +394,14 @@ pub async fn action(
                     return Err(format!("Agent {a} not found"));
                 }
                 ccai.calls.list[i].transfers.push(json!({ "from_agent_id": from, "to_agent_id": to_agent, "to_menu_id": to_menu, "at": iso_now() }));
-                system_status(ccai, at_ms, from, WRAP_UP, "call_transferred");
+                system_status(ccai, at_ms, i, from, WRAP_UP, "call_transferred");
                 ccai.calls.list[i].agent_id = to_agent;
                 ccai.calls.list[i].status = if to_agent.is_some() {
                     "connected"
                 } else {
                     "queued"
                 };
-                system_status(ccai, at_ms, to_agent, IN_CALL, "call_transferred_in");
+                system_status(ccai, at_ms, i, to_agent, IN_CALL, "call_transferred_in");
             }
             "hangup" if ccai.calls.list[i].ended_at.is_none() => end(ccai, i, at_ms, "finished"),
             "answer" if status == "ringing" && ccai.calls.list[i].call_type == "inbound" => {

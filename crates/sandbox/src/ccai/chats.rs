@@ -123,15 +123,7 @@ pub(super) fn move_agent(
     if to == AVAILABLE && current != Some(IN_CHAT) {
         return;
     }
-    let change = Change {
-        agent_id,
-        status_id: to,
-        source: "system",
-        reason: Some(why.into()),
-        key: None,
-        epoch: None,
-    };
-    apply_status(ccai, at_ms, change);
+    apply_status(ccai, at_ms, Change::system(agent_id, to, why));
 }
 
 /// Ends the chat: `finished` once an agent had it, `canceled` before.

@@ -2,13 +2,21 @@
 //! `https://{subdomain}.{domain}`): the Apps API under `/apps/api/v1`, the Manager API under
 //! `/manager/api/v1`.
 
+pub mod activity_logs;
 pub mod agent_statuses;
+mod agent_statuses_legacy;
 pub mod agents;
 pub mod call_control;
+pub mod call_object;
 pub mod calls;
 pub mod chat_control;
 pub mod chats;
+pub mod hooks;
 pub mod model;
+pub mod outbound;
+pub mod paging;
+pub mod rate;
+pub mod seed;
 
 use axum::middleware;
 use axum::routing::{get, post};
@@ -16,11 +24,16 @@ use axum::Router;
 
 use crate::state::App;
 
-/// Routes relative to `/ccai`, behind HTTP Basic.
-pub fn router() -> Router<App> {
+/// Routes relative to `/ccai`, behind HTTP Basic (A2), then the rate limit (A3).
+pub fn router(app: App) -> Router<App> {
     Router::new()
         .route("/manager/api/v1/user_statuses", get(agents::user_statuses))
         .route("/manager/api/v1/agents", get(agents::agents))
+        .route(
+            "/manager/api/v1/agent_activity_logs",
+            get(activity_logs::agent_activity_logs),
+        )
+        .route("/manager/api/v1/calls", get(call_object::list))
         .route("/manager/api/v1/agents/{id}", get(agents::agent))
         .route(
             "/manager/api/v1/agents/{id}/activities",
@@ -32,5 +45,6 @@ pub fn router() -> Router<App> {
         )
         .merge(calls::router())
         .merge(chats::router())
+        .layer(middleware::from_fn_with_state(app, rate::limit))
         .layer(middleware::from_fn(crate::auth::ccai))
 }

@@ -9,82 +9,38 @@ use crate::SandboxConfig;
 
 pub struct UserStatus {
     pub id: i64,
+    pub wfm_id: i64,
     pub name: &'static str,
     pub color: &'static str,
 }
 
-/// Built-ins (API-NOTES.md) then custom statuses, one of which repeats a built-in name on purpose.
+const fn status(id: i64, wfm_id: i64, name: &'static str, color: &'static str) -> UserStatus {
+    UserStatus {
+        id,
+        wfm_id,
+        name,
+        color,
+    }
+}
+
+/// A9's example table (ids, names, colors and `wfm_id`s as documented), then custom statuses. Custom 5
+/// "Meal" repeats a built-in name, as in A9. Not documented: custom statuses 1–3 and their `wfm_id`s
+/// (the sandbox's own, so that a client meets more than one custom status).
 pub const USER_STATUSES: &[UserStatus] = &[
-    UserStatus {
-        id: 0,
-        name: "Available",
-        color: "green",
-    },
-    UserStatus {
-        id: -1,
-        name: "Unavailable",
-        color: "red",
-    },
-    UserStatus {
-        id: -2,
-        name: "Break",
-        color: "yellow",
-    },
-    UserStatus {
-        id: -3,
-        name: "Special Task",
-        color: "purple",
-    },
-    UserStatus {
-        id: -4,
-        name: "Meal",
-        color: "orange",
-    },
-    UserStatus {
-        id: -5,
-        name: "Missed Call",
-        color: "red",
-    },
-    UserStatus {
-        id: -6,
-        name: "Wrap-up",
-        color: "blue",
-    },
-    UserStatus {
-        id: -7,
-        name: "In-call",
-        color: "blue",
-    },
-    UserStatus {
-        id: -8,
-        name: "In-chat",
-        color: "blue",
-    },
-    UserStatus {
-        id: -10,
-        name: "Offline",
-        color: "gray",
-    },
-    UserStatus {
-        id: 1,
-        name: "Training",
-        color: "purple",
-    },
-    UserStatus {
-        id: 2,
-        name: "Coaching",
-        color: "purple",
-    },
-    UserStatus {
-        id: 3,
-        name: "Admin work",
-        color: "yellow",
-    },
-    UserStatus {
-        id: 5,
-        name: "Meal",
-        color: "orange",
-    },
+    status(0, 11, "Available", "green"),
+    status(-1, 12, "Unavailable", "red"),
+    status(-2, 29, "Break", "yellow"),
+    status(-3, 30, "Special Task", "pink"),
+    status(-4, 31, "Meal", "brown"),
+    status(-5, 32, "Missed Call", "blue_grey"),
+    status(-6, 33, "Wrap-up", "purple"),
+    status(-7, 34, "In-call", "light_blue"),
+    status(-8, 35, "In-chat", "indigo"),
+    status(-10, 36, "Offline", "grey"),
+    status(1, 42, "Training", "purple"),
+    status(2, 43, "Coaching", "pink"),
+    status(3, 44, "Admin work", "yellow"),
+    status(5, 45, "Meal", "green"),
 ];
 
 pub const AVAILABLE: i64 = 0;
@@ -114,9 +70,22 @@ pub fn user_status_by_name(name: &str) -> Option<&'static UserStatus> {
         .find(|s| s.name.eq_ignore_ascii_case(name.trim()))
 }
 
+/// A status as A9/A10/A11 show it: `{id, wfm_id, name, color}`.
 pub fn status_ref(id: i64) -> Value {
-    let name = user_status(id).map(|s| s.name).unwrap_or("Unknown");
-    serde_json::json!({ "id": id, "name": name })
+    match user_status(id) {
+        Some(s) => {
+            serde_json::json!({ "id": id, "wfm_id": s.wfm_id, "name": s.name, "color": s.color })
+        }
+        None => serde_json::json!({ "id": id, "wfm_id": null, "name": "Unknown", "color": null }),
+    }
+}
+
+/// The wall clock in Unix milliseconds: the time CCAI's timestamps show, and the one a load test
+/// compares with its own clock (the monotonic `at_ms` is the sandbox's alone).
+pub fn unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 pub struct Agent {
@@ -126,7 +95,12 @@ pub struct Agent {
     pub last_name: String,
     pub agent_number: String,
     pub status_id: i64,
+    /// Monotonic (`Shared::at_ms`), for the legacy `status_changed_at_ms`.
     pub status_changed_at_ms: f64,
+    /// A10 `status_updated_at`, Unix ms.
+    pub status_updated_at_ms: i64,
+    /// A10 `created_at`, Unix ms.
+    pub created_at_ms: i64,
     pub team_ids: Vec<i64>,
     /// Bumped on every status change, so a scheduled automatic move (end of wrap-up) that has been
     /// overtaken by another change does nothing.
@@ -134,6 +108,31 @@ pub struct Agent {
 }
 
 impl Agent {
+    /// A new agent, created now, in `status_id`.
+    pub fn new(
+        id: i64,
+        email: &str,
+        first: &str,
+        last: &str,
+        number: &str,
+        status_id: i64,
+    ) -> Agent {
+        let now = unix_ms();
+        Agent {
+            id,
+            email: email.into(),
+            first_name: first.into(),
+            last_name: last.into(),
+            agent_number: number.into(),
+            status_id,
+            status_changed_at_ms: 0.0,
+            status_updated_at_ms: now,
+            created_at_ms: now,
+            team_ids: vec![],
+            status_generation: 0,
+        }
+    }
+
     pub fn name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
     }
@@ -187,6 +186,8 @@ pub struct CcaiState {
     pub teams: Vec<(i64, Vec<i64>)>,
     pub activities: Vec<Activity>,
     pub received: Vec<Received>,
+    /// A11's agent activity log, and when each status was applied (`GET /sandbox/ccai/applied`).
+    pub log: crate::ccai::activity_logs::Log,
     /// `Idempotency-Key` → the first answer (status code, body).
     pub idempotency: HashMap<String, (u16, Value)>,
     /// Highest `X-Owner-Epoch` seen per agent: the fence against a revived stale owner tab.
@@ -200,18 +201,11 @@ pub struct CcaiState {
 
 impl CcaiState {
     pub fn seeded(cfg: &SandboxConfig) -> CcaiState {
-        let agent =
-            |id: i64, email: &str, first: &str, last: &str, number: &str, status_id: i64| Agent {
-                id,
-                email: email.into(),
-                first_name: first.into(),
-                last_name: last.into(),
-                agent_number: number.into(),
-                status_id,
-                status_changed_at_ms: 0.0,
-                team_ids: vec![1],
-                status_generation: 0,
-            };
+        let agent = |id: i64, email: &str, first: &str, last: &str, number: &str, status: i64| {
+            let mut a = Agent::new(id, email, first, last, number, status);
+            a.team_ids = vec![1];
+            a
+        };
         CcaiState {
             agents: vec![
                 agent(
@@ -228,6 +222,7 @@ impl CcaiState {
             teams: vec![(1, vec![PAGE_AGENT_ID, 12, 13])],
             activities: Vec::new(),
             received: Vec::new(),
+            log: Default::default(),
             idempotency: HashMap::new(),
             epochs: HashMap::new(),
             next_seq: 0,
@@ -244,5 +239,18 @@ impl CcaiState {
 
     pub fn agent_mut(&mut self, id: i64) -> Option<&mut Agent> {
         self.agents.iter_mut().find(|a| a.id == id)
+    }
+
+    pub fn agent(&self, id: i64) -> Option<&Agent> {
+        self.agents.iter().find(|a| a.id == id)
+    }
+}
+
+/// A team's name. Not documented: the sandbox's teams (1 "Support" for the seeds; seeded many-agent
+/// teams are "Team N").
+pub fn team_name(id: i64) -> String {
+    match id {
+        1 => "Support".into(),
+        n => format!("Team {n}"),
     }
 }
