@@ -41,6 +41,8 @@ pub struct Shared {
     pub kustomer_rate: crate::kustomer::rate::RateLimit,
     /// CCAI's rate limit and what it saw (A3). Outside [`State`]: its own lock, kept across resets.
     pub ccai_rate: crate::ccai::rate::Rate,
+    /// CCAI's external session events (A20): the channels' URLs and what was sent. Kept across resets.
+    pub ccai_events: crate::ccai::session_events::Emitter,
 }
 
 impl Shared {
@@ -55,6 +57,7 @@ impl Shared {
         let ccai_rate = crate::ccai::rate::Rate::new(cfg.ccai_rate);
         Arc::new(Shared {
             ccai_rate,
+            ccai_events: crate::ccai::session_events::Emitter::new(),
             cfg,
             state: Mutex::new(state),
             page_events,
@@ -117,6 +120,7 @@ impl Shared {
         self.kustomer_rate.clear();
         self.activity_seq.send_replace(0);
         self.ccai_rate.reset();
+        self.ccai_events.clear_log();
         self.push(PageEvent::Reset);
     }
 }

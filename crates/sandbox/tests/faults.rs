@@ -25,7 +25,7 @@ async fn status_faults_answer_in_order_with_retry_after() {
         .json(env.ccai(Method::GET, "/manager/api/v1/user_statuses"))
         .await;
     assert_eq!(code, 200);
-    let send = || env.set_ccai(json!({ "status": "Break", "agent_ids": [11] }));
+    let send = || env.set_ccai(json!({ "status": "Break", "agent_ids": [11], "team_ids": [] }));
     let res = send().send().await.unwrap();
     assert_eq!(res.status(), 429);
     assert_eq!(res.headers()["retry-after"], "2");
@@ -72,7 +72,7 @@ async fn drop_closes_the_connection_and_applies_nothing() {
     env.faults(json!({ "service": "ccai", "faults": [{ "kind": "drop" }] }))
         .await;
     let err = env
-        .set_ccai(json!({ "status": "Break", "agent_ids": [11] }))
+        .set_ccai(json!({ "status": "Break", "agent_ids": [11], "team_ids": [] }))
         .send()
         .await;
     assert!(err.is_err(), "no HTTP response: {err:?}");
@@ -89,7 +89,7 @@ async fn lost_response_applies_then_drops_and_a_retry_with_the_key_is_a_duplicat
     )
     .await;
     let send = || {
-        env.set_ccai(json!({ "status": "Break", "agent_ids": [11] }))
+        env.set_ccai(json!({ "status": "Break", "agent_ids": [11], "team_ids": [] }))
             .header("Idempotency-Key", "amb-1")
     };
     assert!(send().send().await.is_err(), "the response is lost");

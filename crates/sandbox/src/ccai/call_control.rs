@@ -31,6 +31,7 @@ async fn incoming(State(app): State<App>, Json(mut body): Json<Value>) -> Respon
             Ok(i) => i,
             Err(e) => return message(StatusCode::BAD_REQUEST, e),
         };
+        super::calls::notify(ccai, i);
         let call = call_json(&ccai.calls.list[i], ccai, at_ms);
         let agent = ccai.calls.list[i].agent_id;
         announce(ccai, at_ms, agent, call.clone());

@@ -160,6 +160,15 @@ pub(super) fn with_call(
     Json(out).into_response()
 }
 
+/// A11: the agent's widget "receives a notification" of call `i` (offered or assigned to them).
+pub(super) fn notify(ccai: &mut CcaiState, i: usize) {
+    let (id, agent) = (ccai.calls.list[i].id, ccai.calls.list[i].agent_id);
+    if let Some(agent_id) = agent {
+        let status = ccai.agent(agent_id).map_or(AVAILABLE, |a| a.status_id);
+        ccai.log.notification(agent_id, status, unix_ms(), id);
+    }
+}
+
 pub(super) fn new_call(
     ccai: &mut CcaiState,
     body: &Value,
@@ -195,9 +204,6 @@ pub(super) fn new_call(
     }
     let id = 1000 + ccai.calls.list.len() as i64 + 1;
     let now = unix_ms();
-    let status_now = ccai.agent(agent_id).map_or(AVAILABLE, |a| a.status_id);
-    // A11: the agent's widget "receives a notification" of the call.
-    ccai.log.notification(agent_id, status_now, now, id);
     ccai.calls.list.push(Call {
         id,
         parent_id: body.get("parent_id").and_then(Value::as_i64),
@@ -277,6 +283,7 @@ fn legacy_create(app: App, headers: HeaderMap, body: Value) -> Response {
             Ok(i) => i,
             Err(e) => return message(StatusCode::UNPROCESSABLE_ENTITY, e),
         };
+        notify(ccai, i);
         let agent = ccai.calls.list[i].agent_id;
         system_status(ccai, at_ms, i, agent, IN_CALL, "call_started");
         let call = call_json(&ccai.calls.list[i], ccai, at_ms);

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::agents::message;
 use super::call_object::{call_object, OUTBOUND};
-use super::calls::{announce, call_json, is_e164, new_call, system_status};
+use super::calls::{announce, call_json, is_e164, new_call, notify, system_status};
 use super::model::{is_system, CcaiState, IN_CALL, OFFLINE};
 use crate::state::App;
 
@@ -113,6 +113,7 @@ pub fn create(app: &App, body: &Value) -> Response {
             Ok(i) => i,
             Err(e) => return bad(&e),
         };
+        notify(ccai, i);
         let agent = ccai.calls.list[i].agent_id;
         system_status(ccai, at_ms, i, agent, IN_CALL, "call_started");
         let legacy = call_json(&ccai.calls.list[i], ccai, at_ms);
