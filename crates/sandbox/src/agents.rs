@@ -1,6 +1,6 @@
 //! `POST /sandbox/agents {"count": N}`: N agents with the same e-mail in both vendors
 //! (`agent0001@example.com` …), for load tests. In Kustomer each is a user with the agent roles and a
-//! live work session (Available); in CCAI an agent (Available). Calling it again with the same or a
+//! live work session (Available); in CCAI an agent (Available, in a team of 50). Calling it again with the same or a
 //! smaller count changes nothing; a larger count adds the missing ones. 5,000 take milliseconds.
 
 use axum::extract::State;
@@ -10,7 +10,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::ccai::model::{Agent, CcaiState, AVAILABLE};
+use crate::ccai::model::CcaiState;
 use crate::kustomer::users::{seed_agents, SeededAgent};
 use crate::state::App;
 
@@ -49,36 +49,11 @@ pub async fn seed(State(app): State<App>, Json(body): Json<Count>) -> Response {
         .into_response()
 }
 
-/// The CCAI half, minimal until sb-ccai's own seeding lands (then this calls theirs): an agent per
-/// e-mail, Available, in no team, id 100000 + n. Existing agents (same e-mail) are kept.
+/// The CCAI half: `ccai::seed::seed_agents` (ids 100000 + n, Available, teams of 50 from id 101).
 fn seed_ccai_agents(ccai: &mut CcaiState, seeded: &[SeededAgent]) -> Vec<i64> {
-    let existing: std::collections::HashMap<String, i64> = ccai
-        .agents
+    let people: Vec<(String, String)> = seeded
         .iter()
-        .map(|a| (a.email.to_ascii_lowercase(), a.id))
+        .map(|a| (a.email.clone(), a.name.clone()))
         .collect();
-    let mut ids = Vec::with_capacity(seeded.len());
-    for (i, a) in seeded.iter().enumerate() {
-        let n = i as i64 + 1;
-        let id = match existing.get(&a.email) {
-            Some(id) => *id,
-            None => {
-                let id = 100_000 + n;
-                ccai.agents.push(Agent {
-                    id,
-                    email: a.email.clone(),
-                    first_name: "Agent".into(),
-                    last_name: format!("{n:04}"),
-                    agent_number: format!("{}", 20_000 + n),
-                    status_id: AVAILABLE,
-                    status_changed_at_ms: 0.0,
-                    team_ids: Vec::new(),
-                    status_generation: 0,
-                });
-                id
-            }
-        };
-        ids.push(id);
-    }
-    ids
+    crate::ccai::seed::seed_agents(ccai, &people)
 }
