@@ -12,6 +12,7 @@
 //! - `operation`: the Kustomer operations they return.
 //! - `fields`: F1's field names and F2's creation-time filter.
 //! - `rules`: `decide`, the rules themselves.
+//! - `writes`: a decision's operations combined into the fewest Kustomer writes (the org's budget, B4).
 //! - `customer_match`: which existing customer a caller's phone number belongs to (R16).
 
 pub mod ccai_events;
@@ -22,6 +23,7 @@ pub mod facts;
 pub mod fields;
 pub mod operation;
 pub mod rules;
+pub mod writes;
 
 #[cfg(test)]
 mod tests;

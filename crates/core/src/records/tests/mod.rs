@@ -5,6 +5,7 @@ mod creation;
 mod customer_match;
 mod edges;
 mod updates;
+mod writes;
 
 use std::collections::BTreeMap;
 
