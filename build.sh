@@ -89,8 +89,8 @@ case "$cmd" in
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     cargo clippy -p ccai-kustomer --target wasm32-unknown-unknown -- -D warnings
-    step "native tests (core, sandbox, connector)"
-    cargo test -p ccai-core -p sandbox -p connector
+    step "native tests (core, sandbox, server)"
+    cargo test -p ccai-core -p sandbox -p server
     step "wasm tests in headless Chromium"
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
       cargo test -p ccai-kustomer --target wasm32-unknown-unknown
@@ -109,12 +109,13 @@ case "$cmd" in
     build_extension
     step "benchmark"
     mkdir -p target
-    # The connector's figures first (one JSON object); the e2e bench keeps them and adds its own.
+    # The server's record-rule figures first (one JSON object, keys `connector_*` kept from the connector,
+    # plus event_push_ms_*, kustomer_requests_per_*); the e2e bench keeps them and adds its own.
     # `./build.sh bench --only phones` (sections: sizes,startup,relay,guards,phones) runs just those
     # and keeps the other figures of target/bench.json.
     case " $* " in
       *" --only "*) ;;
-      *) cargo run --quiet --release -p connector --bin connector-bench > target/bench.json ;;
+      *) cargo run --quiet --release -p server --example records_bench > target/bench.json ;;
     esac
     cargo run --quiet --release -p e2e --bin bench -- --extension "$DIST" --out target/bench.json "$@"
     case " $* " in

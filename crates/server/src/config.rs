@@ -48,8 +48,16 @@ pub struct Config {
     /// The Basic-auth user name of CCAI's API (A2: the tenant subdomain).
     pub ccai_subdomain: String,
     pub ccai_api_token: String,
-    /// The Basic-auth password CCAI's portal sends with external session events (A20).
+    /// The Basic-auth user name and password CCAI's portal sends with external session events (A20).
+    pub ccai_events_username: String,
     pub ccai_events_password: String,
+    /// The prefix of the external ids this server gives Kustomer records (default `ccaik`), so that
+    /// CCAI's own Kustomer integration (A21), or a second server, never shares ours.
+    pub external_id_prefix: String,
+    /// Workers applying the record rules (one customer's events always go to the same one).
+    pub records_workers: usize,
+    /// How long a customer's later session waits for an earlier one's end before it is applied anyway.
+    pub records_gap_ms: u64,
     /// The e-mails of the agents who may use `/admin/v1/*` (lowercase).
     pub admins: Vec<String>,
     /// How long a session token is good for; the extension refreshes before then.
@@ -86,7 +94,11 @@ impl Config {
             ccai_base: "http://127.0.0.1:8080/ccai".into(),
             ccai_subdomain: "sandbox".into(),
             ccai_api_token: secrets.ccai_api_token,
+            ccai_events_username: "ccai".into(),
             ccai_events_password: secrets.ccai_events_password,
+            external_id_prefix: "ccaik".into(),
+            records_workers: 32,
+            records_gap_ms: 10_000,
             admins: Vec::new(),
             session_ttl: Duration::from_secs(15 * 60),
             refresh_ttl: Duration::from_secs(12 * 3600),
@@ -166,6 +178,17 @@ impl Config {
                 "--work-session-seconds" => {
                     cfg.work_sessions_interval =
                         Duration::from_secs(positive(&value()?).map_err(bad)?)
+                }
+                "--ccai-events-user" => cfg.ccai_events_username = value()?,
+                "--external-id-prefix" => {
+                    let v = value()?;
+                    if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                        return Err(bad(format!("{v:?}: letters, digits and - only")));
+                    }
+                    cfg.external_id_prefix = v;
+                }
+                "--records-workers" => {
+                    cfg.records_workers = positive(&value()?).map_err(bad)? as usize
                 }
                 other => return Err(ConfigError::UnknownFlag(other.to_owned())),
             }

@@ -1,110 +1,195 @@
-//! The webhook door: `POST /webhooks/ccai`. Verifies the signature and the timestamp, refuses replays,
-//! and stores the event in the inbox in one transaction BEFORE answering 200: once CCAI has its 200, the
-//! event survives a kill.
+//! The door for CCAI's external session events (API-NOTES A20): `POST /ccai/session-events/call` and
+//! `/chat` (one URL per channel, as CCAI's portal sets them), HTTP Basic with the username and password
+//! the admin entered there, the documented body `{"count": n, "events": [...]}`.
+//!
+//! - A wrong or missing password: 401 with the reason, logged, nothing stored.
+//! - A body that is not the documented format (not JSON, a missing field, a `count` that is not the
+//!   number of events, an event id that is not a UUID): 400 with the reason, logged, nothing stored (one
+//!   bad event refuses the body, so that CCAI's log shows it and nothing is half-taken).
+//! - An event naming an agent or a session the server does not know: logged and acknowledged (2xx),
+//!   nothing else.
+//! - Otherwise every event is stored in the inbox, in one transaction, BEFORE the answer: once CCAI has
+//!   its 200, the events survive a kill. A repeated event (same `event_id`) is acknowledged and ignored.
+//!
+//! Not documented (A20): the expected response code, retries, a timeout. We answer 200 with counts once
+//! stored, and 503 when the store failed (nothing was taken, so CCAI may send it again).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
-use ccai_core::records::SessionEvent;
+use base64::Engine as _;
+use ccai_core::records::ccai_events::SessionEventsBody;
+use ccai_core::records::Channel;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
-use crate::engine::{now_ms, Engine};
-use crate::signature::{body_hash, verify, MAX_SKEW_S};
-use crate::store::Accept;
+use crate::http::error;
+use crate::records;
+use crate::state::AppState;
 
-pub const WEBHOOK_PATH: &str = "/webhooks/ccai";
+pub const PATH: &str = "/ccai/session-events/{channel}";
 
-pub struct Door {
-    pub engine: Arc<Engine>,
-    pub secret: Vec<u8>,
-    /// Set when the connector is killed in-process: in-flight connections must not write any more.
-    pub stopped: AtomicBool,
+pub fn router() -> Router<AppState> {
+    Router::new().route(PATH, post(receive))
 }
 
-pub fn router(door: Arc<Door>) -> Router {
-    Router::new()
-        .route(WEBHOOK_PATH, post(webhook))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/stats", get(stats))
-        .with_state(door)
+/// The URL to enter in CCAI's portal for `channel` (`call` or `chat`), given the server's public base.
+pub fn url(base: &str, channel: &str) -> String {
+    format!(
+        "{}/ccai/session-events/{channel}",
+        base.trim_end_matches('/')
+    )
 }
 
-fn refuse(why: &str) -> Response {
-    eprintln!("connector: webhook refused: {why}");
-    (StatusCode::UNAUTHORIZED, Json(json!({ "error": why }))).into_response()
-}
-
-async fn webhook(State(door): State<Arc<Door>>, headers: HeaderMap, body: Bytes) -> Response {
-    let t0 = Instant::now();
-    if door.stopped.load(Ordering::SeqCst) {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    }
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let (ts_h, sig_h) = (header("x-ccai-timestamp"), header("x-ccai-signature"));
-    let now = now_ms();
-    let ts = match verify(&door.secret, ts_h, sig_h, &body, now / 1000) {
-        Ok(ts) => ts,
-        Err(e) => return refuse(&e.to_string()),
-    };
-    let event: SessionEvent = match serde_json::from_slice(&body) {
-        Ok(e) => e,
-        Err(e) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(json!({ "error": format!("not a session event: {e}") })),
+async fn receive(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let at = Instant::now();
+    let channel = match channel.as_str() {
+        "call" => Channel::Voice,
+        "chat" => Channel::Chat,
+        other => {
+            return refuse(
+                StatusCode::NOT_FOUND,
+                format!("no session-event channel {other:?}: use call or chat"),
             )
-                .into_response()
         }
     };
-    let key = event.customer_key().as_text();
-    let text = String::from_utf8_lossy(&body);
-    let accepted = door.engine.store.accept(
-        &event.event_id,
-        &body_hash(&body),
-        &key,
-        event.seq,
-        &text,
-        sig_h.unwrap_or_default(),
-        ts,
-        now,
-    );
-    match accepted {
-        Ok(Accept::New) => {
-            door.engine.notify(&key, Some((&event.event_id, t0)));
-            (StatusCode::OK, Json(json!({ "status": "accepted" }))).into_response()
-        }
-        Ok(Accept::Duplicate) => {
-            (StatusCode::OK, Json(json!({ "status": "duplicate" }))).into_response()
-        }
-        Ok(Accept::ConflictingBody) => refuse(&format!(
-            "replay: event {} was seen with another body",
-            event.event_id
-        )),
-        Ok(Accept::ReplayedSignature) => refuse("replay: timestamp and signature already used"),
+    if let Err(why) = check_basic(
+        &headers,
+        &state.0.cfg.ccai_events_username,
+        &state.0.cfg.ccai_events_password,
+    ) {
+        let mut r = refuse(StatusCode::UNAUTHORIZED, why);
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"ccai-session-events\""),
+        );
+        return r;
+    }
+    let parsed: SessionEventsBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
         Err(e) => {
-            eprintln!("connector: storing event {}: {e}", event.event_id);
-            // Not stored, so not acknowledged: CCAI retries.
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!("not CCAI's session-event format: {e}"),
+            )
+        }
+    };
+    if let Err(e) = parsed.check() {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            format!("not CCAI's session-event format: {e}"),
+        );
+    }
+    match records::accept(&state, channel, &parsed, at) {
+        Ok(a) => (
+            StatusCode::OK,
+            Json(json!({
+                "accepted": a.new,
+                "duplicates": a.duplicates,
+                "ignored": a.ignored.iter().map(|(id, why)| json!({ "event_id": id, "reason": why })).collect::<Vec<_>>(),
+            })),
+        )
+            .into_response(),
+        Err(e) => {
+            eprintln!("ccai-server: session events not stored: {e}");
+            // Not stored, so not acknowledged: CCAI may send them again.
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the events could not be stored; send them again",
+            )
         }
     }
 }
 
-async fn stats(State(door): State<Arc<Door>>) -> Response {
-    let s = &door.engine.store;
-    let m = &door.engine.metrics;
-    Json(json!({
-        "applied": m.applied.load(Ordering::Relaxed),
-        "failed_ops": m.failed_ops.load(Ordering::Relaxed),
-        "pending": s.count_events("pending").unwrap_or(0) + s.count_events("decided").unwrap_or(0),
-        "done": s.count_events("done").unwrap_or(0),
-        "signature_window_s": MAX_SKEW_S,
-    }))
-    .into_response()
+fn refuse(status: StatusCode, why: String) -> Response {
+    eprintln!(
+        "ccai-server: session events refused ({}): {why}",
+        status.as_u16()
+    );
+    error(status, why)
+}
+
+/// Checks `Authorization: Basic` against the configured pair. The comparison is of SHA-256 digests, so
+/// its time does not depend on how much of the password was right.
+fn check_basic(headers: &HeaderMap, user: &str, password: &str) -> Result<(), String> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or("missing Authorization: CCAI sends the username and password of its portal as HTTP Basic")?
+        .to_str()
+        .map_err(|_| "the Authorization header is not text")?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))
+        .ok_or("the Authorization header is not HTTP Basic")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| "the Basic credentials are not base64")?;
+    let text = String::from_utf8(decoded).map_err(|_| "the Basic credentials are not UTF-8")?;
+    let (u, p) = text
+        .split_once(':')
+        .ok_or("the Basic credentials have no username:password")?;
+    let same = |a: &str, b: &str| Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes());
+    // Both compared, always, so a wrong username takes as long as a wrong password.
+    let (user_ok, password_ok) = (same(u, user), same(p, password));
+    if user_ok && password_ok {
+        Ok(())
+    } else {
+        Err("wrong username or password for the session events".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_checked_with_a_reason() {
+        let h = |v: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(
+                header::AUTHORIZATION,
+                HeaderValue::from_str(v).expect("header"),
+            );
+            m
+        };
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let rows = [
+            (h(&format!("Basic {}", b64("ccai:s3cret"))), Ok(())),
+            (
+                h(&format!("Basic {}", b64("ccai:wrong"))),
+                Err("wrong username"),
+            ),
+            (
+                h(&format!("Basic {}", b64("other:s3cret"))),
+                Err("wrong username"),
+            ),
+            (h("Bearer abc"), Err("not HTTP Basic")),
+            (h("Basic !!!"), Err("not base64")),
+            (
+                h(&format!("Basic {}", b64("nocolon"))),
+                Err("no username:password"),
+            ),
+            (HeaderMap::new(), Err("missing Authorization")),
+        ];
+        for (headers, want) in rows {
+            let got = check_basic(&headers, "ccai", "s3cret");
+            match want {
+                Ok(()) => assert_eq!(got, Ok(()), "{headers:?}"),
+                Err(part) => assert!(
+                    got.as_ref().is_err_and(|e| e.contains(part)),
+                    "{headers:?}: {got:?}"
+                ),
+            }
+        }
+    }
 }

@@ -8,6 +8,8 @@
 //! - `oauth`, `session`: sign-in and agent sessions; `http::auth` turns a request into an agent.
 //! - `push`: the hub and `GET /api/v1/events`.
 //! - `settings`: the company's settings (admin API in `http::admin`).
+//! - `intake`, `records`: CCAI's session events in (A20), the record rules' Kustomer writes out, each
+//!   call's state pushed to its agent; `kustomer::client`: Kustomer with the API key.
 
 pub mod agent_tokens;
 pub mod catalogs;
@@ -15,10 +17,12 @@ pub mod ccai;
 pub mod config;
 pub mod directory;
 pub mod http;
+pub mod intake;
 pub mod kustomer;
 pub mod oauth;
 pub mod preflight;
 pub mod push;
+pub mod records;
 pub mod sealed;
 pub mod session;
 pub mod settings;
@@ -106,6 +110,7 @@ impl Server {
         let (ccai, status_reports, scheduler) =
             ccai::scheduler::CcaiScheduler::new(ccai_client, budget);
         let agent_tokens = agent_tokens::AgentTokens::new(&cfg.oauth_client_secret);
+        let (records, workers) = records::Records::new(&cfg)?;
         let state = AppState(Arc::new(Inner {
             ccai_directory: ccai::directory::Directory::new(ccai.clone()),
             ccai,
@@ -115,6 +120,7 @@ impl Server {
             directory: directory::Directory::default(),
             agent_tokens,
             http,
+            records,
         }));
         let mut tasks = JoinSet::new();
         tasks.spawn(scheduler);
@@ -126,6 +132,7 @@ impl Server {
             }
         });
         tasks.spawn(standing::run(state.clone()));
+        records::spawn(&state, workers, &mut tasks)?;
         Ok(Server { addr, state, tasks })
     }
 

@@ -27,4 +27,6 @@ pub struct Inner {
     pub ccai_directory: CcaiDirectory,
     /// Each signed-in agent's own Kustomer tokens, sealed at rest.
     pub agent_tokens: AgentTokens,
+    /// The record rules: CCAI's session events → Kustomer records, and the calls' pushes.
+    pub records: crate::records::Records,
 }

@@ -1,89 +1,117 @@
 //! Callers who already are Kustomer customers (made by a person, another channel, or before the
-//! connector): the connector finds them by phone and gives them the conversation instead of a second
-//! customer (R16 only for a new number). Against the real sandbox on loopback and a real SQLite file.
-//!
-//! The seeded sandbox has María García "+34 612 34 56 78" (open e-mail conversation) and Jordi Puig
-//! "612 345 678" (open voice conversation); the sandbox's phone search returns both for +34612345678.
+//! server): the server finds them by phone (B9 `GET /v1/customers/phone=`) and gives them the
+//! conversation instead of a second customer (R16 only for a new number). Fed by CCAI's documented
+//! session events through the intake; against the real sandbox on loopback and a real SQLite file.
 
-mod support;
+mod records_support;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use records_support::day::{agent, Session};
+use records_support::*;
 use reqwest::Method;
 use serde_json::{json, Value};
-use support::*;
+use server::Server;
 
-const AGENT: &str = "agent@example.com";
-
-/// One end user's events, numbered 1, 2, 3… as CCAI numbers them.
+/// One end user's sessions, as CCAI delivers them.
 struct Caller {
     phone: String,
-    seq: u64,
-    t0_ms: u64,
+    t_ms: u64,
 }
 
 impl Caller {
     fn new(world: &World, phone: &str) -> Caller {
         Caller {
             phone: phone.to_owned(),
-            seq: 0,
-            t0_ms: world.t0_ms(),
+            t_ms: world.t0_ms(),
         }
     }
 
-    fn event(&mut self, session: &str, origin: &str, kind: Value) -> Value {
-        self.seq += 1;
-        let mut e = json!({
-            "event_id": format!("{session}-{}-e{}", self.phone, self.seq),
-            "session_id": session,
-            "seq": self.seq,
-            "at_ms": self.t0_ms + self.seq,
-            "session_started_at_ms": self.t0_ms,
-            "end_user": { "phone": self.phone },
-            "session": if origin == "ivr" {
-                json!({ "channel": "voice", "origin": "ivr", "language": "es", "menu": "Billing", "queue_name": "Support" })
-            } else {
-                json!({ "channel": "voice", "origin": "outbound", "language": "es", "queue_name": "Support" })
-            },
-        });
-        for (k, v) in kind.as_object().cloned().unwrap_or_default() {
-            e[k] = v;
-        }
-        e
+    fn tick(&mut self) -> u64 {
+        self.t_ms += 1000;
+        self.t_ms
     }
 
     /// An IVR call, answered by the agent and ended: R2 (or R6) puts it somewhere.
-    fn answered_call(&mut self, session: &str) -> Vec<Value> {
-        vec![
-            self.event(session, "ivr", json!({ "type": "session_started" })),
-            self.event(
-                session,
-                "ivr",
-                json!({ "type": "call_answered", "agent_email": AGENT }),
-            ),
-            self.event(
-                session,
-                "ivr",
-                json!({ "type": "ended", "duration_s": 40.0, "wait_time_s": 2.0, "hold_time_s": 0.0 }),
-            ),
-        ]
+    fn answered_call(&mut self, session: &str) -> Vec<(&'static str, Value)> {
+        let mut s = Session::new(
+            "",
+            "call",
+            json!({ "id": session, "call_type": "IVR", "lang": "es",
+            "dn": self.phone, "menu_path": "Billing", "queue_path_names": ["Support"] }),
+        );
+        s.at("Start", self.tick(), json!({}))
+            .at(
+                "Assigned",
+                self.tick(),
+                json!({ "agent_info": agent(AGENT_ID) }),
+            )
+            .at(
+                "End",
+                self.tick(),
+                json!({ "status": "finished", "call_duration": 40.0,
+                                            "wait_duration": 2.0, "hold_duration": 0.0 }),
+            );
+        bodies(s)
+    }
+
+    /// The agent calls them, recorded: R3/R7 put it somewhere.
+    fn outbound_call(&mut self, session: &str) -> Vec<(&'static str, Value)> {
+        let mut s = Session::new(
+            "",
+            "call",
+            json!({ "id": session, "call_type": "Voice Outbound (API)",
+            "lang": "es", "dn": self.phone, "agent_info": agent(AGENT_ID) }),
+        );
+        s.at("Start", self.tick(), json!({})).at(
+            "End",
+            self.tick(),
+            json!({ "status": "finished", "call_duration": 50.0,
+                                            "recording_url": "https://rec.example/o1.mp3" }),
+        );
+        bodies(s)
     }
 }
 
-async fn send(conn: &connector::Connector, bodies: &[Value]) {
-    let st = play(&conn.webhook_url(), SECRET, bodies)
-        .await
-        .expect("plays");
+fn bodies(s: Session) -> Vec<(&'static str, Value)> {
+    s.deliveries
+        .iter()
+        .map(|d| (s.channel, json!({ "count": 1, "events": [d] })))
+        .collect()
+}
+
+async fn send(world: &World, server: &Server, bodies: &[(&'static str, Value)]) {
+    let st = world.play(server, bodies).await;
     assert!(st.iter().all(|s| *s == 200), "{st:?}");
 }
 
-async fn settle(conn: &connector::Connector) {
+async fn settle(world: &World, server: &Server) {
     assert!(
-        conn.wait_idle(Duration::from_secs(30)).await,
-        "connector never idle"
+        world.wait_idle(server, Duration::from_secs(30)).await,
+        "server never idle"
     );
-    assert_eq!(conn.engine.metrics.failed_ops.load(Ordering::Relaxed), 0);
+    assert_eq!(
+        server
+            .state
+            .0
+            .records
+            .metrics
+            .failed_ops
+            .load(Ordering::Relaxed),
+        0
+    );
+}
+
+fn searches(server: &Server) -> u64 {
+    server
+        .state
+        .0
+        .records
+        .lookup
+        .counts
+        .searches
+        .load(Ordering::Relaxed)
 }
 
 fn ids(v: &Value) -> Vec<String> {
@@ -136,7 +164,7 @@ async fn conversations(world: &World, customer: &str) -> Vec<Value> {
     out
 }
 
-/// Customers holding exactly this number as typed (`+34…` without spaces), i.e. ones the connector made.
+/// Customers holding exactly this number as typed (`+34…` without spaces), i.e. ones the server made.
 async fn customers_made_for(world: &World, e164: &str) -> Vec<String> {
     let all = world.get("/customers?pageSize=1000").await;
     all["data"]
@@ -160,46 +188,33 @@ async fn a_caller_who_already_is_a_customer_gets_the_conversations_not_a_second_
             json!({ "customer": ana, "name": "Order question", "status": "open", "channel": "email" }),
         )
         .await;
-    let conn = world.connector(None).await;
+    let server = world.server(None).await;
     let mut caller = Caller::new(&world, "+34699112233");
     // The agent calls her back (R7: her latest conversation, a person's e-mail one, is open)…
-    let mut bodies = vec![
-        caller.event(
-            "o1",
-            "outbound",
-            json!({ "type": "outbound_call_started", "agent_email": AGENT }),
-        ),
-        caller.event(
-            "o1",
-            "outbound",
-            json!({ "type": "ended", "duration_s": 50.0, "wait_time_s": 0.0, "hold_time_s": 0.0,
-                    "recording_url": "https://rec.example/o1.mp3" }),
-        ),
-    ];
+    let mut bodies = caller.outbound_call("o1");
     // …then she calls in through the IVR (not the e-mail's channel: a conversation of its own, R2).
     bodies.extend(caller.answered_call("i2"));
-    send(&conn, &bodies).await;
-    settle(&conn).await;
+    send(&world, &server, &bodies).await;
+    settle(&world, &server).await;
 
     assert_eq!(
         conversations(&world, &ana).await,
         vec![
-            json!({ "name": "Call i2", "messages": 1, "notes": ["Phone number: +34699112233"],
-                    "attachments": [], "assignedUsers": ["u-agent-1"] }),
-            json!({ "name": "Order question", "messages": 1, "notes": [],
+            json!({ "name": "Call i2 · language es · menu Billing", "messages": 0,
+                    "notes": ["Phone number: +34699112233"], "attachments": [],
+                    "assignedUsers": ["u-agent-1"] }),
+            json!({ "name": "Order question", "messages": 1, "notes": ["Recording attached: o1.mp3"],
                     "attachments": ["o1.mp3"], "assignedUsers": ["u-agent-1"] }),
         ]
     );
     assert!(customers_made_for(&world, "+34699112233").await.is_empty());
-    // Looked up once; remembered as found, not as made by the connector (R18 never takes it for new).
-    assert_eq!(
-        conn.engine.lookup.counts.searches.load(Ordering::Relaxed),
-        1
-    );
-    let stored = conn
-        .engine
+    // Looked up once; remembered as found, not as made by the server (R18 never takes it for new).
+    assert_eq!(searches(&server), 1);
+    let stored = server
+        .state
+        .0
         .store
-        .customer("phone:+34699112233")
+        .records_customer("phone:+34699112233")
         .expect("store")
         .expect("remembered");
     assert_eq!(stored.id, ana);
@@ -207,53 +222,36 @@ async fn a_caller_who_already_is_a_customer_gets_the_conversations_not_a_second_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn among_loose_matches_only_the_exact_number_is_the_caller() {
+async fn a_loose_match_kustomer_answers_is_not_the_caller() {
     let world = World::start().await;
-    // The newest record, and the search returns it too: its digits end with the caller's.
+    // Kustomer's look-up answers this record for +34612345678 (its digits end with the caller's, and it
+    // is the most recently updated of the loose matches); it is another number.
     let lookalike = person_creates_customer(&world, "Lookalike", "+1 346 123 45678").await;
-    let found = world.get("/customers?phone=%2B34612345678").await;
-    let by_name = |name: &str| -> String {
-        found["data"]
-            .as_array()
-            .expect("data")
-            .iter()
-            .find(|c| c["attributes"]["name"] == name)
-            .and_then(|c| c["id"].as_str())
-            .unwrap_or_else(|| panic!("the loose search returns {name}: {found}"))
-            .to_owned()
-    };
-    assert_eq!(ids(&found).len(), 3, "loose search: {found}");
-    let (maria, jordi) = (by_name("María García"), by_name("Jordi Puig"));
-    assert_eq!(by_name("Lookalike"), lookalike);
+    let found = world.get("/customers/phone=%2B34612345678").await;
+    assert_eq!(found["data"]["id"], json!(lookalike), "{found}");
 
-    let conn = world.connector(None).await;
+    let server = world.server(None).await;
     let mut caller = Caller::new(&world, "+34612345678");
-    send(&conn, &caller.answered_call("m1")).await;
-    settle(&conn).await;
+    send(&world, &server, &caller.answered_call("m1")).await;
+    settle(&world, &server).await;
 
-    // María's number is written with its country code; Jordi's national one matches too (in Spain),
-    // which is an ambiguity, logged; the lookalike is another number.
-    let maria_convs = conversations(&world, &maria).await;
-    assert_eq!(maria_convs.len(), 2, "{maria_convs:?}");
-    assert_eq!(maria_convs[0]["name"], "Call m1");
-    assert_eq!(maria_convs[1]["name"], "Parcel not delivered");
-    assert_eq!(conversations(&world, &jordi).await.len(), 1);
     assert!(conversations(&world, &lookalike).await.is_empty());
-    assert!(customers_made_for(&world, "+34612345678").await.is_empty());
+    let made = customers_made_for(&world, "+34612345678").await;
+    assert_eq!(made.len(), 1, "R16: the caller is new");
     assert_eq!(
-        conn.engine.lookup.counts.ambiguous.load(Ordering::Relaxed),
-        1
+        conversations(&world, &made[0]).await[0]["name"],
+        "Call m1 · language es · menu Billing"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn of_two_exact_matches_the_most_recently_updated_is_chosen_and_kept() {
+async fn the_customer_found_is_kept_for_the_callers_next_calls() {
     let world = World::start().await;
     let older = person_creates_customer(&world, "Pat (old record)", "+34 633 00 01 11").await;
     tokio::time::sleep(Duration::from_millis(5)).await;
     let newer = person_creates_customer(&world, "Pat (new record)", "+34 633 000 111").await;
     tokio::time::sleep(Duration::from_millis(5)).await;
-    // A person updates the older record: it is now the most recently updated.
+    // A person updates the older record: Kustomer's look-up now answers it.
     world
         .kapi_send(
             Method::PATCH,
@@ -261,10 +259,10 @@ async fn of_two_exact_matches_the_most_recently_updated_is_chosen_and_kept() {
             json!({ "name": "Pat Smith" }),
         )
         .await;
-    let conn = world.connector(None).await;
+    let server = world.server(None).await;
     let mut caller = Caller::new(&world, "+34633000111");
-    send(&conn, &caller.answered_call("p1")).await;
-    settle(&conn).await;
+    send(&world, &server, &caller.answered_call("p1")).await;
+    settle(&world, &server).await;
     assert_eq!(conversations(&world, &older).await.len(), 1);
     assert!(conversations(&world, &newer).await.is_empty());
 
@@ -276,73 +274,52 @@ async fn of_two_exact_matches_the_most_recently_updated_is_chosen_and_kept() {
             json!({ "name": "Pat S." }),
         )
         .await;
-    send(&conn, &caller.answered_call("p2")).await;
-    settle(&conn).await;
+    send(&world, &server, &caller.answered_call("p2")).await;
+    settle(&world, &server).await;
     let convs = conversations(&world, &older).await;
     assert_eq!(convs.len(), 1, "p2 joins p1's open call (R6): {convs:?}");
-    assert_eq!(convs[0]["messages"], 2);
+    assert_eq!(convs[0]["messages"], 1);
     assert!(conversations(&world, &newer).await.is_empty());
-    assert_eq!(
-        conn.engine.lookup.counts.searches.load(Ordering::Relaxed),
-        1
-    );
-    assert_eq!(
-        conn.engine.lookup.counts.ambiguous.load(Ordering::Relaxed),
-        1
-    );
+    assert_eq!(searches(&server), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_number_no_customer_has_makes_a_new_customer_and_a_later_one_is_still_found() {
     let world = World::start().await;
-    let conn = world.connector(None).await;
+    let server = world.server(None).await;
     let mut caller = Caller::new(&world, "+34910000999");
-    send(&conn, &caller.answered_call("n1")).await;
-    settle(&conn).await;
+    send(&world, &server, &caller.answered_call("n1")).await;
+    settle(&world, &server).await;
     let made = customers_made_for(&world, "+34910000999").await;
     assert_eq!(made.len(), 1, "R16: a new customer");
     let convs = conversations(&world, &made[0]).await;
     assert_eq!(convs.len(), 1);
-    assert_eq!(convs[0]["name"], "Call n1");
-    // The call's start and its answer shared one search (the miss is believed for a moment).
-    assert_eq!(
-        conn.engine.lookup.counts.searches.load(Ordering::Relaxed),
-        1
-    );
-    let stored = conn
-        .engine
+    assert_eq!(convs[0]["name"], "Call n1 · language es · menu Billing");
+    // An IVR call's start reads nothing (R2 waits for the answer): one search, at the answer.
+    assert_eq!(searches(&server), 1);
+    let stored = server
+        .state
+        .0
         .store
-        .customer("phone:+34910000999")
+        .records_customer("phone:+34910000999")
         .expect("store")
         .expect("made");
     assert_eq!(stored.created_by_session.as_deref(), Some("n1"));
 
     // Another caller rings and is not a customer yet; while they wait, a person makes their record.
-    // The miss is not believed for long, so the answered call finds that record: no duplicate.
+    // The answered call finds that record: no duplicate.
     let mut late = Caller::new(&world, "+34910000888");
-    let start = late.event("l1", "ivr", json!({ "type": "session_started" }));
-    send(&conn, &[start]).await;
-    settle(&conn).await;
+    let all = late.answered_call("l1");
+    send(&world, &server, &all[..1]).await;
+    settle(&world, &server).await;
     let lola = person_creates_customer(&world, "Lola", "910 000 888").await;
-    tokio::time::sleep(connector::lookup::MISS_TTL + Duration::from_millis(100)).await;
-    let rest = vec![
-        late.event(
-            "l1",
-            "ivr",
-            json!({ "type": "call_answered", "agent_email": AGENT }),
-        ),
-        late.event(
-            "l1",
-            "ivr",
-            json!({ "type": "ended", "duration_s": 10.0, "wait_time_s": 30.0, "hold_time_s": 0.0 }),
-        ),
-    ];
-    send(&conn, &rest).await;
-    settle(&conn).await;
+    tokio::time::sleep(server::records::lookup::MISS_TTL + Duration::from_millis(100)).await;
+    send(&world, &server, &all[1..]).await;
+    settle(&world, &server).await;
     assert!(customers_made_for(&world, "+34910000888").await.is_empty());
     let convs = conversations(&world, &lola).await;
     assert_eq!(convs.len(), 1);
-    assert_eq!(convs[0]["name"], "Call l1");
+    assert_eq!(convs[0]["name"], "Call l1 · language es · menu Billing");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -357,7 +334,7 @@ async fn the_lookup_through_kustomer_faults_and_a_restart_ends_the_same() {
             json!({ "customer": fran, "name": "Refund", "status": "open", "channel": "email" }),
         )
         .await;
-    // Every kind of failure on the lookup's reads (the search and the customer's conversations).
+    // Every kind of failure on the look-up's reads (the search and the customer's conversations).
     world
         .schedule_faults(json!({
             "service": "kustomer", "method": "GET", "path_prefix": "/kapi/v1/customers",
@@ -371,17 +348,17 @@ async fn the_lookup_through_kustomer_faults_and_a_restart_ends_the_same() {
             ]
         }))
         .await;
-    let conn = world.connector(Some(db.clone())).await;
+    let server = world.server(Some(db.clone())).await;
     let mut caller = Caller::new(&world, "+34677123456");
     let mut bodies = caller.answered_call("f1");
-    let rest = bodies.split_off(1);
-    send(&conn, &bodies).await;
-    // Killed while the lookup is still failing, or waiting on the slow answer.
+    let rest = bodies.split_off(2);
+    send(&world, &server, &bodies).await;
+    // Killed while the look-up is still failing, or waiting on the slow answer.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    conn.kill().await;
-    let conn = world.connector(Some(db)).await;
-    send(&conn, &rest).await;
-    settle(&conn).await;
+    server.kill().await;
+    let server = world.server(Some(db)).await;
+    send(&world, &server, &rest).await;
+    settle(&world, &server).await;
 
     let log = world.fault_log().await;
     assert_eq!(log["pending"], json!([]), "every fault fired");
@@ -391,8 +368,9 @@ async fn the_lookup_through_kustomer_faults_and_a_restart_ends_the_same() {
     assert_eq!(
         convs,
         vec![
-            json!({ "name": "Call f1", "messages": 1, "notes": ["Phone number: +34677123456"],
-                    "attachments": [], "assignedUsers": ["u-agent-1"] }),
+            json!({ "name": "Call f1 · language es · menu Billing", "messages": 0,
+                    "notes": ["Phone number: +34677123456"], "attachments": [],
+                    "assignedUsers": ["u-agent-1"] }),
             json!({ "name": "Refund", "messages": 0, "notes": [], "attachments": [],
                     "assignedUsers": [] }),
         ]
@@ -410,12 +388,22 @@ async fn a_search_kustomer_refuses_for_good_does_not_hold_the_callers_events() {
             "faults": [{ "kind": "status", "code": 400 }]
         }))
         .await;
-    let conn = world.connector(None).await;
+    let server = world.server(None).await;
     let mut caller = Caller::new(&world, "+34688123456");
-    send(&conn, &caller.answered_call("v1")).await;
-    settle(&conn).await;
-    // As before the lookup existed: a customer of the connector's own, and the call recorded on it.
-    assert_eq!(conn.engine.lookup.counts.refused.load(Ordering::Relaxed), 1);
+    send(&world, &server, &caller.answered_call("v1")).await;
+    settle(&world, &server).await;
+    // As before the look-up existed: a customer of the server's own, and the call recorded on it.
+    assert_eq!(
+        server
+            .state
+            .0
+            .records
+            .lookup
+            .counts
+            .refused
+            .load(Ordering::Relaxed),
+        1
+    );
     let made = customers_made_for(&world, "+34688123456").await;
     assert_eq!(made.len(), 1);
     assert_eq!(conversations(&world, &made[0]).await.len(), 1);

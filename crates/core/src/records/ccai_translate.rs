@@ -29,7 +29,7 @@
 
 use super::ccai_events::{CcaiSessionEvent, Named, SessionState};
 use super::event::{
-    Channel, EndUser, EventKind, Origin, SessionEvent, SessionInfo, VoicemailAction,
+    Channel, CustomerKey, EndUser, EventKind, Origin, SessionEvent, SessionInfo, VoicemailAction,
 };
 use super::rules::CALL_BACK_THRESHOLD_S;
 
@@ -172,6 +172,12 @@ pub fn translate(
             ..base.clone()
         })
         .collect())
+}
+
+/// The customer key the session's events carry (R16/R17: the phone, the app user, or the session
+/// itself), which the server partitions its work by.
+pub fn customer_key(channel: Channel, d: &CcaiSessionEvent) -> CustomerKey {
+    envelope(channel, origin(channel, d), d, &SessionSoFar::default()).customer_key()
 }
 
 /// Where the session came from. Not documented: A12 documents `call_type` values only for API calls and

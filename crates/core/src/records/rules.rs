@@ -378,6 +378,13 @@ impl Decider<'_> {
     }
 }
 
+/// True when `decide` answers nothing for `event` whatever the facts: an IVR call's or an outbound
+/// call's start (R2 waits for an answer, R3 for the agent). The server then skips reading Kustomer.
+pub fn is_noop(event: &SessionEvent) -> bool {
+    matches!(event.kind, EventKind::SessionStarted)
+        && matches!(event.session.origin, Origin::Ivr | Origin::Outbound)
+}
+
 /// The value of `sessionTypeStr`.
 pub fn session_type(origin: Origin, kind: ConversationKind) -> &'static str {
     match (kind, origin) {

@@ -6,8 +6,8 @@
 //! - a customer's creation takes its assignment and its fields (one `POST /v1/customers`);
 //! - a conversation's creation takes its fields and its assignment (one `POST /v1/conversations`);
 //! - fields and assignments of an existing conversation (or customer) become one `PATCH`;
-//! - a file (a recording, a transcript) rides on the note that follows it on the same conversation, or
-//!   gets a note of its own (B14: attachments are referenced from a note).
+//! - a file (a recording, a transcript) rides on the note just before it or just after it on the same
+//!   conversation, or gets a note of its own (B14: attachments are referenced from a note).
 //!
 //! A field set twice keeps the later value; an assignment named twice keeps the later agent. Notes are
 //! never merged: each is a line an agent reads.
@@ -146,38 +146,20 @@ pub fn plan(ops: &[Operation]) -> Vec<Write> {
                 target: FieldTarget::Conversation(conversation),
                 fields,
             } => on_conversation(&mut out, conversation, |_, c| merge(c, fields)),
-            Operation::AttachRecording { conversation, url } => files.push((
-                conversation.clone(),
-                Attachment::Hosted {
-                    name: file_name(url, "recording"),
-                    content_type: "audio/mpeg".into(),
-                    url: url.clone(),
-                },
-            )),
-            Operation::AttachFile {
-                conversation,
-                file_name,
-                url,
-            } => files.push((
-                conversation.clone(),
-                Attachment::Hosted {
-                    name: file_name.clone(),
-                    content_type: "application/octet-stream".into(),
-                    url: url.clone(),
-                },
-            )),
-            Operation::AttachTranscript {
-                conversation,
-                file_name,
-                content,
-            } => files.push((
-                conversation.clone(),
-                Attachment::Upload {
-                    name: file_name.clone(),
-                    content_type: "text/plain".into(),
-                    content: content.clone(),
-                },
-            )),
+            Operation::AttachRecording { .. }
+            | Operation::AttachFile { .. }
+            | Operation::AttachTranscript { .. } => {
+                if let Some((conversation, file)) = attachment(op) {
+                    match out.last_mut() {
+                        Some(Write::AddNote {
+                            conversation: c,
+                            attachments,
+                            ..
+                        }) if *c == conversation && files.is_empty() => attachments.push(file),
+                        _ => files.push((conversation, file)),
+                    }
+                }
+            }
             Operation::AddNote { conversation, body } => {
                 let (mine, others): (Vec<_>, Vec<_>) =
                     files.drain(..).partition(|(c, _)| c == conversation);
@@ -192,6 +174,45 @@ pub fn plan(ops: &[Operation]) -> Vec<Write> {
     }
     flush_files(&mut out, &mut files, None);
     out
+}
+
+/// The conversation and the file of an attach operation.
+fn attachment(op: &Operation) -> Option<(ConversationRef, Attachment)> {
+    Some(match op {
+        Operation::AttachRecording { conversation, url } => (
+            conversation.clone(),
+            Attachment::Hosted {
+                name: file_name(url, "recording"),
+                content_type: "audio/mpeg".into(),
+                url: url.clone(),
+            },
+        ),
+        Operation::AttachFile {
+            conversation,
+            file_name,
+            url,
+        } => (
+            conversation.clone(),
+            Attachment::Hosted {
+                name: file_name.clone(),
+                content_type: "application/octet-stream".into(),
+                url: url.clone(),
+            },
+        ),
+        Operation::AttachTranscript {
+            conversation,
+            file_name,
+            content,
+        } => (
+            conversation.clone(),
+            Attachment::Upload {
+                name: file_name.clone(),
+                content_type: "text/plain".into(),
+                content: content.clone(),
+            },
+        ),
+        _ => return None,
+    })
 }
 
 /// Files waiting for a note: those not for `keep` get notes of their own now, one per file.

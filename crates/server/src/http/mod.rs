@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::push::router())
         .merge(admin::router())
         .merge(status::router())
+        .merge(crate::intake::router())
         .with_state(state)
 }
 

@@ -1,3 +1,7 @@
-//! Kustomer, as the server reads it with the company's API key.
+//! Kustomer, as the server speaks to it with the company's API key.
+//!
+//! - `client`: the REST API (B2), its retry policy and the org's budget (B4), for the record rules.
+//! - `work_sessions`: every agent's Kustomer status from the org's work sessions (B8).
 
+pub mod client;
 pub mod work_sessions;

@@ -1,6 +1,7 @@
-//! Gathers the `KustomerFacts` for one event: what the connector stored, plus what only Kustomer knows
+//! Gathers the `KustomerFacts` for one event: what the server stored, plus what only Kustomer knows
 //! (the customer a new caller already is, the customer's latest conversations and their status, the
-//! custom fields and when each was created).
+//! custom fields and when each was created), read on documented routes: `GET /v1/metadata/{resource}`
+//! (B15), `GET /v1/customers/{id}/conversations` (B9), `GET /v1/conversations/{id}` (B11).
 
 use std::time::{Duration, Instant};
 
@@ -11,14 +12,17 @@ use ccai_core::records::{
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::kustomer::{iso_to_ms, Kustomer, KustomerError};
-use crate::lookup::CustomerLookup;
+use ccai_core::records::ccai_translate::iso_ms as iso_to_ms;
+
+use crate::kustomer::client::{Kustomer, KustomerError};
+use crate::state::AppState;
 use crate::store::{Store, StoreError};
 
 /// How many of a customer's latest conversations the placement rules look at (R6, R7).
 const RECENT: usize = 3;
-/// Field definitions change rarely (an admin creates one); re-read them this often.
-const FIELDS_TTL: Duration = Duration::from_secs(2);
+/// Field definitions change rarely (an admin creates one); re-read them this often. Two requests a
+/// minute of the org's budget (B4).
+pub const FIELDS_TTL: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum FactsError {
@@ -108,7 +112,7 @@ pub async fn status(k: &Kustomer, id: &str) -> Result<ConversationStatus, Kustom
 }
 
 /// The customer's latest conversations, most recent first, as Kustomer has them now: with the ones a
-/// person or another channel started (R7 follows up on those too). For the connector's own, the store
+/// person or another channel started (R7 follows up on those too). For the server's own, the store
 /// knows the channel, the menu of the session that made it, and whether it is a voicemail; for the
 /// others they are read from the conversation (`channels`, `menuSelectionStr`, `sessionTypeStr`).
 ///
@@ -143,7 +147,7 @@ pub async fn recent_conversations(
                 .and_then(Value::as_str)
                 .unwrap_or("done"),
         );
-        let facts = match store.conversation(id)? {
+        let facts = match store.records_conversation(id)? {
             Some(own) => ConversationFacts { status, ..own },
             None => {
                 let custom = |name: &str| attrs.pointer(&format!("/custom/{name}"))?.as_str();
@@ -158,7 +162,7 @@ pub async fn recent_conversations(
                     menu: custom("menuSelectionStr").map(str::to_owned),
                     voicemail: custom("sessionTypeStr") == Some("voicemail"),
                 };
-                store.remember_conversation(customer_key, &theirs)?;
+                store.records_remember_conversation(customer_key, &theirs)?;
                 theirs
             }
         };
@@ -169,19 +173,24 @@ pub async fn recent_conversations(
 
 /// Everything `decide` reads for `event`.
 pub async fn gather(
-    store: &Store,
-    k: &Kustomer,
-    fields: &FieldCache,
-    lookup: &CustomerLookup,
-    sdk_mapping: &std::collections::BTreeMap<String, String>,
+    state: &AppState,
     event: &SessionEvent,
     customer_key: &str,
 ) -> Result<KustomerFacts, FactsError> {
-    let customer = match store.customer(customer_key)? {
+    let store = &state.0.store;
+    let records = &state.0.records;
+    let k = &records.kustomer;
+    let settings = crate::settings::current(state)?.1;
+    let customer = match store.records_customer(customer_key)? {
         Some(c) => Some(c),
-        None => lookup.find(store, k, event, customer_key).await?,
+        None => {
+            records
+                .lookup
+                .find(store, k, event, customer_key, &settings.phone_countries)
+                .await?
+        }
     };
-    let own = store.session_conversation(&event.session_id)?;
+    let own = store.records_session_conversation(&event.session_id)?;
     let places = match &event.kind {
         EventKind::SessionStarted
         | EventKind::CallAnswered { .. }
@@ -198,8 +207,12 @@ pub async fn gather(
     let mut facts = KustomerFacts {
         customer,
         recent_conversations: recent,
-        fields: fields.get(k).await?,
-        sdk_mapping: sdk_mapping.clone(),
+        fields: records.fields.get(k).await?,
+        sdk_mapping: settings
+            .custom_data
+            .iter()
+            .map(|r| (r.key.clone(), r.field.clone()))
+            .collect(),
         ..KustomerFacts::default()
     };
     if let Some(c) = own {
@@ -212,7 +225,7 @@ pub async fn gather(
         ..
     } = &event.kind
     {
-        if let Some(mut c) = store.session_conversation(previous_session_id)? {
+        if let Some(mut c) = store.records_session_conversation(previous_session_id)? {
             c.status = status(k, &c.id).await?;
             facts
                 .session_conversations

@@ -1,14 +1,15 @@
 //! Finding the Kustomer customer a caller already is (R16: only a new number makes a new customer), for
-//! customer keys the connector has not met: a customer a person made, another channel made, or that
-//! existed before the connector.
+//! customer keys the server has not met: a customer a person made, another channel made, or that
+//! existed before the server.
 //!
 //! - Who: the rule is `ccai_core::records::customer_match` (exact E.164 after reading every candidate's
 //!   phones in the admin's countries; a written country code beats an assumed one, then the most recently
 //!   updated, then the smallest id; an ambiguity is logged here).
 //! - When: only for a phone key (`phone:…`) the store does not know. App users (R17: a new identifier is a
-//!   new customer) are not looked up: Kustomer's `externalId` search is not in the sandbox's API.
+//!   new customer) are not looked up here; the customers the server creates carry its external id, by
+//!   which a creation is found again after a crash (`apply.rs`).
 //! - Once: a found customer is written to the store at once, so the key's later events, and a restart,
-//!   read it from there; a customer the connector created stays recorded as created (`INSERT OR IGNORE`).
+//!   read it from there; a customer the server created stays recorded as created (`INSERT OR IGNORE`).
 //! - Misses: a "no such customer" is kept in memory for `MISS_TTL` only. It spares the second search of an
 //!   IVR call (its start, then its answer, which creates the customer); it is short, and never persisted,
 //!   so a customer someone else creates in Kustomer meanwhile is found by the next call, not duplicated.
@@ -18,9 +19,10 @@
 //!   as before this lookup existed, rather than every later event of theirs waiting on a search that
 //!   cannot succeed.
 //!
-//! The search is the sandbox's `GET /v1/customers?phone=`; Kustomer's own is
-//! `GET /v1/customers/phone={phone}` (developer.kustomer.com, "Get customer by phone number"), which
-//! answers one customer: that one call changes for a real org, the choice above stays.
+//! The search is Kustomer's documented `GET /v1/customers/phone={phone}` (B9), which answers one
+//! customer or 404. Not documented (B9): the phone format in the path and which customer comes back
+//! when several match; we send E.164 (percent-encoded) and still check the answer's phones with the
+//! rule above, so a loose match on Kustomer's side never makes a stranger the caller.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,16 +34,14 @@ use ccai_core::records::rules::with_country_code;
 use ccai_core::records::{CustomerFacts, CustomerKey, SessionEvent};
 use serde_json::Value;
 
-use crate::facts::FactsError;
-use crate::kustomer::{encode, iso_to_ms, Kustomer, KustomerError};
+use ccai_core::records::ccai_translate::iso_ms as iso_to_ms;
+
+use super::facts::FactsError;
+use crate::kustomer::client::{encode, Kustomer, KustomerError};
 use crate::store::Store;
 
 /// How long a miss is believed (see the module's "Misses").
 pub const MISS_TTL: Duration = Duration::from_secs(2);
-/// Candidates per search page, and how many pages are read: a number shared by more customers than this
-/// is not a person's.
-const PAGE_SIZE: usize = 100;
-const MAX_PAGES: usize = 5;
 
 /// Counts, for the tests and the bench.
 #[derive(Default)]
@@ -53,35 +53,28 @@ pub struct LookupCounts {
     pub refused: AtomicU64,
 }
 
+#[derive(Default)]
 pub struct CustomerLookup {
-    /// The admin's countries for national numbers (C2), e.g. `["ES", "US"]`.
-    countries: Vec<String>,
     misses: Mutex<HashMap<String, Instant>>,
     pub counts: LookupCounts,
 }
 
 impl CustomerLookup {
-    pub fn new(countries: Vec<String>) -> CustomerLookup {
-        CustomerLookup {
-            countries,
-            misses: Mutex::new(HashMap::new()),
-            counts: LookupCounts::default(),
-        }
-    }
-
     /// The existing customer for `event`'s phone key, remembered in `store`; `None` when Kustomer has none
-    /// (or the key is not a phone, or not one the rule can compare).
+    /// (or the key is not a phone, or not one the rule can compare). `countries`: the admin's countries
+    /// for national numbers (C2), e.g. `["ES", "US"]`.
     pub async fn find(
         &self,
         store: &Store,
         k: &Kustomer,
         event: &SessionEvent,
         key: &str,
+        countries: &[String],
     ) -> Result<Option<CustomerFacts>, FactsError> {
         let CustomerKey::Phone(raw) = event.customer_key() else {
             return Ok(None);
         };
-        let Some((caller, _)) = canonical(&with_country_code(&raw), &self.countries) else {
+        let Some((caller, _)) = canonical(&with_country_code(&raw), countries) else {
             return Ok(None);
         };
         if self.missed_lately(key) {
@@ -92,12 +85,14 @@ impl CustomerLookup {
             Ok(c) => c,
             Err(e) => {
                 self.counts.refused.fetch_add(1, Ordering::Relaxed);
-                eprintln!("connector: {key}: customer search refused, taken as no match: {e}");
+                eprintln!(
+                    "ccai-server: records: {key}: customer search refused, taken as no match: {e}"
+                );
                 self.remember_miss(key);
                 return Ok(None);
             }
         };
-        let choice = choose(&caller, &candidates, &self.countries);
+        let choice = choose(&caller, &candidates, countries);
         let Some(chosen) = choice.chosen() else {
             self.remember_miss(key);
             return Ok(None);
@@ -106,7 +101,7 @@ impl CustomerLookup {
             self.counts.ambiguous.fetch_add(1, Ordering::Relaxed);
             let ids: Vec<&str> = choice.matches.iter().map(|m| m.id.as_str()).collect();
             eprintln!(
-                "connector: {key}: {} Kustomer customers have this number ({}); chose {} \
+                "ccai-server: records: {key}: {} Kustomer customers have this number ({}); chose {} \
                  (written country code first, then the most recently updated)",
                 ids.len(),
                 ids.join(", "),
@@ -114,8 +109,8 @@ impl CustomerLookup {
             );
         }
         self.counts.found.fetch_add(1, Ordering::Relaxed);
-        store.remember_found_customer(key, &chosen.id)?;
-        Ok(store.customer(key)?)
+        store.records_remember_found_customer(key, &chosen.id)?;
+        Ok(store.records_customer(key)?)
     }
 
     fn missed_lately(&self, key: &str) -> bool {
@@ -130,28 +125,16 @@ impl CustomerLookup {
     }
 }
 
-/// Every customer Kustomer's phone search returns for `e164`, page by page.
+/// The customer Kustomer's phone look-up answers for `e164` (B9), if any.
 async fn search(k: &Kustomer, e164: &str) -> Result<Vec<Candidate>, KustomerError> {
-    let mut out = Vec::new();
-    for page in 1..=MAX_PAGES {
-        let v = k
-            .get(&format!(
-                "/v1/customers?phone={}&page={page}&pageSize={PAGE_SIZE}",
-                encode(e164)
-            ))
-            .await?;
-        let items = v
-            .get("data")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        out.extend(items.iter().filter_map(candidate));
-        let more = v.pointer("/links/next").is_some_and(|n| !n.is_null());
-        if items.len() < PAGE_SIZE || !more {
-            break;
-        }
-    }
-    Ok(out)
+    let v = k
+        .find(&format!("/v1/customers/phone={}", encode(e164)))
+        .await?;
+    Ok(v.as_ref()
+        .and_then(|v| v.get("data"))
+        .and_then(candidate)
+        .into_iter()
+        .collect())
 }
 
 fn candidate(c: &Value) -> Option<Candidate> {

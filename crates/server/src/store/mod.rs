@@ -49,6 +49,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 1,
         sql: crate::status::store::SCHEMA_V1,
     },
+    Migration {
+        component: "records",
+        version: 1,
+        sql: crate::records::store::SCHEMA_V1,
+    },
 ];
 
 pub struct Store {

@@ -1,16 +1,26 @@
-//! Shared by the end-to-end tests: the sandbox and the connector on free loopback ports, a temp SQLite
-//! file, and a readable snapshot of the sandbox's Kustomer records.
+//! Shared by the records tests: the sandbox and the server on free loopback ports, a temp SQLite file,
+//! the day's agents signed in (as the server knows them), CCAI's deliveries POSTed with HTTP Basic, and a
+//! readable snapshot of the sandbox's Kustomer records.
 #![allow(dead_code, unused_imports)]
 
-use std::path::PathBuf;
+pub mod day;
+pub mod push;
 
-use connector::{Config, Connector};
+use std::path::PathBuf;
+use std::time::Duration;
+
 use sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Map, Value};
+use server::config::{Config, Secrets};
+use server::http::auth::Agent;
+use server::records::Records;
+use server::store::identity::KustomerTokens;
+use server::Server;
 
-pub use sandbox::ccai_webhooks::{deliveries, play, sign, PlayOptions, Sender};
+pub use day::{deliveries, PlayOptions, AGENT, AGENT_ID, BO, BO_ID};
 
-pub const SECRET: &[u8] = b"test-webhook-secret";
+pub const USER: &str = "ccai-portal";
+pub const PASSWORD: &str = "events-password";
 const KEY: &str = "sandbox-kustomer-key";
 
 pub struct World {
@@ -63,7 +73,7 @@ impl World {
                 r.status()
             );
         }
-        let t0_ms = connector::engine::now_ms() + 1_000;
+        let t0_ms = server::now_ms() + 1_000;
         World {
             sandbox,
             base,
@@ -74,28 +84,108 @@ impl World {
     }
 
     pub fn db_path(&self) -> PathBuf {
-        self.dir.path().join("connector.db")
+        self.dir.path().join("ccai-server.db")
     }
 
-    pub async fn connector(&self, db: Option<PathBuf>) -> Connector {
-        let mut cfg = Config::new(
-            &format!("{}/kapi", self.base),
-            KEY,
-            SECRET,
-            db.unwrap_or_else(|| self.db_path()),
-        );
-        cfg.sdk_mapping
-            .insert("plan".into(), "loyaltyPlanStr".into());
-        cfg.agents
-            .insert("agent@example.com".into(), "u-agent-1".into());
-        cfg.agents
-            .insert("bo@example.com".into(), "u-agent-2".into());
-        cfg.workers = 8;
-        Connector::start(cfg).await.expect("connector starts")
+    /// The server's configuration against this sandbox.
+    pub fn config(&self, db: PathBuf) -> Config {
+        let mut cfg = Config::new(Secrets {
+            ccai_api_token: "sandbox-ccai-token".into(),
+            kustomer_api_key: KEY.into(),
+            kustomer_oauth_client_secret: "sandbox-oauth-secret".into(),
+            ccai_events_password: PASSWORD.into(),
+        });
+        cfg.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        cfg.db = db;
+        cfg.kustomer_api = format!("{}/kapi", self.base);
+        cfg.kustomer_page = self.base.clone();
+        cfg.ccai_base = format!("{}/ccai", self.base);
+        cfg.check_vendors = false;
+        cfg.ccai_events_username = USER.into();
+        cfg.records_workers = 8;
+        cfg
     }
 
-    pub fn deliveries(&self, opts: &PlayOptions) -> Vec<Value> {
-        deliveries(&sandbox::ccai_webhooks::day("", self.t0_ms), opts)
+    /// A server on the world's file (or `db`), with the day's two agents signed in once.
+    pub async fn server(&self, db: Option<PathBuf>) -> Server {
+        let server = Server::start(self.config(db.unwrap_or_else(|| self.db_path())))
+            .await
+            .expect("server starts");
+        for (email, user, id, name) in [
+            (AGENT, "u-agent-1", AGENT_ID, "Agent One"),
+            (BO, "u-agent-2", BO_ID, "Bo Berg"),
+        ] {
+            let agent = Agent {
+                email: email.into(),
+                kustomer_user_id: user.into(),
+                ccai_agent_id: id,
+                name: name.into(),
+            };
+            let tokens = KustomerTokens {
+                access: format!("token-{user}"),
+                refresh: None,
+                expires_at_ms: None,
+            };
+            server
+                .state
+                .0
+                .store
+                .save_agent(&agent, &tokens, server::now_ms())
+                .expect("agent saved");
+        }
+        server
+    }
+
+    /// The day's POSTs, as CCAI would make them.
+    pub fn day(&self, opts: &PlayOptions) -> Vec<(&'static str, Value)> {
+        deliveries(&day::day("", self.t0_ms), opts)
+    }
+
+    /// POSTs each body to the server's intake with the portal's Basic credentials; their statuses.
+    pub async fn play(&self, server: &Server, bodies: &[(&'static str, Value)]) -> Vec<u16> {
+        let mut out = Vec::new();
+        for (channel, body) in bodies {
+            out.push(
+                self.post_events(server, channel, body, (USER, PASSWORD))
+                    .await
+                    .0,
+            );
+        }
+        out
+    }
+
+    /// One POST to the intake: its status and JSON answer.
+    pub async fn post_events(
+        &self,
+        server: &Server,
+        channel: &str,
+        body: &Value,
+        (user, password): (&str, &str),
+    ) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/ccai/session-events/{channel}", server.url()))
+            .basic_auth(user, Some(password))
+            .json(body)
+            .send()
+            .await
+            .expect("intake answers");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Waits until everything the server accepted is applied, or `limit` passes. True when idle.
+    pub async fn wait_idle(&self, server: &Server, limit: Duration) -> bool {
+        let until = tokio::time::Instant::now() + limit;
+        loop {
+            if Records::backlog(&server.state).unwrap_or(1) == 0 {
+                return true;
+            }
+            if tokio::time::Instant::now() >= until {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub async fn faults(&self, faults: Value) {
@@ -114,7 +204,7 @@ impl World {
         self.t0_ms
     }
 
-    /// A change made in Kustomer by someone other than the connector (a person, another channel).
+    /// A change made in Kustomer by someone other than the server (a person, another channel).
     pub async fn kapi_send(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let r = self
             .http

@@ -157,3 +157,32 @@ fn edge_events_round_trip_as_json() {
     let back: Decision = serde_json::from_str(&ops).expect("parses");
     assert_eq!(back, d);
 }
+
+#[test]
+fn a_start_the_rules_ignore_is_known_without_facts() {
+    use super::super::rules::is_noop;
+    let facts = known(vec![open_call("d1")]);
+    let rows = [
+        (ivr(EventKind::SessionStarted), true),
+        (
+            SessionEvent {
+                kind: EventKind::SessionStarted,
+                ..outbound()
+            },
+            true,
+        ),
+        (mobile(Channel::Chat, EventKind::SessionStarted), false),
+        (
+            ivr(EventKind::CallAnswered {
+                agent_email: "a@x".into(),
+            }),
+            false,
+        ),
+    ];
+    for (event, noop) in rows {
+        assert_eq!(is_noop(&event), noop, "{:?}", event.kind);
+        if noop {
+            assert!(decide(&event, &facts).ops.is_empty(), "{:?}", event.kind);
+        }
+    }
+}

@@ -109,6 +109,24 @@ fn each_decision_becomes_the_fewest_writes() {
             ],
         ),
         (
+            "a voicemail's recording rides on the note just before it",
+            vec![
+                Operation::AddNote {
+                    conversation: conv("d4"),
+                    body: "Voicemail left (20 s).".into(),
+                },
+                Operation::AttachRecording {
+                    conversation: conv("d4"),
+                    url: "https://rec.example/a1.mp3".into(),
+                },
+            ],
+            vec![Write::AddNote {
+                conversation: conv("d4"),
+                body: "Voicemail left (20 s).".into(),
+                attachments: vec![recording.clone()],
+            }],
+        ),
+        (
             "a transcript rides on the note that announces it",
             vec![
                 Operation::AttachTranscript {
