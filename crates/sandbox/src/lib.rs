@@ -1,5 +1,5 @@
 //! The sandbox: a fake Kustomer (its agent page and API) and a fake CCAI Platform API on one loopback
-//! origin, with test hooks and fault injection. Used in-process by the end-to-end and connector tests,
+//! origin, with test hooks and fault injection. Used in-process by the end-to-end and company-server tests,
 //! and as a binary for people (`cargo run -p sandbox -- --port 8123`).
 //!
 //! URL layout, so that a real tenant changes only base URLs:
@@ -16,7 +16,6 @@
 mod agents;
 mod auth;
 pub mod ccai;
-pub mod ccai_webhooks;
 mod control;
 mod faults;
 pub mod kustomer;
@@ -150,9 +149,8 @@ pub fn router(app: App) -> Router {
         app.clone(),
         faults::kustomer,
     ));
-    let ccai = ccai::router(app.clone())
-        // The connector's webhook routes (issue 8) merge in here: `.merge(ccai_webhooks::router())`.
-        .layer(middleware::from_fn_with_state(app.clone(), faults::ccai));
+    let ccai =
+        ccai::router(app.clone()).layer(middleware::from_fn_with_state(app.clone(), faults::ccai));
     let control = control::router().layer(middleware::from_fn(auth::loopback_only));
     Router::new()
         .merge(page::router())
