@@ -1,6 +1,6 @@
 //! The sandbox: a fake Kustomer (its agent page and API) and a fake CCAI Platform API on one loopback
-//! origin, with test hooks and fault injection. Used in-process by the end-to-end and company-server tests,
-//! and as a binary for people (`cargo run -p sandbox -- --port 8123`).
+//! origin, with test hooks and fault injection. Used in-process by the end-to-end and company-server
+//! tests, and as a binary for people (`cargo run -p sandbox -- --port 8123`).
 //!
 //! URL layout, so that a real tenant changes only base URLs:
 //! - `/` and `/app/…` — the agent page; `/static/…` its assets.
