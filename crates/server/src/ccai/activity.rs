@@ -44,7 +44,11 @@ pub struct ActivityTail {
 impl ActivityTail {
     /// Starts at the server's start: the past is not news to anyone.
     pub fn new(state: AppState) -> Self {
-        let now = OffsetDateTime::now_utc()
+        // Whole seconds: the plainest spelling of ISO 8601 (A6 does not say which forms CCAI takes).
+        let now = OffsetDateTime::now_utc();
+        let now = now
+            .replace_nanosecond(0)
+            .unwrap_or(now)
             .format(&Rfc3339)
             .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into());
         Self {
