@@ -32,17 +32,14 @@ async fn the_rate_is_never_above_the_budget_in_any_second() {
         .await
         .expect("sandbox answers");
     assert!(set.status().is_success());
-    // Three agents, eight changes each, as fast as they can: four targets, so batches cannot all merge.
-    let targets = [
-        K_TRAINING,
-        K_LUNCH,
-        K_AVAILABLE,
-        K_TRAINING,
-        K_LUNCH,
-        K_TRAINING,
-        K_LUNCH,
-        K_AVAILABLE,
-    ];
+    // Three agents, twenty changes each over two seconds, three targets: without the budget the
+    // scheduler would send a batch whenever the previous one was answered.
+    let targets: Vec<&str> = [K_TRAINING, K_LUNCH, K_AVAILABLE]
+        .iter()
+        .cycle()
+        .take(20)
+        .copied()
+        .collect();
     for (n, target) in targets.iter().enumerate() {
         for (i, (token, epoch, _)) in sessions.iter().enumerate() {
             let (code, _) = env
@@ -50,7 +47,7 @@ async fn the_rate_is_never_above_the_budget_in_any_second() {
                 .await;
             assert_eq!(code, 200);
         }
-        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     // Every agent's last change is applied.
     for (i, (_, _, events)) in sessions.iter_mut().enumerate() {
@@ -74,5 +71,5 @@ async fn the_rate_is_never_above_the_budget_in_any_second() {
         .expect("json");
     assert_eq!(report["max_in_any_1s_window"], 1, "{report}");
     assert_eq!(report["rejected"], 0, "{report}");
-    assert!(report["total"].as_u64().is_some_and(|t| t >= 3), "{report}");
+    assert!(report["total"].as_u64().is_some_and(|t| t >= 2), "{report}");
 }

@@ -33,7 +33,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 pub use limiter::Limiter;
-pub use tail::TailCursor;
+pub use tail::{TailCursor, TailEntry};
 pub use target::{target_name, TargetError};
 
 use crate::relay::Backoff;

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use ccai_core::budget::{Priority, TailCursor};
+use ccai_core::budget::{Priority, TailCursor, TailEntry};
 use ccai_core::paging::has_next;
 use ccai_core::server_api::Push;
 use serde::Deserialize;
@@ -46,15 +46,14 @@ impl ActivityTail {
     pub fn new(state: AppState) -> Self {
         // Whole seconds: the plainest spelling of ISO 8601 (A6 does not say which forms CCAI takes).
         let now = OffsetDateTime::now_utc();
-        let now = now
-            .replace_nanosecond(0)
-            .unwrap_or(now)
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        let text = now
             .format(&Rfc3339)
             .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into());
         Self {
             state,
             last_error: None,
-            cursor: TailCursor::starting_at(now),
+            cursor: TailCursor::starting_at(now.unix_timestamp() * 1_000, text),
         }
     }
 
@@ -95,12 +94,14 @@ impl ActivityTail {
                 .request(Priority::Background, call)
                 .await?;
             let entries: Vec<ActivityEntry> = resp.json()?;
-            let keys: Vec<(i64, String)> = entries
+            // Not documented: `started_at`'s format (A11); RFC 3339 is read, anything else skipped.
+            let timed: Vec<(&ActivityEntry, TailEntry)> = entries
                 .iter()
-                .map(|e| (e.id, e.started_at.clone()))
+                .filter_map(|e| Some((e, (e.id, unix_ms(&e.started_at)?, e.started_at.clone()))))
                 .collect();
+            let keys: Vec<TailEntry> = timed.iter().map(|(_, k)| k.clone()).collect();
             for i in self.cursor.accept(&keys) {
-                if self.push(&entries[i]).await {
+                if self.push(timed[i].0, keys[i].1).await {
                     pushed += 1;
                 }
             }
@@ -113,7 +114,7 @@ impl ActivityTail {
         Ok(pushed)
     }
 
-    async fn push(&self, entry: &ActivityEntry) -> bool {
+    async fn push(&self, entry: &ActivityEntry, at_ms: i64) -> bool {
         let (Some(agent_id), Some(status)) = (entry.agent_id, entry.status.as_ref()) else {
             return false;
         };
@@ -131,17 +132,20 @@ impl ActivityTail {
         let Some(email) = email else {
             return false;
         };
-        let at_ms = OffsetDateTime::parse(&entry.started_at, &Rfc3339)
-            .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as u64)
-            .unwrap_or_else(|_| crate::now_ms());
         self.state.0.hub.send(
             &email,
             Push::CcaiStatusChanged {
                 ccai_status_id: status.id,
                 name: status.name.clone(),
-                at_ms,
+                at_ms: at_ms.max(0) as u64,
             },
         );
         true
     }
+}
+
+fn unix_ms(text: &str) -> Option<i64> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .ok()
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
