@@ -7,6 +7,7 @@
 mod browser;
 mod cdp;
 mod frame;
+pub mod company;
 pub mod guard;
 pub mod kustomer_page;
 pub mod options_page;

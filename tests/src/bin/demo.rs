@@ -1,5 +1,6 @@
-//! `./build.sh demo`: the sandbox with the extension loaded in Chromium. A real window where there is
-//! a display; headless otherwise, with a screenshot of the page and the adapter.
+//! `./build.sh demo`: the sandbox, the company server beside it (configured for it), and Chromium with
+//! the extension loaded. A real window where there is a display; headless otherwise, with a screenshot
+//! of the page and the adapter.
 
 use std::time::Duration;
 
@@ -38,6 +39,13 @@ async fn run() -> TestResult {
         "sandbox: {url}  (Kustomer API {0}/kapi, CCAI {0}/ccai)",
         sandbox.base_url()
     );
+    let db = e2e::artifacts_dir().join("ccai-server.db");
+    let server = e2e::company::start_beside_sandbox(&sandbox.base_url(), port + 1, &db).await?;
+    println!(
+        "company server: {0}  (state in {1}; an agent signs in at {0}/auth/start)",
+        server.url(),
+        db.display()
+    );
 
     if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() {
         let browser = Browser::start(BrowserOptions {
@@ -68,6 +76,7 @@ async fn run() -> TestResult {
         println!("The sandbox keeps serving {url}. Press Ctrl-C to stop.");
         tokio::signal::ctrl_c().await?;
     }
+    server.kill().await;
     sandbox.stop().await;
     Ok(())
 }
