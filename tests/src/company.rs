@@ -55,10 +55,12 @@ pub async fn start_beside_sandbox(sandbox_base: &str, port: u16, db: &Path) -> T
             "password": EVENTS_PASSWORD,
         })
     };
-    http.post(format!("{sandbox_base}/sandbox/ccai/session-events/settings"))
-        .json(&json!({ "call": channel("call"), "chat": channel("chat") }))
-        .send()
-        .await?
-        .error_for_status()?;
+    http.post(format!(
+        "{sandbox_base}/sandbox/ccai/session-events/settings"
+    ))
+    .json(&json!({ "call": channel("call"), "chat": channel("chat") }))
+    .send()
+    .await?
+    .error_for_status()?;
     Ok(server)
 }

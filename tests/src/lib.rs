@@ -6,8 +6,8 @@
 
 mod browser;
 mod cdp;
-mod frame;
 pub mod company;
+mod frame;
 pub mod guard;
 pub mod kustomer_page;
 pub mod options_page;
