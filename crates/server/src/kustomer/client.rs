@@ -21,8 +21,9 @@ use serde_json::Value;
 /// The first retry waits this long; each next one twice as long, up to `BACKOFF_CAP`.
 const BACKOFF_START: Duration = Duration::from_millis(20);
 const BACKOFF_CAP: Duration = Duration::from_secs(2);
-/// One request's time limit: a Kustomer that never answers is a failure to handle, not a hang.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
+/// One request's time limit: a Kustomer that never answers is a failure to handle, not a hang. Generous,
+/// because a creation that times out is ambiguous (B18): a note then is not sent again.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest a 429 makes us wait (B4's window is a minute).
 const MAX_PAUSE: Duration = Duration::from_secs(60);
 
