@@ -6,6 +6,10 @@
 //! refill; CCAI counts "per second per customer" (API-NOTES A3) and does not say how it cuts its
 //! windows, so the only safe reading is "any one-second window".
 //!
+//! A request counts from when it was sent until CCAI answered it: a request may reach CCAI any time
+//! in between (a busy machine, a slow connection), so the window that follows it starts at the answer.
+//! That way two requests can never arrive closer than the window, whatever the network does.
+//!
 //! On a 429 the bucket shrinks (multiplicative decrease: half the tokens, then a longer window once a
 //! single token is left) and grows back one step per calm period (additive increase), never above the
 //! configured rate.
@@ -29,9 +33,17 @@ pub struct Limiter {
     /// sooner than it left us (queueing on the way), and CCAI's clock is not ours.
     margin_ms: u64,
     calm_after_ms: u64,
-    /// Send times of the last `configured` requests, oldest first.
-    sent: VecDeque<u64>,
+    /// Recent requests: those in flight, and the answered ones that still count.
+    sent: VecDeque<Slot>,
+    next_slot: u64,
     calm_since_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Slot {
+    id: u64,
+    /// When it was answered; `None` while in flight (it may reach CCAI at any moment).
+    answered_at: Option<u64>,
 }
 
 impl Limiter {
@@ -44,7 +56,8 @@ impl Limiter {
             window_ms: WINDOW_MS,
             margin_ms,
             calm_after_ms: calm_after_ms.max(1),
-            sent: VecDeque::with_capacity(configured as usize),
+            sent: VecDeque::new(),
+            next_slot: 1,
             calm_since_ms: 0,
         }
     }
@@ -61,19 +74,40 @@ impl Limiter {
     /// The earliest time the next request may go (`now_ms` if a token is there).
     pub fn ready_at(&self, now_ms: u64) -> u64 {
         let limit = self.limit as usize;
-        if self.sent.len() < limit {
+        // A request in flight counts as happening now.
+        let mut times: Vec<u64> = self
+            .sent
+            .iter()
+            .map(|s| s.answered_at.unwrap_or(now_ms))
+            .filter(|t| t + self.window_ms + self.margin_ms > now_ms)
+            .collect();
+        if times.len() < limit {
             return now_ms;
         }
-        let oldest_counted = self.sent[self.sent.len() - limit];
-        now_ms.max(oldest_counted + self.window_ms + self.margin_ms)
+        times.sort_unstable_by(|a, b| b.cmp(a));
+        now_ms.max(times[limit - 1] + self.window_ms + self.margin_ms)
     }
 
-    /// Spends a token; call only when `ready_at(now_ms) <= now_ms`.
-    pub fn record(&mut self, now_ms: u64) {
-        if self.sent.len() == self.configured as usize {
-            self.sent.pop_front();
+    /// Spends a token; call only when `ready_at(now_ms) <= now_ms`. Returns the request's slot, for
+    /// [`Limiter::answered`].
+    pub fn record(&mut self, now_ms: u64) -> u64 {
+        let horizon = SLOWEST_WINDOW_MS + self.margin_ms;
+        self.sent
+            .retain(|s| s.answered_at.is_none_or(|t| t + horizon > now_ms));
+        let id = self.next_slot;
+        self.next_slot += 1;
+        self.sent.push_back(Slot {
+            id,
+            answered_at: None,
+        });
+        id
+    }
+
+    /// CCAI answered the request in `slot` (or it failed for good): its window starts now.
+    pub fn answered(&mut self, slot: u64, now_ms: u64) {
+        if let Some(s) = self.sent.iter_mut().find(|s| s.id == slot) {
+            s.answered_at = Some(now_ms);
         }
-        self.sent.push_back(now_ms);
     }
 
     /// CCAI said 429: halve the tokens; with one left, double the window instead.
@@ -117,9 +151,11 @@ mod tests {
     fn one_per_second_spaces_sends_by_a_window_and_the_margin() {
         let mut l = Limiter::new(1, 50, 10_000);
         assert_eq!(l.ready_at(0), 0);
-        l.record(0);
+        let a = l.record(0);
+        l.answered(a, 0);
         assert_eq!(l.ready_at(10), 1_050);
-        l.record(1_050);
+        let b = l.record(1_050);
+        l.answered(b, 1_050);
         assert_eq!(l.ready_at(1_100), 2_100);
     }
 
@@ -128,9 +164,20 @@ mod tests {
         let mut l = Limiter::new(10, 0, 10_000);
         for t in 0..10 {
             assert_eq!(l.ready_at(t), t);
-            l.record(t);
+            let slot = l.record(t);
+            l.answered(slot, t);
         }
         assert_eq!(l.ready_at(10), 1_000);
+    }
+
+    #[test]
+    fn the_window_of_a_slow_request_starts_at_its_answer() {
+        let mut l = Limiter::new(1, 50, 10_000);
+        let slot = l.record(0);
+        // In flight: it may reach CCAI at any moment, so nothing else goes.
+        assert!(l.ready_at(5_000) > 5_000);
+        l.answered(slot, 5_000);
+        assert_eq!(l.ready_at(5_000), 6_050);
     }
 
     #[test]

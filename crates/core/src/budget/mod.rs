@@ -8,7 +8,8 @@
 //!
 //! Architecture invariants:
 //! - **The rate.** Nothing is sent without a token of the [`Limiter`]: never more than the configured
-//!   rate (default 1/s, at most CCAI's documented 10/s, API-NOTES A3) in any one-second window.
+//!   rate (default 1/s, at most CCAI's documented 10/s, API-NOTES A3) in any one-second window, counted
+//!   from each request's answer, so a request delayed on its way cannot arrive close to the next.
 //! - **Priorities.** Status changes and click-to-call first ([`Priority::Urgent`]), then reads
 //!   ([`Priority::Read`]), then background tailing ([`Priority::Background`]). A lower request that has
 //!   waited [`Config::starvation_ms`] goes as if urgent, so reads still trickle through a busy shift.
@@ -176,6 +177,8 @@ struct Request {
     retry: bool,
     at_ms: u64,
     attempts: u32,
+    /// The limiter's slot of the last send.
+    slot: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -183,6 +186,7 @@ struct Batch {
     status: String,
     changes: Vec<StatusChange>,
     attempts: u32,
+    slot: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -230,6 +234,7 @@ impl Scheduler {
             retry,
             at_ms: now_ms,
             attempts: 0,
+            slot: 0,
         });
     }
 
@@ -261,7 +266,19 @@ impl Scheduler {
             return None;
         }
         let action = self.next_action(now_ms)?;
-        self.limiter.record(now_ms);
+        let slot = self.limiter.record(now_ms);
+        match &action {
+            Action::Send { request, .. } => {
+                if let Some(r) = self.in_flight.get_mut(request) {
+                    r.slot = slot;
+                }
+            }
+            Action::SetStatus { batch, .. } => {
+                if let Some(b) = self.batches.get_mut(batch) {
+                    b.slot = slot;
+                }
+            }
+        }
         Some(action)
     }
 
@@ -283,6 +300,7 @@ impl Scheduler {
         let Some(mut req) = self.in_flight.remove(&request) else {
             return;
         };
+        self.limiter.answered(req.slot, now_ms);
         match answer {
             Answer::Final => {
                 self.backoff.reset();
@@ -303,6 +321,7 @@ impl Scheduler {
         let Some(b) = self.batches.remove(&batch) else {
             return;
         };
+        self.limiter.answered(b.slot, now_ms);
         match answer {
             BatchAnswer::Applied(results) => {
                 self.backoff.reset();
@@ -360,6 +379,7 @@ impl Scheduler {
                             status: b.status.clone(),
                             changes: half,
                             attempts: 0,
+                            slot: 0,
                         },
                     );
                     self.resend.push_front(id);
@@ -404,6 +424,7 @@ impl Scheduler {
                         status,
                         changes,
                         attempts: 0,
+                        slot: 0,
                     },
                 );
                 return self.send_batch(id);

@@ -75,9 +75,11 @@ fn changes_to_one_status_go_in_one_bulk_request() {
             },
         ]
     );
+    // The window counts from the answer (at 20), not from the send.
+    assert_eq!(s.poll_action(1_010), None);
     let Some(Action::SetStatus {
         status, agent_ids, ..
-    }) = s.poll_action(1_010)
+    }) = s.poll_action(1_020)
     else {
         panic!("expected the Break batch");
     };
