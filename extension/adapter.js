@@ -47,29 +47,10 @@ function lock(name, steal, onGranted, onLost) {
   return () => { cancelled = true; abort.abort(); release(); };
 }
 
-// The softphone's poll sleeps on a dedicated worker's clock: Chrome holds a page hidden for a minute
-// (5 while loading) to one timer wake-up a minute, this frame's timers too, and a worker's not at all.
-const sleepers = new Map();
-let lastSleep = 0;
-let clock = null;
-try {
-  clock = new Worker('clock-worker.js');
-  clock.onmessage = (e) => { const done = sleepers.get(e.data); sleepers.delete(e.data); if (done) done(); };
-} catch (_) { clock = null; }
-function sleep(ms) {
-  return new Promise((resolve) => {
-    if (!clock) { setTimeout(resolve, ms); return; }
-    lastSleep += 1;
-    sleepers.set(lastSleep, resolve);
-    clock.postMessage([lastSleep, ms]);
-  });
-}
-
 await init({ module_or_path: './pkg/app_bg.wasm' });
 start_adapter({
   post,
   subscribe(fn) { deliver = fn; pending.splice(0).forEach(fn); },
   watchSize,
   lock,
-  sleep,
 });

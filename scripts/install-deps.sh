@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, idempotently, everything the build and the tests need on a machine that has only the Rust
-# toolchain: Debian's Chromium and chromedriver, the wasm32 target, wasm-bindgen-cli at the version in
+# toolchain: Debian's Chromium and chromedriver, PostgreSQL (the server's second backend; the tests start a
+# throwaway cluster with scripts/test-pg.sh), the wasm32 target, wasm-bindgen-cli at the version in
 # Cargo.lock, and the npm tools (wasm-opt from binaryen, axe-core). Without root it says what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ apt_packages=()
 command -v pkg-config >/dev/null || apt_packages+=(pkg-config)
 [ -e /usr/include/openssl/ssl.h ] || apt_packages+=(libssl-dev)
 command -v npm >/dev/null || apt_packages+=(nodejs npm)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     say "apt-get install ${apt_packages[*]}"

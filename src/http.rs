@@ -80,11 +80,57 @@ impl Call {
     }
 }
 
-/// `Authorization: Basic …` for CCAI (username = subdomain, password = API token).
-pub fn basic_auth(user: &str, password: &str) -> String {
-    let window = web_sys::window();
-    let encoded = window
-        .and_then(|w| w.btoa(&format!("{user}:{password}")).ok())
+/// An HTTP answer of any status, its body as text: for callers that read error bodies too (the company
+/// server words its refusals in JSON, `src/company/client.rs`).
+pub struct Answer {
+    pub code: u16,
+    pub retry_after_s: Option<u32>,
+    pub body: String,
+}
+
+/// Sends `method url` with the given headers and JSON `body` text; `Err` only when no HTTP answer came.
+pub async fn send_raw(
+    method: &str,
+    url: &str,
+    headers: &[(&str, String)],
+    body: Option<String>,
+) -> Result<Answer, HttpError> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(web_sys::RequestCredentials::Omit);
+    let h = Headers::new().map_err(|_| HttpError::Unreachable)?;
+    let _ = h.set("Accept", "application/json");
+    for (name, value) in headers {
+        let _ = h.set(name, value);
+    }
+    if let Some(body) = body {
+        let _ = h.set("Content-Type", "application/json");
+        init.set_body(&body.into());
+    }
+    init.set_headers(&h);
+    let request = Request::new_with_str_and_init(url, &init).map_err(|_| HttpError::Unreachable)?;
+    let window = web_sys::window().ok_or(HttpError::Unreachable)?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| HttpError::Unreachable)?
+        .dyn_into()
+        .map_err(|_| HttpError::Unreachable)?;
+    let retry_after_s = response
+        .headers()
+        .get("Retry-After")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse().ok());
+    let text = response.text().map_err(|_| HttpError::Unreachable)?;
+    // A connection dropped while the body streams in is no answer: the request may have been applied.
+    let body = JsFuture::from(text)
+        .await
+        .map_err(|_| HttpError::Unreachable)?
+        .as_string()
         .unwrap_or_default();
-    format!("Basic {encoded}")
+    Ok(Answer {
+        code: response.status(),
+        retry_after_s,
+        body,
+    })
 }

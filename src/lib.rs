@@ -5,15 +5,17 @@
 //! Everything here runs in the extension's own origin, never in the page's.
 
 mod adapter;
-mod api;
 mod chrome;
-mod config;
+pub(crate) mod company;
+mod frame;
 mod http;
+mod operations;
 mod options;
 mod settings;
 mod softphone;
 mod sync;
 mod timer;
+mod upgrade;
 
 use wasm_bindgen::prelude::*;
 
@@ -23,6 +25,7 @@ pub use adapter::Bridge;
 #[wasm_bindgen]
 pub fn start_adapter(bridge: Bridge) {
     console_error_panic_hook::set_once();
+    upgrade::forget_earlier_secrets();
     adapter::mount(bridge);
 }
 
@@ -30,7 +33,16 @@ pub fn start_adapter(bridge: Bridge) {
 #[wasm_bindgen]
 pub fn start_options() {
     console_error_panic_hook::set_once();
+    upgrade::forget_earlier_secrets();
     options::mount();
+}
+
+/// Entry point of `operations.html` (issue 18: the people who run the server, admins only).
+#[wasm_bindgen]
+pub fn start_operations() {
+    console_error_panic_hook::set_once();
+    upgrade::forget_earlier_secrets();
+    operations::mount();
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]

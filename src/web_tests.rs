@@ -18,14 +18,6 @@ async fn an_unreachable_host_is_an_error_not_a_panic() {
     assert_eq!(result.err(), Some(HttpError::Unreachable));
 }
 
-#[wasm_bindgen_test]
-fn basic_auth_is_base64_of_user_colon_password() {
-    assert_eq!(
-        crate::http::basic_auth("sandbox", "token"),
-        "Basic c2FuZGJveDp0b2tlbg=="
-    );
-}
-
 mod serde_json_like {
     /// Accepts any JSON: the test only cares whether a body came back.
     #[derive(serde::Deserialize)]

@@ -1,23 +1,21 @@
 //! The adapter frame: the panel and the bottom-left status dropdown inside the Kustomer page.
 
-mod bridge;
-mod notice;
 mod panel;
 mod startup;
-mod state;
 mod status_menu;
 
 use std::rc::Rc;
 
 use ccai_core::protocol::{FrameMessage, PageMessage};
+use ccai_core::status::KustomerStatusId;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-pub use bridge::Bridge;
 use panel::Panel;
-pub use startup::current_config;
-pub use state::{AdapterState, Notice, Role};
 use status_menu::StatusMenu;
+
+pub use crate::frame::{AdapterState, Bridge};
+use crate::sync::{Driver, SyncHandle};
 
 use crate::chrome::i18n::{t, t1};
 
@@ -36,30 +34,37 @@ pub fn mount(bridge: Bridge) {
     }
     document().set_title(&t("extName"));
 
+    // Status sync exists from the start, so the menu's first pick and the page's first facts go
+    // into its machine (which holds a pick until this tab's term, or refuses it: issue 14).
+    let driver = Driver::new(state, bridge.clone());
     // Before the port's buffered messages are delivered: the first phone candidates need it.
     crate::softphone::start(bridge.clone(), state, calls);
     {
         let page = state.page;
+        let driver = driver.clone();
         bridge.on_message(move |msg| match msg {
             PageMessage::PageFacts(facts) => {
                 // The page signal first: the driver words its notices with the page's status name.
                 page.set(Some(facts.clone()));
-                startup::forward_facts(&facts);
+                let status = facts
+                    .status_id
+                    .clone()
+                    .filter(|_| facts.markup_found)
+                    .map(KustomerStatusId);
+                driver.page_facts(status, facts.kustomer_email.clone());
             }
-            PageMessage::PageLeaving => {
-                if let Some(driver) = startup::driver() {
-                    driver.page_leaving();
-                }
-            }
+            PageMessage::PageLeaving => driver.page_leaving(),
             other => {
-                crate::softphone::on_page_message(&other);
+                crate::softphone::on_page_message(calls, &other);
             }
         });
     }
 
+    let sync = driver.clone();
     let handle = leptos::mount::mount_to(root.unchecked_into(), move || {
         provide_context(state);
         provide_context(calls);
+        provide_context::<SyncHandle>(StoredValue::new_local(sync));
         view! { <Adapter/> }
     });
     handle.forget();
@@ -67,7 +72,7 @@ pub fn mount(bridge: Bridge) {
     if let Some(panel) = document().query_selector(".adapter").ok().flatten() {
         bridge.watch_size(&panel);
     }
-    leptos::task::spawn_local(startup::run(state, bridge));
+    leptos::task::spawn_local(startup::run(state, bridge, driver));
 }
 
 /// The panel (hidden while minimised) above the always-visible status bar.
@@ -107,15 +112,11 @@ fn Adapter() -> impl IntoView {
         current
     });
     let calls = expect_context::<crate::softphone::CallState>();
-    Effect::new(move |prev: Option<Option<(String, String)>>| {
-        let now = calls
-            .call
-            .with(|c| c.as_ref().map(|c| (c.call_type.clone(), c.status.clone())));
+    let said = Memo::new(move |_| crate::softphone::spoken(&calls.view()));
+    Effect::new(move |prev: Option<Option<String>>| {
+        let now = said.get();
         if prev.is_some_and(|p| p != now) {
-            if let Some(words) = calls
-                .call
-                .with_untracked(|c| c.as_ref().map(crate::softphone::spoken))
-            {
+            if let Some(words) = now.clone() {
                 announce(words);
             }
         }

@@ -2,12 +2,14 @@
 
 use leptos::prelude::*;
 
-use super::state::{AdapterState, Role};
 use crate::chrome::i18n::t;
+use crate::frame::{AdapterState, Role};
+use crate::sync::SyncHandle;
 
 #[component]
 pub fn Panel() -> impl IntoView {
     let state = expect_context::<AdapterState>();
+    let sync = expect_context::<SyncHandle>();
     let kustomer_status = move || {
         state.page.with(|page| match page {
             None => t("kustomerWaiting"),
@@ -42,7 +44,7 @@ pub fn Panel() -> impl IntoView {
                     id="use-this-tab"
                     type="button"
                     hidden=move || state.role.get() != Role::Follower
-                    on:click=move |_| if let Some(d) = super::startup::driver() { d.use_this_tab() }
+                    on:click=move |_| sync.with_value(|d| d.use_this_tab())
                 >{t("useThisTab")}</button>
             </p>
             <p id="sync-state" class="sync" role="status" aria-live="polite">{move || state.sync.get().unwrap_or_default()}</p>
@@ -50,11 +52,7 @@ pub fn Panel() -> impl IntoView {
                 id="sign-in-again"
                 type="button"
                 hidden=move || !state.paused.get()
-                on:click=move |_| {
-                    if let Some(d) = super::startup::driver() {
-                        d.sign_in_again()
-                    }
-                }
+                on:click=move |_| sync.with_value(|d| d.sign_in_again())
             >
                 {t("signInAgain")}
             </button>

@@ -1,20 +1,15 @@
-//! What the adapter does once mounted: restore the panel, read the configuration, load CCAI's statuses
-//! and the agent's current one.
+//! What the adapter does once mounted: restore the panel, sign in to the company server, read CCAI's
+//! statuses and the agent's current one through it, and start status sync.
 
 use std::rc::Rc;
 
+use ccai_core::server_api::{AgentCcai, Me};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::state::{AdapterState, Notice};
-use super::Bridge;
-use ccai_core::protocol::PageFacts;
-use ccai_core::status::KustomerStatusId;
-
-use crate::api::ccai;
 use crate::chrome::storage;
-use crate::config::{self, Config};
-use crate::http::HttpError;
+use crate::company::{self, Client, CompanyError, SignInState};
+use crate::frame::{AdapterState, Bridge, Notice};
 use crate::sync::Driver;
 
 const UI_KEY: &str = "ui";
@@ -32,106 +27,95 @@ pub fn save_minimised(minimised: bool) {
     });
 }
 
-pub async fn run(state: AdapterState, bridge: Rc<Bridge>) {
+pub async fn run(state: AdapterState, bridge: Rc<Bridge>, driver: Driver) {
     if let Some(prefs) = storage::get::<UiPrefs>(UI_KEY).await {
         state.minimised.set(prefs.minimised);
     }
-    let config = config::load().await;
-    if !config.is_complete() {
-        state.notice.set(Some(Notice::NotConfigured));
-        super::announce_ready(bridge);
-        return;
+    {
+        let (bridge, again) = (bridge.clone(), driver.clone());
+        driver.on_restart(move || {
+            leptos::task::spawn_local(start(state, bridge.clone(), again.clone()));
+        });
     }
-    match load_ccai(&config).await {
-        Ok((statuses, agent)) => {
-            state.statuses.set(statuses);
-            match agent {
-                Some(agent) => {
-                    state.agent_id.set(Some(agent.id));
-                    state.current.set(agent.status.map(|s| s.id));
-                    state.notice.set(None);
-                    provide_config(config.clone());
-                    super::announce_ready(bridge.clone());
-                    let statuses = state.statuses.get_untracked();
-                    if let Some(driver) =
-                        Driver::start(config, state, bridge, statuses, agent.id).await
-                    {
-                        DRIVER.with(|d| *d.borrow_mut() = Some(driver.clone()));
-                        if let Some(facts) = state.page.get_untracked() {
-                            forward_facts(&facts);
-                        }
-                        if let Some(id) = state.early_choice.get_untracked() {
-                            state.early_choice.set(None);
-                            state.busy.set(false);
-                            driver.choose_ccai(ccai_core::status::CcaiStatusId(id));
-                        }
-                    } else {
-                        state.early_choice.set(None);
-                        state.busy.set(false);
-                    }
-                    return;
-                }
-                None => state
-                    .notice
-                    .set(Some(Notice::AgentNotFound(config.agent_email.clone()))),
-            }
+    // Signed out while running (the session ended, an admin signed the agent out): the queue waits
+    // for "Sign in".
+    company::on_sign_in_state(move |s| {
+        if s == SignInState::SignedOut {
+            state.paused.set(true);
+            state.notice.set(Some(Notice::SignedOut));
         }
-        Err(e) => state.notice.set(Some(notice_for(&e))),
+    });
+    start(state, bridge, driver).await;
+}
+
+async fn start(state: AdapterState, bridge: Rc<Bridge>, driver: Driver) {
+    let refused = sign_in_silently().await;
+    let client = match Client::connect().await {
+        Ok(c) => c,
+        Err(CompanyError::NoServer) => {
+            state.notice.set(Some(Notice::NotConfigured));
+            super::announce_ready(bridge);
+            return;
+        }
+        Err(_) => {
+            state.paused.set(true);
+            // The server's refusal says what to fix (A5: no CCAI agent with the agent's e-mail).
+            let notice = refused.map_or(Notice::SignedOut, Notice::SignInFailed);
+            state.notice.set(Some(notice));
+            super::announce_ready(bridge);
+            return;
+        }
+    };
+    match load(&client).await {
+        Ok((me, ccai)) => {
+            state.statuses.set(ccai.statuses.clone());
+            state.agent_id.set(Some(ccai.ccai_agent_id));
+            state.current.set(ccai.current.map(|s| s.id.0));
+            state.paused.set(false);
+            state.notice.set(None);
+            super::announce_ready(bridge);
+            driver
+                .start(client, ccai.statuses, ccai.ccai_agent_id, me.email)
+                .await;
+        }
+        Err(e) => {
+            state.notice.set(Some(notice_for(&e)));
+            super::announce_ready(bridge);
+        }
     }
-    provide_config(config);
-    super::announce_ready(bridge);
 }
 
-thread_local! {
-    static DRIVER: std::cell::RefCell<Option<Driver>> = const { std::cell::RefCell::new(None) };
-}
-
-/// This tab's sync driver, once CCAI answered.
-pub fn driver() -> Option<Driver> {
-    DRIVER.with(|d| d.borrow().clone())
-}
-
-/// Hands the page's facts to the sync driver (when it runs).
-pub fn forward_facts(facts: &PageFacts) {
-    if let Some(driver) = driver() {
-        let status = facts
-            .status_id
-            .clone()
-            .filter(|_| facts.markup_found)
-            .map(KustomerStatusId);
-        driver.page_facts(status, facts.kustomer_email.clone());
+/// Signs in to the company server without a window when the agent is signed in to Kustomer in this
+/// profile (the usual case: this frame runs inside Kustomer's page). Otherwise the agent presses
+/// "Sign in" (`sync::Driver::sign_in_again`), a click being what the browser requires for a window.
+/// Returns the server's refusal, if it refused.
+async fn sign_in_silently() -> Option<String> {
+    if company::sign_in_state().await != SignInState::SignedOut {
+        return None;
+    }
+    match company::sign_in(false).await {
+        Ok(()) => None,
+        Err(CompanyError::SignInRefused(words)) => Some(words),
+        Err(e) => {
+            web_sys::console::info_1(&format!("company server: {e}").into());
+            None
+        }
     }
 }
 
-async fn load_ccai(
-    config: &Config,
-) -> Result<(Vec<ccai::UserStatus>, Option<ccai::Agent>), HttpError> {
-    let statuses = ccai::user_statuses(config).await?;
-    let agent = ccai::agent_by_email(config).await?;
-    Ok((statuses, agent))
+async fn load(client: &Client) -> Result<(Me, AgentCcai), CompanyError> {
+    let me: Me = client.get("/api/v1/me").await?;
+    let ccai: AgentCcai = client.get("/api/v1/ccai").await?;
+    Ok((me, ccai))
 }
 
-pub fn notice_for(e: &HttpError) -> Notice {
+fn notice_for(e: &CompanyError) -> Notice {
     match e {
-        HttpError::Unreachable => Notice::CcaiUnreachable,
-        HttpError::Status {
-            code: 401 | 403, ..
-        } => Notice::CcaiUnauthorized,
-        HttpError::Status { code, .. } => Notice::CcaiError(*code),
-        HttpError::BadBody => Notice::CcaiError(200),
+        CompanyError::NoServer => Notice::NotConfigured,
+        CompanyError::SignedOut | CompanyError::SignIn(_) => Notice::SignedOut,
+        CompanyError::SignInRefused(words) => Notice::SignInFailed(words.clone()),
+        CompanyError::Unreachable => Notice::ServerUnreachable,
+        CompanyError::Status { code, .. } => Notice::CcaiError(*code),
+        CompanyError::BadBody => Notice::CcaiError(200),
     }
-}
-
-thread_local! {
-    static CONFIG: std::cell::RefCell<Option<Config>> = const { std::cell::RefCell::new(None) };
-}
-
-/// The loaded configuration, for the status menu's writes. Kept out of the reactive graph: it holds a
-/// credential and never needs to re-render anything.
-fn provide_config(config: Config) {
-    CONFIG.with(|c| *c.borrow_mut() = Some(config));
-}
-
-pub fn current_config() -> Option<Config> {
-    CONFIG.with(|c| c.borrow().clone())
 }

@@ -1,17 +1,19 @@
 //! The bottom-left status dropdown (SPEC S1): a button and a listbox of CCAI's statuses, driven by
 //! the keyboard as the ARIA listbox pattern says.
 
+use ccai_core::status::CcaiStatus;
 use leptos::ev::KeyboardEvent;
 use leptos::html::{Button, Ul};
 use leptos::prelude::*;
 
-use super::state::AdapterState;
-use crate::api::ccai::UserStatus;
 use crate::chrome::i18n::{t, t1};
+use crate::frame::AdapterState;
+use crate::sync::SyncHandle;
 
 #[component]
 pub fn StatusMenu() -> impl IntoView {
     let state = expect_context::<AdapterState>();
+    let sync = expect_context::<SyncHandle>();
     let open = RwSignal::new(false);
     let active = RwSignal::new(0usize);
     let button_ref = NodeRef::<Button>::new();
@@ -25,7 +27,7 @@ pub fn StatusMenu() -> impl IntoView {
         let current = state.current.get_untracked();
         let index = state
             .statuses
-            .with_untracked(|all| all.iter().position(|s| Some(s.id) == current));
+            .with_untracked(|all| all.iter().position(|s| Some(s.id.0) == current));
         active.set(index.unwrap_or(0));
         open.set(true);
         request_animation_frame(move || {
@@ -40,9 +42,9 @@ pub fn StatusMenu() -> impl IntoView {
             let _ = button.focus();
         }
     };
-    let choose = move |status: UserStatus| {
+    let choose = move |status: CcaiStatus| {
         close_menu();
-        change_status(state, status);
+        change_status(sync, status);
     };
     let on_button_key = move |ev: KeyboardEvent| {
         if matches!(ev.key().as_str(), "ArrowUp" | "ArrowDown") {
@@ -110,14 +112,14 @@ pub fn StatusMenu() -> impl IntoView {
                 })
             >
                 {move || state.statuses.get().into_iter().enumerate().map(|(i, s)| {
-                    let selected = move || (state.current.get() == Some(s.id)).to_string();
+                    let selected = move || (state.current.get() == Some(s.id.0)).to_string();
                     let name = s.name.clone();
                     let status = s.clone();
                     view! {
                         <li
                             id=format!("status-option-{i}")
                             role="option"
-                            data-status-id=s.id.to_string()
+                            data-status-id=s.id.0.to_string()
                             aria-selected=selected
                             class:active=move || active.get() == i
                             on:click=move |_| choose(status.clone())
@@ -131,14 +133,9 @@ pub fn StatusMenu() -> impl IntoView {
 }
 
 /// S1: the agent picks a status; CCAI's confirmation (or refusal, in its own words) is what shows.
-/// Only the owner's relay writes (key and term on every request): before this tab's driver runs the
-/// choice waits for it, as the menu once posted to CCAI itself from any tab (issue 14).
-fn change_status(state: AdapterState, status: UserStatus) {
-    match super::startup::driver() {
-        Some(driver) => driver.choose_ccai(ccai_core::status::CcaiStatusId(status.id)),
-        None => {
-            state.early_choice.set(Some(status.id));
-            state.busy.set(true);
-        }
-    }
+/// Only the owner's relay writes (key and term on every request): status sync's machine holds a pick
+/// made before this tab's term and relays or refuses it then, as the menu once posted to CCAI itself
+/// from any tab (issue 14).
+fn change_status(sync: SyncHandle, status: CcaiStatus) {
+    sync.with_value(|driver| driver.choose(status.id.0));
 }

@@ -1,114 +1,62 @@
-//! Connection settings: where Kustomer and CCAI are, and the credentials, kept in extension storage
-//! only. "Test connection" checks both sides with what is typed (saved or not) and says, per side,
-//! what is wrong in words.
+//! The connection section (issue 16): the company server only, its address (the fallback when the
+//! company's Chrome policy sets none) and this browser's sign-in. The extension holds no vendor
+//! credential; "Test connection" asks the server whether it answers (`/healthz`) and then its own
+//! check that it reaches CCAI and Kustomer with the company's credentials (`GET /admin/v1/checks`),
+//! each line said in words.
 
+use ccai_core::server_api::{CheckName, CheckOutcome, VendorCheck};
 use leptos::prelude::*;
 
-use super::text::{failure, Side};
-use super::{page, Load};
-use crate::api::{ccai, kustomer, kustomer_metadata as admin};
+use super::admin_api::{self, AdminError};
+use super::text::{admin_failure, t2};
+use super::Load;
 use crate::chrome::i18n::{t, t1};
-use crate::config::{self, Config};
+use crate::company::{self, SignInState};
 
-#[derive(Clone, Copy, PartialEq)]
-enum SaveState {
-    Idle,
-    Saved,
-    Incomplete,
-    Failed,
-}
-
-/// One line of the connection test: passed or not, and the sentence.
+/// One line of the connection test: passed or not, the sentence, and the vendor's own words when a
+/// check failed (for whoever runs the server).
 #[derive(Clone, PartialEq)]
 struct Check {
+    id: &'static str,
     ok: bool,
     text: String,
+    detail: String,
+}
+
+impl Check {
+    fn new(id: &'static str, ok: bool, text: String) -> Self {
+        Check {
+            id,
+            ok,
+            text,
+            detail: String::new(),
+        }
+    }
 }
 
 #[component]
 pub fn ConnectionForm() -> impl IntoView {
-    let page = page();
-    let config = page.config;
-    let saved = RwSignal::new(SaveState::Idle);
     let testing = RwSignal::new(false);
-    let results: RwSignal<Vec<(&'static str, Check)>> = RwSignal::new(Vec::new());
-
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let current = config.get_untracked();
-        if !current.is_complete() {
-            saved.set(SaveState::Incomplete);
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            let ok = config::save(&current).await.is_ok();
-            saved.set(if ok {
-                SaveState::Saved
-            } else {
-                SaveState::Failed
-            });
-            if ok {
-                page.reload_catalogs();
-            }
-        });
-    };
+    let results: RwSignal<Vec<Check>> = RwSignal::new(Vec::new());
     let test = move |_| {
         if testing.get_untracked() {
             return;
         }
         testing.set(true);
         results.set(Vec::new());
-        let current = config.get_untracked();
         leptos::task::spawn_local(async move {
-            results.set(run_checks(&current).await);
+            results.set(run_checks().await);
             testing.set(false);
         });
     };
-    let field = move |id: &'static str,
-                      label: &'static str,
-                      kind: &'static str,
-                      get: fn(&Config) -> String,
-                      set: fn(&mut Config, String)| {
-        view! {
-            <div class="field">
-                <label for=id>{t(label)}</label>
-                <input
-                    id=id
-                    type=kind
-                    autocomplete="off"
-                    spellcheck="false"
-                    prop:value=move || config.with(get)
-                    on:input=move |ev| config.update(|c| set(c, event_target_value(&ev)))
-                />
-            </div>
-        }
-    };
     view! {
-        <form id="connection" on:submit=save>
-            <fieldset>
-                <legend>{t("connectionLegend")}</legend>
-                <p class="hint">{t("optConnectionHint")}</p>
-                {field("kustomer-base", "kustomerBaseLabel", "url", |c| c.kustomer_base.clone(), |c, v| c.kustomer_base = v)}
-                {field("kustomer-key", "kustomerKeyLabel", "password", |c| c.kustomer_key.clone(), |c, v| c.kustomer_key = v)}
-                {field("ccai-base", "ccaiBaseLabel", "url", |c| c.ccai_base.clone(), |c, v| c.ccai_base = v)}
-                {field("ccai-user", "ccaiUserLabel", "text", |c| c.ccai_user.clone(), |c, v| c.ccai_user = v)}
-                {field("ccai-token", "ccaiTokenLabel", "password", |c| c.ccai_token.clone(), |c, v| c.ccai_token = v)}
-                {field("agent-email", "agentEmailLabel", "email", |c| c.agent_email.clone(), |c, v| c.agent_email = v)}
-            </fieldset>
+        <section id="connection">
+            <CompanyServer/>
             <div class="actions">
-                <button type="submit" id="save-connection">{t("save")}</button>
                 <button type="button" id="test-connection" on:click=test aria-describedby="test-results">
                     {t("optTestConnection")}
                 </button>
             </div>
-            <p id="save-state" role="status" aria-live="polite">
-                {move || match saved.get() {
-                    SaveState::Idle => String::new(),
-                    SaveState::Saved => t("saved"),
-                    SaveState::Incomplete => t("connectionIncomplete"),
-                    SaveState::Failed => t("saveFailed"),
-                }}
-            </p>
             <div id="test-results" role="status" aria-live="polite">
                 <Show when=move || testing.get()>
                     <p>{t("optTesting")}</p>
@@ -118,13 +66,17 @@ pub fn ConnectionForm() -> impl IntoView {
                         results
                             .get()
                             .into_iter()
-                            .map(|(id, c)| {
+                            .map(|c| {
                                 let word = if c.ok { t("optCheckOk") } else { t("optCheckFailed") };
+                                let detail = (!c.detail.is_empty()).then(|| {
+                                    view! { " " <span class="detail">{t1("optCheckVendorSaid", &c.detail)}</span> }
+                                });
                                 view! {
-                                    <li id=id class=if c.ok { "ok" } else { "bad" }>
+                                    <li id=c.id class=if c.ok { "ok" } else { "bad" }>
                                         <strong>{word}</strong>
                                         " "
                                         {c.text}
+                                        {detail}
                                     </li>
                                 }
                             })
@@ -132,92 +84,94 @@ pub fn ConnectionForm() -> impl IntoView {
                     }}
                 </ul>
             </div>
-        </form>
+        </section>
     }
 }
 
-/// Checks Kustomer (the key's user, then the routing statuses), CCAI (the statuses, then the agent),
-/// and that both name the same e-mail (A5). Each side is checked even when the other fails.
-async fn run_checks(c: &Config) -> Vec<(&'static str, Check)> {
-    let mut out = Vec::new();
-    let kustomer_user = match admin::current_user(c).await {
-        Err(e) => {
-            let text = failure(
-                Side::Kustomer,
-                &e,
-                &c.kustomer_base,
-                "org.permission.user.read",
-            );
-            out.push(("test-kustomer", Check { ok: false, text }));
-            None
-        }
-        Ok(user) => match kustomer::routing_statuses(c).await {
-            Err(e) => {
-                let text = failure(
-                    Side::Kustomer,
-                    &e,
-                    &c.kustomer_base,
-                    "org.permission.routing.read",
-                );
-                out.push(("test-kustomer", Check { ok: false, text }));
-                None
-            }
-            Ok(statuses) => {
-                let text = t1("optTestKustomerOk", &statuses.len().to_string());
-                out.push(("test-kustomer", Check { ok: true, text }));
-                Some(user)
-            }
-        },
+/// The server first (set, answering); then, through it, CCAI and Kustomer with the company's
+/// credentials. Each of the server's checks is shown even when another failed.
+async fn run_checks() -> Vec<Check> {
+    let Some(server) = company::server_url().await else {
+        return vec![Check::new("test-server", false, t("companyNoServer"))];
     };
-    let ccai_agent = match ccai::user_statuses(c).await {
-        Err(e) => {
-            out.push((
-                "test-ccai",
-                Check {
-                    ok: false,
-                    text: failure(Side::Ccai, &e, &c.ccai_base, ""),
-                },
-            ));
-            None
+    let health = crate::http::send_raw("GET", &format!("{}/healthz", server.url), &[], None).await;
+    let line = match health {
+        Ok(a) if a.code == 200 => {
+            Check::new("test-server", true, t1("optTestServerOk", &server.url))
         }
-        Ok(statuses) => match ccai::agent_by_email(c).await {
-            Err(e) => {
-                out.push((
-                    "test-ccai",
-                    Check {
-                        ok: false,
-                        text: failure(Side::Ccai, &e, &c.ccai_base, ""),
-                    },
-                ));
-                None
-            }
-            Ok(None) => {
-                out.push((
-                    "test-ccai",
-                    Check {
-                        ok: false,
-                        text: t1("optTestAgentMissing", c.agent_email.trim()),
-                    },
-                ));
-                None
-            }
-            Ok(Some(agent)) => {
-                let text = t1("optTestCcaiOk", &statuses.len().to_string());
-                out.push(("test-ccai", Check { ok: true, text }));
-                Some(agent)
-            }
-        },
+        Ok(a) => Check::new(
+            "test-server",
+            false,
+            t2("optTestServerStatus", &server.url, &a.code.to_string()),
+        ),
+        Err(_) => Check::new(
+            "test-server",
+            false,
+            t1("optTestServerUnreachable", &server.url),
+        ),
     };
-    if let (Some(user), Some(agent)) = (kustomer_user, ccai_agent) {
-        let same = user.email.trim().eq_ignore_ascii_case(agent.email.trim());
-        let text = if same {
-            t1("optTestEmailSame", &agent.email)
-        } else {
-            t1("optTestEmailDiffers", &user.email)
-        };
-        out.push(("test-email", Check { ok: same, text }));
+    if !line.ok {
+        return vec![line];
+    }
+    let mut out = vec![line];
+    match admin_api::checks().await {
+        Ok(answer) => out.extend(answer.checks.iter().map(vendor_line)),
+        Err(AdminError::NotAdmin) => {
+            out.push(Check::new("test-vendors", false, t("optTestOnlyAdmins")))
+        }
+        Err(e) => out.push(Check::new("test-vendors", false, admin_failure(&e))),
     }
     out
+}
+
+/// One of the server's checks in words: which vendor, what it answered the company's credential, and
+/// what to fix (the server's configuration: the browser holds no credential to change).
+fn vendor_line(c: &VendorCheck) -> Check {
+    let (id, vendor, role) = match c.check {
+        CheckName::CcaiStatuses => ("test-ccai", "CCAI", ""),
+        CheckName::KustomerStatuses => ("test-kustomer", "Kustomer", "org.permission.routing.read"),
+        CheckName::KustomerFields => ("test-fields", "Kustomer", "org.permission.metadata.read"),
+    };
+    let (ok, text) = match (&c.outcome, c.check) {
+        (CheckOutcome::Passed { count, .. }, CheckName::CcaiStatuses) => {
+            (true, t1("optTestCcaiOk", &count.to_string()))
+        }
+        (CheckOutcome::Passed { count, .. }, CheckName::KustomerStatuses) => {
+            (true, t1("optTestKustomerOk", &count.to_string()))
+        }
+        (CheckOutcome::Passed { count, of }, CheckName::KustomerFields) => {
+            let of = of.unwrap_or(*count);
+            if *count >= of {
+                (true, t1("optTestFieldsAll", &of.to_string()))
+            } else {
+                (
+                    false,
+                    t2("optTestFieldsSome", &count.to_string(), &of.to_string()),
+                )
+            }
+        }
+        (CheckOutcome::Refused { status: 401 }, CheckName::CcaiStatuses) => {
+            (false, t("optTestCcai401"))
+        }
+        (CheckOutcome::Refused { status: 401 }, _) => (false, t("optTestKustomer401")),
+        (CheckOutcome::Refused { status: 403 }, CheckName::CcaiStatuses) => {
+            (false, t("optTestCcai403"))
+        }
+        (CheckOutcome::Refused { status: 403 }, _) => (false, t1("optTestKustomer403", role)),
+        (CheckOutcome::Refused { status: 429 }, _) => (false, t1("optTestVendor429", vendor)),
+        (CheckOutcome::Refused { status }, _) => (
+            false,
+            t2("optTestVendorStatus", vendor, &status.to_string()),
+        ),
+        (CheckOutcome::Unreachable, _) => (false, t1("optTestVendorUnreachable", vendor)),
+        (CheckOutcome::Unreadable, _) => (false, t1("optTestVendorUnreadable", vendor)),
+    };
+    Check {
+        id,
+        ok,
+        text,
+        detail: c.detail.clone(),
+    }
 }
 
 /// A short line for a catalog that could not be read, for the sections that need it.
@@ -226,5 +180,96 @@ pub fn catalog_problem<T>(load: &Load<T>) -> Option<String> {
         Load::Loading => Some(t("loading")),
         Load::Ready(_) => None,
         Load::Failed(text) => Some(text.clone()),
+    }
+}
+
+/// The company server (issue 16): its address (read-only when the company's policy sets it), whether
+/// this browser is signed in, and "Sign in" / "Sign out".
+#[component]
+fn CompanyServer() -> impl IntoView {
+    let url = RwSignal::new(String::new());
+    let by_policy = RwSignal::new(false);
+    let state = RwSignal::new(None::<SignInState>);
+    let message = RwSignal::new(String::new());
+    let refresh = move || {
+        leptos::task::spawn_local(async move {
+            if let Some(server) = company::server_url().await {
+                url.set(server.url);
+                by_policy.set(server.source == company::Source::Policy);
+            }
+            state.set(Some(company::sign_in_state().await));
+        });
+    };
+    refresh();
+    let save = move |_| {
+        let typed = url.get_untracked();
+        leptos::task::spawn_local(async move {
+            match company::save_server_url(&typed).await {
+                Ok(saved) => {
+                    url.set(saved);
+                    message.set(t("saved"));
+                }
+                Err(words) => message.set(words),
+            }
+            state.set(Some(company::sign_in_state().await));
+        });
+    };
+    let sign_in = move |_| {
+        leptos::task::spawn_local(async move {
+            match company::sign_in(true).await {
+                Ok(()) => message.set(String::new()),
+                Err(e) => message.set(t1("companySignInFailed", &e.to_string())),
+            }
+            refresh();
+        });
+    };
+    let sign_out = move |_| {
+        leptos::task::spawn_local(async move {
+            company::sign_out().await;
+            message.set(String::new());
+            refresh();
+        });
+    };
+    let signed_in = move || state.get() == Some(SignInState::SignedIn);
+    view! {
+        <fieldset id="company-server">
+            <legend>{t("companyServerLegend")}</legend>
+            <div class="field">
+                <label for="server-url">{t("serverUrlLabel")}</label>
+                <input
+                    id="server-url"
+                    type="url"
+                    autocomplete="off"
+                    spellcheck="false"
+                    aria-describedby="server-url-note"
+                    prop:value=move || url.get()
+                    prop:disabled=move || by_policy.get()
+                    on:input=move |ev| url.set(event_target_value(&ev))
+                />
+                <p id="server-url-note" class="hint">
+                    {move || if by_policy.get() { t("serverUrlByPolicy") } else { t("serverUrlHint") }}
+                </p>
+            </div>
+            <p id="company-state" role="status" aria-live="polite">
+                {move || match state.get() {
+                    None => String::new(),
+                    Some(SignInState::NoServer) => t("companyNoServer"),
+                    Some(SignInState::SignedOut) => t("companyNotSignedIn"),
+                    Some(SignInState::SignedIn) => t("companySignedIn"),
+                }}
+            </p>
+            <div class="actions">
+                <button type="button" id="save-server-url" hidden=move || by_policy.get() on:click=save>
+                    {t("save")}
+                </button>
+                <button type="button" id="company-sign-in" hidden=signed_in on:click=sign_in>
+                    {t("signIn")}
+                </button>
+                <button type="button" id="company-sign-out" hidden=move || !signed_in() on:click=sign_out>
+                    {t("signOut")}
+                </button>
+            </div>
+            <p id="company-message" role="status" aria-live="polite">{move || message.get()}</p>
+        </fieldset>
     }
 }

@@ -1,79 +1,29 @@
-//! Custom fields in Kustomer (SPEC F1–F4). "Create" defines, through the metadata API, the customer
-//! field and the conversation fields the connector writes (names from `ccai_core::records::fields`),
-//! sending only those that are missing: a second run sends nothing and changes nothing. It records
-//! when each field was created (Kustomer's `createdAt`), because data is written only for sessions
-//! that start afterwards (F2). Below it, F4: SDK custom-data keys mapped to Kustomer fields.
+//! Custom fields in Kustomer (SPEC F1–F4). "Create" asks the company server to define the customer
+//! field and the conversation fields the record rules write (names from `ccai_core::records::fields`),
+//! named in the admin's language; the server sends Kustomer only those that are missing (a second run
+//! sends nothing) and records when each was created, because data is written only for sessions that
+//! start afterwards (F2). Below it, F4: SDK custom-data keys mapped to Kustomer fields.
 
-use ccai_core::records::fields::{ALL, CUSTOM_USER_ID};
+use ccai_core::records::fields::ALL;
+use ccai_core::server_api::CreateFields;
+use ccai_core::settings::SettingsProblem;
 use leptos::prelude::*;
 
-use super::page;
-use super::text::{failure, Side};
-use crate::api::kustomer_metadata as admin;
+use super::text::admin_failure;
+use super::{admin_api, page, AdminError};
 use crate::chrome::i18n::{t, t1};
-use crate::config::Config;
-use crate::settings::{CreatedField, CustomDataRow};
+use crate::settings::CustomDataRow;
 
-/// The resource each F1 field lives on.
-pub fn resource_of(name: &str) -> &'static str {
-    if name == CUSTOM_USER_ID {
-        "customer"
-    } else {
-        "conversation"
-    }
-}
+pub use ccai_core::records::fields::resource_of;
 
-/// What one "Create" run did.
-struct Outcome {
-    created: usize,
-    existing: usize,
-    fields: Vec<CreatedField>,
-}
-
-async fn create_all(c: &Config) -> Result<Outcome, String> {
-    let role = "org.permission.metadata.update";
-    let mut outcome = Outcome {
-        created: 0,
-        existing: 0,
-        fields: Vec::new(),
-    };
-    for resource in ["conversation", "customer"] {
-        let wanted: Vec<&str> = ALL
+/// The display name of every F1 field, in the admin's language.
+fn display_names() -> CreateFields {
+    CreateFields {
+        display_names: ALL
             .iter()
-            .copied()
-            .filter(|n| resource_of(n) == resource)
-            .collect();
-        let mut defs = admin::fields(c, resource)
-            .await
-            .map_err(|e| failure(Side::Kustomer, &e, &c.kustomer_base, role))?;
-        let missing: Vec<(&str, String)> = wanted
-            .iter()
-            .filter(|n| !defs.contains_key(**n))
-            .map(|n| (*n, t(&format!("optField_{n}"))))
-            .collect();
-        outcome.existing += wanted.len() - missing.len();
-        if !missing.is_empty() {
-            defs = admin::define(c, resource, &missing)
-                .await
-                .map_err(|e| failure(Side::Kustomer, &e, &c.kustomer_base, role))?;
-            outcome.created += missing.len();
-        }
-        let now = String::from(js_sys::Date::new_0().to_iso_string());
-        for name in wanted {
-            // A tenant that does not say when a field was created gets the time we first saw it: later,
-            // never earlier, so F2 can only skip data, never write into a field made after the session.
-            let created_at = defs
-                .get(name)
-                .and_then(|d| d.created_at.clone())
-                .unwrap_or_else(|| now.clone());
-            outcome.fields.push(CreatedField {
-                resource: resource.to_owned(),
-                name: name.to_owned(),
-                created_at,
-            });
-        }
+            .map(|n| ((*n).to_owned(), t(&format!("optField_{n}"))))
+            .collect(),
     }
-    Ok(outcome)
 }
 
 #[component]
@@ -86,19 +36,12 @@ pub fn Fields() -> impl IntoView {
             return;
         }
         busy.set(true);
-        let config = page.config.get_untracked();
         leptos::task::spawn_local(async move {
-            let text = match create_all(&config).await {
-                Err(why) => why,
+            let text = match admin_api::create_fields(&display_names()).await {
+                Err(e) => admin_failure(&e),
                 Ok(out) => {
-                    let known = page.settings.with_untracked(|s| {
-                        s.as_ref().map(|s| s.fields.clone()).unwrap_or_default()
-                    });
-                    let saved = known == out.fields
-                        || page.save_settings(|s| s.fields = out.fields).await.is_ok();
-                    if !saved {
-                        t("saveFailed")
-                    } else if out.created == 0 {
+                    page.saved(out.settings);
+                    if out.created == 0 {
                         t1("optFieldsNothing", &out.existing.to_string())
                     } else {
                         t1("optFieldsCreated", &out.created.to_string())
@@ -152,23 +95,24 @@ pub fn Fields() -> impl IntoView {
     }
 }
 
-/// Whether `name` is a Kustomer custom attribute name: camelCase with a type suffix (API-NOTES.md).
-pub use ccai_core::settings::is_attribute_name;
-
-/// The F4 rows' problems, by row: an empty key, a key used twice, or a field name Kustomer refuses.
+/// The F4 rows' problems, by row (from 0): an empty key, a key used twice, or a field name Kustomer
+/// refuses. The core decides (the server checks the same on save); this words them.
 pub fn custom_data_problems(rows: &[CustomDataRow]) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    for (i, r) in rows.iter().enumerate() {
-        let key = r.key.trim();
-        if key.is_empty() {
-            out.push((i, t("optDataKeyEmpty")));
-        } else if rows[..i].iter().any(|o| o.key.trim() == key) {
-            out.push((i, t1("optDataKeyTwice", key)));
-        } else if !is_attribute_name(r.field.trim()) {
-            out.push((i, t1("optDataFieldBad", r.field.trim())));
-        }
-    }
-    out
+    server_problems(&ccai_core::settings::custom_data_problems(rows))
+}
+
+/// The F4 problems among `problems`, by row (from 0), in the admin's language.
+fn server_problems(problems: &[SettingsProblem]) -> Vec<(usize, String)> {
+    problems
+        .iter()
+        .filter_map(|p| match p {
+            SettingsProblem::EmptyKey { row } => Some((*row, t("optDataKeyEmpty"))),
+            SettingsProblem::KeyTwice { row, key } => Some((*row, t1("optDataKeyTwice", key))),
+            SettingsProblem::BadField { row, field } => Some((*row, t1("optDataFieldBad", field))),
+            _ => None,
+        })
+        .map(|(row, words)| (row.saturating_sub(1), words))
+        .collect()
 }
 
 #[component]
@@ -177,16 +121,19 @@ pub fn CustomData() -> impl IntoView {
     let rows: RwSignal<Vec<CustomDataRow>> = RwSignal::new(Vec::new());
     let problems: RwSignal<Vec<(usize, String)>> = RwSignal::new(Vec::new());
     let state = RwSignal::new(String::new());
-    let loaded = RwSignal::new(false);
+    // Edited and not saved: a new version from the server does not replace the admin's rows.
+    let dirty = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(s) = page.settings.get() {
-            if !loaded.get_untracked() {
+            if !dirty.get_untracked() {
                 rows.set(s.custom_data.clone());
-                loaded.set(true);
             }
         }
     });
-    let add = move |_| rows.update(|r| r.push(CustomDataRow::default()));
+    let add = move |_| {
+        dirty.set(true);
+        rows.update(|r| r.push(CustomDataRow::default()));
+    };
     let save = move |_| {
         let current: Vec<CustomDataRow> = rows
             .get_untracked()
@@ -204,15 +151,18 @@ pub fn CustomData() -> impl IntoView {
         }
         problems.set(Vec::new());
         leptos::task::spawn_local(async move {
-            let ok = page
-                .save_settings(|s| s.custom_data = current)
-                .await
-                .is_ok();
-            state.set(if ok {
-                t("optDataSaved")
-            } else {
-                t("saveFailed")
-            });
+            match page.save_settings(|s| s.custom_data = current).await {
+                Ok(()) => {
+                    dirty.set(false);
+                    state.set(t("optDataSaved"));
+                }
+                Err(e) => {
+                    if let AdminError::Refused(r) = &e {
+                        problems.set(server_problems(&r.details));
+                    }
+                    state.set(admin_failure(&e));
+                }
+            }
         });
     };
     view! {
@@ -234,7 +184,7 @@ pub fn CustomData() -> impl IntoView {
                     <For
                         each={move || (0..rows.with(Vec::len)).collect::<Vec<_>>()}
                         key=|i| *i
-                        children={move |i| data_row(i, rows, problems)}
+                        children={move |i| data_row(i, rows, problems, dirty)}
                     />
                 </tbody>
             </table>
@@ -251,6 +201,7 @@ fn data_row(
     i: usize,
     rows: RwSignal<Vec<CustomDataRow>>,
     problems: RwSignal<Vec<(usize, String)>>,
+    dirty: RwSignal<bool>,
 ) -> impl IntoView {
     let get =
         move |f: fn(&CustomDataRow) -> String| rows.with(|r| r.get(i).map(f).unwrap_or_default());
@@ -259,6 +210,7 @@ fn data_row(
     let err_id = format!("data-err-{i}");
     let n = (i + 1).to_string();
     let remove = move |_| {
+        dirty.set(true);
         rows.update(|r| {
             if i < r.len() {
                 r.remove(i);
@@ -272,13 +224,13 @@ fn data_row(
                 <input type="text" id=format!("data-key-{i}") aria-label=t1("optDataKeyLabel", &n)
                     aria-invalid=invalid aria-describedby=err_id.clone()
                     prop:value=move || get(|r| r.key.clone())
-                    on:input=move |ev| rows.update(|r| if let Some(r) = r.get_mut(i) { r.key = event_target_value(&ev) }) />
+                    on:input=move |ev| { dirty.set(true); rows.update(|r| if let Some(r) = r.get_mut(i) { r.key = event_target_value(&ev) }) } />
             </td>
             <td>
                 <input type="text" id=format!("data-field-{i}") list="f1-fields" aria-label=t1("optDataFieldLabel", &n)
                     aria-invalid=invalid aria-describedby=err_id.clone()
                     prop:value=move || get(|r| r.field.clone())
-                    on:input=move |ev| rows.update(|r| if let Some(r) = r.get_mut(i) { r.field = event_target_value(&ev) }) />
+                    on:input=move |ev| { dirty.set(true); rows.update(|r| if let Some(r) = r.get_mut(i) { r.field = event_target_value(&ev) }) } />
                 <span id=err_id class="error">{error}</span>
             </td>
             <td>

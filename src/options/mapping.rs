@@ -6,14 +6,20 @@
 //! Rows saved earlier that no longer fit (a status deleted in Kustomer, a row repeated by an import or
 //! an older version) appear as extra rows with their problem and a Remove button, from
 //! [`Mapping::revalidate`], so nothing stored is hidden from the admin.
+//!
+//! Both status lists and the settings come from the company server, which checks the mapping again
+//! on save (against the live lists): its refusals are shown beside their rows too. The rows are
+//! rebuilt when the server's version changes, unless the admin has edited them and not saved.
 
 use ccai_core::mapping::{Mapping, MappingEntry, MappingError};
 use ccai_core::status::{CcaiCatalog, CcaiStatusId, KustomerCatalog, KustomerStatusId};
 use leptos::prelude::*;
 
+use ccai_core::settings::SettingsProblem;
+
 use super::connection::catalog_problem;
-use super::text::t2;
-use super::{page, Load};
+use super::text::{admin_failure, t2};
+use super::{page, AdminError, Load};
 use crate::chrome::i18n::{t, t1};
 
 /// One row of the editor.
@@ -133,20 +139,27 @@ pub fn MappingEditor() -> impl IntoView {
     let draft: RwSignal<Vec<Row>> = RwSignal::new(Vec::new());
     let problems: RwSignal<Vec<(usize, String)>> = RwSignal::new(Vec::new());
     let state = RwSignal::new(String::new());
-    let built = RwSignal::new(false);
+    // The settings version the rows were built from; `None` until built (or when a list reloads).
+    let built: RwSignal<Option<u64>> = RwSignal::new(None);
+    // Edited and not saved: a new version from the server does not replace the admin's rows.
+    let dirty = RwSignal::new(false);
 
-    // Builds the rows once both catalogs and the settings are in, and again after the catalogs reload.
+    // Builds the rows once both catalogs and the settings are in, again after the catalogs reload,
+    // and when the server's version changes while the admin has nothing unsaved here.
     Effect::new(move |_| {
         let (kustomer, ccai) = (page.kustomer.get(), page.ccai.get());
         let (Load::Ready(kcat), Load::Ready(ccat)) = (kustomer, ccai) else {
-            built.set(false);
+            built.set(None);
             return;
         };
         let Some(settings) = page.settings.get() else {
             return;
         };
-        if built.get_untracked() {
-            return;
+        let version = page.version.get();
+        match built.get_untracked() {
+            Some(v) if v == version => return,
+            Some(_) if dirty.get_untracked() => return,
+            _ => {}
         }
         let (rows, map) = draft_from(&settings.mapping, &kcat);
         let stale = Mapping::revalidate(&settings.mapping, &kcat, &ccat);
@@ -156,7 +169,7 @@ pub fn MappingEditor() -> impl IntoView {
         }
         problems.set(per_row);
         draft.set(rows);
-        built.set(true);
+        built.set(Some(version));
     });
 
     let save = move |_| {
@@ -188,13 +201,31 @@ pub fn MappingEditor() -> impl IntoView {
                 problems.set(Vec::new());
                 state.set(String::new());
                 let rows = mapping.entries().to_vec();
+                // A valid mapping keeps every row in order: the n-th row sent is `map[n]`.
+                let sent_rows = map.clone();
                 leptos::task::spawn_local(async move {
-                    let ok = page.save_settings(|s| s.mapping = rows).await.is_ok();
-                    state.set(if ok {
-                        t("optMappingSaved")
-                    } else {
-                        t("saveFailed")
-                    });
+                    match page.save_settings(|s| s.mapping = rows).await {
+                        Ok(()) => {
+                            dirty.set(false);
+                            state.set(t("optMappingSaved"));
+                        }
+                        Err(e) => {
+                            // The server checked the rows against the live lists: its findings go
+                            // beside their rows, the rest into the sentence.
+                            if let AdminError::Refused(r) = &e {
+                                let errors: Vec<MappingError> = r
+                                    .details
+                                    .iter()
+                                    .filter_map(|p| match p {
+                                        SettingsProblem::Mapping(m) => Some(m.clone()),
+                                        _ => None,
+                                    })
+                                    .collect();
+                                problems.set(place(&errors, &sent_rows).0);
+                            }
+                            state.set(admin_failure(&e));
+                        }
+                    }
                 });
             }
         }
@@ -219,7 +250,7 @@ pub fn MappingEditor() -> impl IntoView {
                     <For
                         each={move || draft.get().into_iter().enumerate().collect::<Vec<_>>()}
                         key=|(i, r)| (*i, r.kustomer.clone(), r.extra)
-                        children={move |(i, row)| row_view(i, row, draft, problems, state)}
+                        children={move |(i, row)| row_view(i, row, draft, problems, state, dirty)}
                     />
                 </tbody>
             </table>
@@ -243,6 +274,7 @@ fn row_view(
     draft: RwSignal<Vec<Row>>,
     problems: RwSignal<Vec<(usize, String)>>,
     state: RwSignal<String>,
+    dirty: RwSignal<bool>,
 ) -> impl IntoView {
     let page = page();
     let name = page
@@ -273,6 +305,7 @@ fn row_view(
     let on_change = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         let ccai = value.parse::<i64>().ok().map(CcaiStatusId);
+        dirty.set(true);
         draft.update(|d| {
             if let Some(r) = d.get_mut(i) {
                 r.ccai = ccai;
@@ -281,6 +314,7 @@ fn row_view(
         problems.update(|p| p.retain(|(r, _)| *r != i));
     };
     let remove = move |_| {
+        dirty.set(true);
         draft.update(|d| {
             if i < d.len() {
                 d.remove(i);

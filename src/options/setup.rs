@@ -1,16 +1,13 @@
 //! Guided setup (SPEC P2, S9). The order matters: the Kustomer statuses exist, then status inheritance
 //! is enabled, then the mapping is made. A step taken out of order is refused with the reason. For
-//! bidirectional sync, the Kustomer prerequisites are checked through Kustomer's API as far as it
-//! can see them, and the rest is listed as "check by hand".
+//! bidirectional sync, the Kustomer prerequisites are listed to check by hand: Kustomer documents no
+//! API that shows them.
 
 use ccai_core::mapping::Mapping;
 use leptos::prelude::*;
 
-use super::text::{failure, Side};
 use super::{page, Load};
-use crate::api::kustomer_metadata as admin;
 use crate::chrome::i18n::{t, t1};
-use crate::config::Config;
 
 /// Step 1: whether Kustomer lists at least one admin-defined status (the seed's K1…K4), or why not.
 fn statuses_step(page: super::Page) -> Result<usize, String> {
@@ -117,119 +114,23 @@ pub fn Setup() -> impl IntoView {
     }
 }
 
-/// One S9 finding: checked and true, checked and false, or the reason it could not be checked.
-#[derive(Clone)]
-struct Finding {
-    id: &'static str,
-    ok: bool,
-    text: String,
-}
-
+/// SPEC S9: what bidirectional sync needs of Kustomer. Kustomer documents no API for its team routing
+/// settings or its teams (API-NOTES B8: "Not documented: … team routing settings and teams
+/// details"), so none of it is checked by a call (before issue 16 the page read two undocumented
+/// routes): the admin checks each by hand, and the list says why.
 #[component]
 fn Prerequisites() -> impl IntoView {
-    let page = page();
-    let findings: RwSignal<Vec<Finding>> = RwSignal::new(Vec::new());
-    let busy = RwSignal::new(false);
-    let check = move |_| {
-        busy.set(true);
-        findings.set(Vec::new());
-        let config = page.config.get_untracked();
-        leptos::task::spawn_local(async move {
-            findings.set(check_s9(&config).await);
-            busy.set(false);
-        });
-    };
     view! {
         <h3>{t("optS9Title")}</h3>
         <p class="hint">{t("optS9Hint")}</p>
-        <button type="button" id="check-s9" on:click=check>{t("optS9Check")}</button>
-        <div id="s9-results" role="status" aria-live="polite">
-            <Show when=move || busy.get()><p>{t("optTesting")}</p></Show>
-            <ul class="checks">
-                {move || findings.get().into_iter().map(|f| {
-                    let word = if f.ok { t("optCheckOk") } else { t("optCheckFailed") };
-                    view! { <li id=f.id class=if f.ok { "ok" } else { "bad" }><strong>{word}</strong>" "{f.text}</li> }
-                }).collect_view()}
-            </ul>
-        </div>
         <h4>{t("optS9ManualTitle")}</h4>
         <ul id="s9-manual">
+            <li>{t("optS9ManualRouting")}</li>
+            <li>{t("optS9ManualExternal")}</li>
+            <li>{t("optS9ManualTeam")}</li>
             <li>{t("optS9Manual1")}</li>
             <li>{t("optS9Manual2")}</li>
             <li>{t("optS9Manual3")}</li>
         </ul>
     }
-}
-
-/// Team Routing on for a team, an External Queue on such a team, and the agent on one of those teams.
-async fn check_s9(c: &Config) -> Vec<Finding> {
-    let base = &c.kustomer_base;
-    let settings = match admin::routing_settings(c).await {
-        Ok(s) => s,
-        Err(e) => {
-            let text = failure(Side::Kustomer, &e, base, "org.permission.routing.read");
-            return vec![Finding {
-                id: "s9-routing",
-                ok: false,
-                text,
-            }];
-        }
-    };
-    let routed: Vec<&String> = settings
-        .iter()
-        .filter(|(_, s)| s.enabled)
-        .map(|(id, _)| id)
-        .collect();
-    let external: Vec<&String> = settings
-        .iter()
-        .filter(|(_, s)| s.enabled && !s.external_queues.is_empty())
-        .map(|(id, _)| id)
-        .collect();
-    let mut out = vec![
-        Finding {
-            id: "s9-routing",
-            ok: !routed.is_empty(),
-            text: if routed.is_empty() {
-                t("optS9RoutingOff")
-            } else {
-                t1("optS9RoutingOn", &routed.len().to_string())
-            },
-        },
-        Finding {
-            id: "s9-external",
-            ok: !external.is_empty(),
-            text: if external.is_empty() {
-                t("optS9ExternalNone")
-            } else {
-                t1("optS9ExternalSome", &external.len().to_string())
-            },
-        },
-    ];
-    let user = admin::current_user(c).await;
-    let teams = admin::teams(c).await;
-    let finding = match (user, teams) {
-        (Err(e), _) | (_, Err(e)) => failure(Side::Kustomer, &e, base, "org.permission.team.read"),
-        (Ok(user), Ok(teams)) => {
-            match teams
-                .iter()
-                .find(|team| external.contains(&&team.id) && team.members.contains(&user.id))
-            {
-                Some(team) => {
-                    out.push(Finding {
-                        id: "s9-team",
-                        ok: true,
-                        text: t1("optS9TeamOk", &team.name),
-                    });
-                    return out;
-                }
-                None => t1("optS9TeamMissing", &user.email),
-            }
-        }
-    };
-    out.push(Finding {
-        id: "s9-team",
-        ok: false,
-        text: finding,
-    });
-    out
 }

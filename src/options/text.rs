@@ -1,10 +1,14 @@
-//! Words for the options page: messages with two substitutions, and every way a call can fail, said
-//! so that an admin knows what to fix (issue 7: unreachable, 401, 403 with the missing role, wrong URL).
+//! Words for the options page: messages with two substitutions, every way a call to the company server
+//! can fail, said so that an admin knows what to fix (issue 16), and the server's refusals in the
+//! admin's language.
 
 use wasm_bindgen::prelude::*;
 
+use ccai_core::settings::SettingsProblem;
+
+use super::AdminError;
 use crate::chrome::i18n::{t, t1};
-use crate::http::HttpError;
+use crate::company::CompanyError;
 
 #[wasm_bindgen]
 extern "C" {
@@ -25,25 +29,59 @@ pub fn t2(key: &str, a: &str, b: &str) -> String {
     }
 }
 
-/// Which service a call went to: the two word their refusals differently.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Kustomer,
-    Ccai,
+/// One sentence for a failed call to the company server's admin API.
+pub fn admin_failure(err: &AdminError) -> String {
+    match err {
+        AdminError::NotAdmin => t("optErrNotAdmin"),
+        AdminError::Conflict(_) => t("optErrConflict"),
+        AdminError::Refused(refused) if refused.details.is_empty() => {
+            let said = refused.problems.join(" ");
+            t1("optErrRefused", &said)
+        }
+        AdminError::Refused(refused) => {
+            let said: Vec<String> = refused.details.iter().map(problem_words).collect();
+            t1("optErrRefused", &said.join(" "))
+        }
+        AdminError::NotLoaded => t("loading"),
+        AdminError::Company(e) => company_failure(e),
+    }
 }
 
-/// One sentence for a failed call. `base` is the base URL the admin typed; `role` the Kustomer role
-/// the call needs (Kustomer's 403 means the API key lacks it; the status code is all we get).
-pub fn failure(side: Side, err: &HttpError, base: &str, role: &str) -> String {
-    match (err, side) {
-        (HttpError::Unreachable, _) => t1("optErrUnreachable", base),
-        (HttpError::BadBody, _) => t1("optErrNotJson", base),
-        (HttpError::Status { code: 401, .. }, Side::Kustomer) => t("optErrKustomer401"),
-        (HttpError::Status { code: 401, .. }, Side::Ccai) => t("optErrCcai401"),
-        (HttpError::Status { code: 403, .. }, Side::Kustomer) => t1("optErrKustomer403", role),
-        (HttpError::Status { code: 403, .. }, Side::Ccai) => t("optErrCcai403"),
-        (HttpError::Status { code: 404, .. }, _) => t1("optErr404", base),
-        (HttpError::Status { code: 429, .. }, _) => t("optErr429"),
-        (HttpError::Status { code, .. }, _) => t1("optErrStatus", &code.to_string()),
+/// One sentence for a call to the company server that got no usable answer.
+pub fn company_failure(err: &CompanyError) -> String {
+    match err {
+        CompanyError::NoServer | CompanyError::SignedOut => t("optSignInFirst"),
+        CompanyError::Unreachable => t("optErrServerUnreachable"),
+        CompanyError::Status { code, message, .. } => {
+            t2("optErrServer", &code.to_string(), message)
+        }
+        CompanyError::BadBody => t("optErrServerBadBody"),
+        CompanyError::SignIn(words) | CompanyError::SignInRefused(words) => {
+            t1("optErrServerSignIn", words)
+        }
+    }
+}
+
+/// A problem the server found in the settings, in the admin's language, naming its section and row.
+pub fn problem_words(p: &SettingsProblem) -> String {
+    match p {
+        SettingsProblem::Mapping(e) => t1("optImportMappingRow", &super::mapping::words(e)),
+        SettingsProblem::EmptyKey { row } => {
+            t2("optDataRow", &row.to_string(), &t("optDataKeyEmpty"))
+        }
+        SettingsProblem::KeyTwice { row, key } => {
+            t2("optDataRow", &row.to_string(), &t1("optDataKeyTwice", key))
+        }
+        SettingsProblem::BadField { row, field } => t2(
+            "optDataRow",
+            &row.to_string(),
+            &t1("optDataFieldBad", field),
+        ),
+        SettingsProblem::UnknownCountry { code, .. } => t1("optCountryUnknown", code),
+        SettingsProblem::CountryTwice { code, .. } => t1("optCountryTwice", code),
+        SettingsProblem::AdapterUrl { url } => t1("optAdapterUrlBad", url),
+        SettingsProblem::NewerSchema { schema, known } => {
+            t2("optNewerSchema", &schema.to_string(), &known.to_string())
+        }
     }
 }

@@ -1,62 +1,37 @@
-//! Export and import of the whole configuration as JSON (issue 7). An import is checked completely
-//! before anything is written (shape, mapping against the live catalogs, F4 rows), so a bad file
-//! changes nothing; the two storage writes are ordered and the first is undone if the second fails.
-//!
-//! The export leaves out the Kustomer API key and the CCAI API token unless the admin asks for them:
-//! a configuration file gets copied between admins, attached to tickets and kept in repositories, and
-//! the CCAI token is a company-wide secret (API-NOTES.md). Importing a file without them keeps the
-//! credentials this browser already has.
+//! Export and import of the company's settings through the server (issue 7; issue 16). The export is
+//! the server's file (`ccai-server-settings`); it holds no secret, because the server's credentials
+//! never leave the server. An import takes that file or this extension's older export (its `sync`
+//! part; the connection and any credentials in it are ignored: the server has its own). The file is
+//! read here first, so a file that is not one says so in the admin's language; the server then checks
+//! the settings whole against both vendors' live status lists and saves them as the next version, or
+//! refuses them whole: a bad file changes nothing.
 
-use ccai_core::mapping::Mapping;
+use ccai_core::server_api::SETTINGS_FORMAT;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::fields::custom_data_problems;
-use super::mapping::words;
-use super::{page, Load, Page};
+use super::text::{admin_failure, problem_words};
+use super::{admin_api, page, AdminError};
 use crate::chrome::i18n::{t, t1};
-use crate::config::{self, Config};
-use crate::settings::{self, SyncSettings};
+use crate::settings::SyncSettings;
 
-const FORMAT: &str = "ccai-kustomer-config";
+/// The extension's own export format before issue 16.
+const EXTENSION_FORMAT: &str = "ccai-kustomer-config";
 
-#[derive(Serialize, Deserialize)]
-struct ExportFile {
-    format: String,
+#[derive(Deserialize)]
+struct AnyFile {
+    format: Option<String>,
+    /// The server's file.
     #[serde(default)]
-    version: String,
-    connection: Connection,
-    sync: SyncSettings,
+    settings: Option<SyncSettings>,
+    /// The extension's older file.
+    #[serde(default)]
+    sync: Option<SyncSettings>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Connection {
-    kustomer_base: String,
-    ccai_base: String,
-    ccai_user: String,
-    agent_email: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    kustomer_key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    ccai_token: Option<String>,
-}
-
-fn export_text(page: Page, with_secrets: bool) -> Option<String> {
-    let c = page.config.get_untracked();
-    let file = ExportFile {
-        format: FORMAT.into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        connection: Connection {
-            kustomer_base: c.kustomer_base,
-            ccai_base: c.ccai_base,
-            ccai_user: c.ccai_user,
-            agent_email: c.agent_email,
-            kustomer_key: with_secrets.then_some(c.kustomer_key),
-            ccai_token: with_secrets.then_some(c.ccai_token),
-        },
-        sync: page.settings.get_untracked().unwrap_or_default(),
-    };
-    let value = file
+/// The file's text as JSON with two-space indents.
+fn pretty<T: Serialize>(value: &T) -> Option<String> {
+    let value = value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .ok()?;
     js_sys::JSON::stringify_with_replacer_and_space(&value, &wasm_bindgen::JsValue::NULL, &2.into())
@@ -64,90 +39,75 @@ fn export_text(page: Page, with_secrets: bool) -> Option<String> {
         .map(String::from)
 }
 
-/// Reads and checks a file; returns what to store, or every reason it cannot be imported.
-fn check(page: Page, text: &str) -> Result<(Config, SyncSettings), Vec<String>> {
-    let value = js_sys::JSON::parse(text).map_err(|_| vec![t("optImportNotJson")])?;
-    let file: ExportFile = serde_wasm_bindgen::from_value(value)
-        .map_err(|e| vec![t1("optImportBadShape", &e.to_string())])?;
-    if file.format != FORMAT {
-        return Err(vec![t("optImportBadFormat")]);
-    }
-    let mut sync = file.sync;
-    sync.migrate();
-    let (Load::Ready(kcat), Load::Ready(ccat)) =
-        (page.kustomer.get_untracked(), page.ccai.get_untracked())
-    else {
-        return Err(vec![t("optImportNoCatalogs")]);
+/// Reads a file: the settings in it, or why it is not a settings file.
+fn read(text: &str) -> Result<SyncSettings, String> {
+    let value = js_sys::JSON::parse(text).map_err(|_| t("optImportNotJson"))?;
+    let file: AnyFile = serde_wasm_bindgen::from_value(value)
+        .map_err(|e| t1("optImportBadShape", &e.to_string()))?;
+    let body = match file.format.as_deref() {
+        Some(SETTINGS_FORMAT) => file.settings,
+        Some(EXTENSION_FORMAT) => file.sync,
+        _ => return Err(t("optImportBadFormat")),
     };
-    let mut problems = Vec::new();
-    if let Err(errors) = Mapping::validate(&sync.mapping, &kcat, &ccat) {
-        problems.extend(errors.iter().map(|e| t1("optImportMappingRow", &words(e))));
-    }
-    problems.extend(
-        custom_data_problems(&sync.custom_data)
-            .into_iter()
-            .map(|(_, m)| m),
-    );
-    let conn = file.connection;
-    let mut config = page.config.get_untracked();
-    config.kustomer_base = conn.kustomer_base;
-    config.ccai_base = conn.ccai_base;
-    config.ccai_user = conn.ccai_user;
-    config.agent_email = conn.agent_email;
-    config.kustomer_key = conn.kustomer_key.unwrap_or(config.kustomer_key);
-    config.ccai_token = conn.ccai_token.unwrap_or(config.ccai_token);
-    if !config.is_complete() {
-        problems.push(t("connectionIncomplete"));
-    }
-    if problems.is_empty() {
-        Ok((config, sync))
-    } else {
-        Err(problems)
-    }
-}
-
-async fn apply(page: Page, config: Config, sync: SyncSettings) -> Result<(), ()> {
-    let before = page.settings.get_untracked().unwrap_or_default();
-    settings::save(&sync).await.map_err(|_| ())?;
-    if config::save(&config).await.is_err() {
-        let _ = settings::save(&before).await;
-        return Err(());
-    }
-    page.settings.set(Some(sync));
-    page.config.set(config);
-    page.reload_catalogs();
-    Ok(())
+    let mut settings = body.ok_or_else(|| t1("optImportBadShape", "settings"))?;
+    settings.migrate();
+    Ok(settings)
 }
 
 #[component]
 pub fn Transfer() -> impl IntoView {
     let page = page();
-    let with_secrets = RwSignal::new(false);
     let exported = RwSignal::new(String::new());
     let import_text = RwSignal::new(String::new());
     let problems: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
     let state = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
 
     let export = move |_| {
-        exported.set(export_text(page, with_secrets.get_untracked()).unwrap_or_default());
-        state.set(t("optExportReady"));
+        problems.set(Vec::new());
+        leptos::task::spawn_local(async move {
+            match admin_api::export().await {
+                Ok(file) => {
+                    exported.set(pretty(&file).unwrap_or_default());
+                    state.set(t("optExportReady"));
+                }
+                Err(e) => state.set(admin_failure(&e)),
+            }
+        });
     };
-    let import = move |_| match check(page, &import_text.get_untracked()) {
-        Err(found) => {
-            state.set(t1("optImportRefused", &found.len().to_string()));
-            problems.set(found);
+    let import = move |_| {
+        if busy.get_untracked() {
+            return;
         }
-        Ok((config, sync)) => {
-            problems.set(Vec::new());
-            leptos::task::spawn_local(async move {
-                let ok = apply(page, config, sync).await.is_ok();
-                state.set(if ok {
-                    t("optImportDone")
-                } else {
-                    t("saveFailed")
-                });
-            });
-        }
+        let settings = match read(&import_text.get_untracked()) {
+            Ok(s) => s,
+            Err(why) => {
+                state.set(t1("optImportRefused", "1"));
+                problems.set(vec![why]);
+                return;
+            }
+        };
+        busy.set(true);
+        problems.set(Vec::new());
+        leptos::task::spawn_local(async move {
+            match admin_api::import(settings).await {
+                Ok(saved) => {
+                    page.saved(saved);
+                    state.set(t("optImportDone"));
+                }
+                Err(AdminError::Refused(r)) => {
+                    let found: Vec<String> = if r.details.is_empty() {
+                        r.problems.clone()
+                    } else {
+                        r.details.iter().map(problem_words).collect()
+                    };
+                    state.set(t1("optImportRefused", &found.len().to_string()));
+                    problems.set(found);
+                }
+                Err(e) => state.set(admin_failure(&e)),
+            }
+            busy.set(false);
+        });
     };
     let href = move || {
         format!(
@@ -159,19 +119,12 @@ pub fn Transfer() -> impl IntoView {
         <section id="transfer" aria-labelledby="transfer-title">
             <h2 id="transfer-title">{t("optTransferTitle")}</h2>
             <p class="hint">{t("optTransferHint")}</p>
-            <div class="choice">
-                <input type="checkbox" id="export-secrets" aria-describedby="export-secrets-help"
-                    prop:checked=move || with_secrets.get()
-                    on:change=move |ev| with_secrets.set(event_target_checked(&ev)) />
-                <label for="export-secrets">{t("optExportSecrets")}</label>
-                <p id="export-secrets-help" class="help">{t("optExportSecretsHelp")}</p>
-            </div>
             <button type="button" id="export" on:click=export>{t("optExport")}</button>
             <Show when=move || !exported.get().is_empty()>
                 <div class="field">
                     <label for="export-text">{t("optExportLabel")}</label>
                     <textarea id="export-text" readonly rows="8" prop:value=move || exported.get()></textarea>
-                    <a id="export-download" href=href download="ccai-kustomer-config.json">{t("optExportDownload")}</a>
+                    <a id="export-download" href=href download="ccai-server-settings.json">{t("optExportDownload")}</a>
                 </div>
             </Show>
             <div class="field">
@@ -180,7 +133,7 @@ pub fn Transfer() -> impl IntoView {
                     prop:value=move || import_text.get()
                     on:input=move |ev| import_text.set(event_target_value(&ev))></textarea>
             </div>
-            <button type="button" id="import" on:click=import>{t("optImport")}</button>
+            <button type="button" id="import" on:click=import aria-busy=move || busy.get().to_string()>{t("optImport")}</button>
             <div role="alert" id="import-problems">
                 <ul>{move || problems.get().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
             </div>

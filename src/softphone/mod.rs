@@ -1,136 +1,127 @@
-//! The softphone (SPEC C1–C3, A2–A4): the dialer the page's Phone controls fill, the call's lifecycle
-//! as CCAI reports it, incoming calls and chats in the owner tab with their ringtone, and the screen
-//! pop and assignment.
+//! The softphone (SPEC C1–C3, A2, A3): the dialer the page's Phone controls fill, the call placed
+//! through the company server (CCAI's documented outbound call, A13), the call's state as the server
+//! pushes it from CCAI's session events (A20), the conversation the server's record rules chose opened
+//! in the page (A3), and the way to CCAI's own agent adapter for everything CCAI offers no API for
+//! (answer, hold, mute, keypad, transfer, chats: A16, A18).
 //!
-//! What the adapter shows comes from CCAI, never from memory: the live call is polled
-//! (`GET /calls/{id}`), and a reloaded owner tab finds it again with `GET /calls?status=active`, its
-//! timer starting from CCAI's `duration`. Only the owner tab rings and pops screens, so an incoming call
-//! does both once however many tabs are open (USERS.md: "several tabs break things").
+//! The core decides (`ccai_core::softphone::CallBoard`: which call is shown, its timer, what is opened
+//! once and only in the owner tab, S6); this module feeds it the pushes and the agent's clicks, and
+//! carries out its actions. Nothing here talks to CCAI or Kustomer: only to the company server.
 
-mod call_loop;
-mod chat_view;
-mod chats;
-mod incoming;
 mod leave_guard;
 mod phones;
-mod poll;
-mod pop;
-mod ring;
+mod place;
+mod pushed;
 mod view;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use ccai_core::softphone::{CallBoard, CallView};
 use leptos::prelude::*;
 
 pub use phones::on_page_message;
 pub use view::{spoken, CallBadge, Softphone};
 
-use crate::adapter::{AdapterState, Bridge};
-use crate::api::calls::{AgentRef, Call};
+use crate::frame::{AdapterState, Bridge};
 
 /// The softphone's reactive state, provided at the adapter's root beside [`AdapterState`].
 #[derive(Clone, Copy)]
 pub struct CallState {
     /// The dialer's text, as typed or as a Phone control filled it.
     pub dial: RwSignal<String>,
-    /// The call CCAI reports for this agent, while it is not over.
-    pub call: RwSignal<Option<Call>>,
-    /// CCAI's `duration` when last read, and this frame's clock (ms) at that moment: the timer counts
-    /// on from CCAI's figure between polls.
-    pub duration_at: RwSignal<(f64, f64)>,
-    /// Ticks once a second while a call is live, to redraw the timer.
-    pub now_ms: RwSignal<f64>,
     /// A refusal or failure in words (role=alert).
     pub message: RwSignal<Option<String>>,
-    /// How the last call ended, with its length.
-    pub ended: RwSignal<Option<String>>,
-    /// Transfer targets: CCAI's other agents.
-    pub agents: RwSignal<Vec<AgentRef>>,
-    /// DTMF digits sent on this call, as CCAI recorded them.
-    pub dtmf: RwSignal<String>,
-    pub busy: RwSignal<bool>,
-    /// The agent's chats (owner tab only).
-    pub chats: chats::ChatState,
-    /// The ringtone, and whether the browser blocks it.
-    pub ring: ring::RingState,
+    /// A note that is not a problem (e.g. finish the call in CCAI's adapter).
+    pub note: RwSignal<Option<String>>,
+    /// The address of CCAI's own adapter (the company's settings); empty: no link.
+    pub adapter_url: RwSignal<String>,
+    /// Bumped whenever the board changed: the views re-read it.
+    version: RwSignal<u64>,
+    /// This frame's clock (ms), ticking while a call is shown, for the timer.
+    now_ms: RwSignal<f64>,
+    /// What the push handler, the dialer and the message handler share outside the reactive tree.
+    shared: StoredValue<Option<Rc<RefCell<Shared>>>, LocalStorage>,
 }
 
 impl CallState {
     pub fn new() -> Self {
         Self {
             dial: RwSignal::new(String::new()),
-            call: RwSignal::new(None),
-            duration_at: RwSignal::new((0.0, 0.0)),
-            now_ms: RwSignal::new(0.0),
             message: RwSignal::new(None),
-            ended: RwSignal::new(None),
-            agents: RwSignal::new(Vec::new()),
-            dtmf: RwSignal::new(String::new()),
-            busy: RwSignal::new(false),
-            chats: chats::ChatState::new(),
-            ring: ring::RingState::new(),
+            note: RwSignal::new(None),
+            adapter_url: RwSignal::new(String::new()),
+            version: RwSignal::new(0),
+            now_ms: RwSignal::new(now()),
+            shared: StoredValue::new_local(None),
         }
     }
 
-    /// Seconds connected, counted on from CCAI's last figure.
-    pub fn seconds(&self) -> u64 {
-        let (base, at) = self.duration_at.get();
-        let now = self.now_ms.get().max(at);
-        (base + (now - at) / 1000.0).max(0.0) as u64
+    fn shared(&self) -> Option<Rc<RefCell<Shared>>> {
+        self.shared.get_value()
+    }
+
+    /// The call as the core shows it now (tracked: re-renders when the board changes or the clock
+    /// ticks).
+    pub fn view(&self) -> CallView {
+        self.version.track();
+        let now = self.now_ms.get().max(0.0) as u64;
+        self.shared()
+            .map(|s| s.borrow().board.view(now))
+            .unwrap_or_else(|| CallBoard::new().view(now))
+    }
+
+    /// Runs `f` on the board, then carries out what it asks and re-renders.
+    fn with_board<R>(&self, f: impl FnOnce(&mut CallBoard) -> R) -> Option<R> {
+        let s = self.shared()?;
+        let out = f(&mut s.borrow_mut().board);
+        pushed::after_change(*self, &s);
+        self.version.update(|v| *v += 1);
+        Some(out)
     }
 }
 
-/// What the call loop and the message handler need outside the reactive tree.
+/// What the push handler and the message handler need outside the reactive tree.
 struct Shared {
     bridge: Rc<Bridge>,
     state: AdapterState,
-    calls: CallState,
     /// National numbers are read in these countries (settings, C2).
     countries: Vec<String>,
     /// Candidates that arrived before the settings were read: answered once they are, so the first
     /// page's numbers follow the admin's countries, not the defaults.
     waiting: Option<Vec<ccai_core::protocol::PhoneCandidate>>,
+    /// The numbers found in a text, by text (`phones.rs`).
+    verdicts: phones::Verdicts,
+    /// The core's call machine.
+    board: CallBoard,
+    /// The timer armed for the board's `poll_timeout`, if any (its due time).
+    armed: Option<u64>,
 }
 
-thread_local! {
-    static SHARED: RefCell<Option<Rc<RefCell<Shared>>>> = const { RefCell::new(None) };
-}
-
-fn shared() -> Option<Rc<RefCell<Shared>>> {
-    SHARED.with(|s| s.borrow().clone())
-}
-
-/// Starts the softphone: reads the phone countries, then watches calls once CCAI knows the agent.
+/// Starts the softphone: reads the phone countries, then follows the agent's pushed calls.
 pub fn start(bridge: Rc<Bridge>, state: AdapterState, calls: CallState) {
-    let clock = bridge.clone();
     let countries = crate::settings::SyncSettings::default().phone_countries;
-    SHARED.with(|s| {
-        *s.borrow_mut() = Some(Rc::new(RefCell::new(Shared {
-            bridge,
-            state,
-            calls,
-            countries,
-            waiting: Some(Vec::new()),
-        })))
-    });
+    calls.shared.set_value(Some(Rc::new(RefCell::new(Shared {
+        bridge,
+        state,
+        countries,
+        waiting: Some(Vec::new()),
+        verdicts: phones::Verdicts::default(),
+        board: CallBoard::new(),
+        armed: None,
+    }))));
     // Runs before Leptos mounts (and initialises its executor): wasm-bindgen's own spawner.
     wasm_bindgen_futures::spawn_local(async move {
         let settings = crate::settings::load().await;
-        if !settings.phone_countries.is_empty() {
-            if let Some(s) = shared() {
-                s.borrow_mut().countries = settings.phone_countries;
-            }
-            phones::forget_verdicts();
-        }
-        let waiting = shared().and_then(|s| s.borrow_mut().waiting.take());
+        pushed::apply_settings(calls, &settings);
+        let waiting = calls.shared().and_then(|s| s.borrow_mut().waiting.take());
         if let Some(batch) = waiting.filter(|b| !b.is_empty()) {
-            phones::answer(&batch);
+            phones::answer(calls, &batch);
         }
         // libphonenumber builds its metadata and its matcher's regexes on first use: pay it now, not
         // on the first batch.
         let _ = ccai_core::phone::find("+34 612 34 56 78", &["ES"]);
-        poll::run(clock, state, calls).await;
+        pushed::follow(calls);
     });
 }
 

@@ -7,7 +7,7 @@ use ccai_core::phone::{self, Dialable};
 use ccai_core::protocol::{FrameMessage, PageMessage, PhoneCandidate};
 use leptos::prelude::*;
 
-use super::shared;
+use super::CallState;
 use crate::chrome::i18n::{t1, t2};
 
 /// Most candidates answered from one batch (the busy-page benchmark sends 1,000).
@@ -22,17 +22,14 @@ const CACHE_TEXT_MAX: usize = 256;
 /// A number found in a text: its UTF-16 span and the control's label.
 type Spans = Vec<(u32, u32, String)>;
 
-thread_local! {
-    static CACHE: std::cell::RefCell<std::collections::HashMap<String, Spans>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
-}
+/// The answers remembered, by text.
+pub(super) type Verdicts = std::collections::HashMap<String, Spans>;
 
-pub(super) fn forget_verdicts() {
-    CACHE.with(|c| c.borrow_mut().clear());
-}
-
-fn spans_of(text: &str, countries: &[String]) -> Spans {
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(text).cloned()) {
+fn spans_of(calls: CallState, text: &str, countries: &[String]) -> Spans {
+    let cached = calls
+        .shared()
+        .and_then(|s| s.borrow().verdicts.get(text).cloned());
+    if let Some(hit) = cached {
         return hit;
     }
     let spans: Spans = phone::find(text, countries)
@@ -44,13 +41,13 @@ fn spans_of(text: &str, countries: &[String]) -> Spans {
         })
         .collect();
     if text.len() <= CACHE_TEXT_MAX {
-        CACHE.with(|c| {
-            let mut c = c.borrow_mut();
+        if let Some(s) = calls.shared() {
+            let c = &mut s.borrow_mut().verdicts;
             if c.len() >= CACHE_MAX {
                 c.clear();
             }
             c.insert(text.to_owned(), spans.clone());
-        });
+        }
     }
     spans
 }
@@ -65,11 +62,11 @@ fn label(d: &Dialable) -> String {
 }
 
 /// Handles the phone messages of the content script; returns false for any other message.
-pub fn on_page_message(msg: &PageMessage) -> bool {
+pub fn on_page_message(calls: CallState, msg: &PageMessage) -> bool {
     match msg {
         PageMessage::PhoneCandidates { ids, texts } => {
             let batch = PhoneCandidate::zip(ids, texts);
-            let queued = shared().is_some_and(|s| {
+            let queued = calls.shared().is_some_and(|s| {
                 let mut s = s.borrow_mut();
                 match s.waiting.as_mut() {
                     Some(w) if w.len() < MAX_BATCH => {
@@ -81,35 +78,36 @@ pub fn on_page_message(msg: &PageMessage) -> bool {
                 }
             });
             if !queued {
-                answer(&batch);
+                answer(calls, &batch);
             }
             true
         }
         PageMessage::PhoneChosen { text, .. } => {
-            chosen(text);
+            chosen(calls, text);
             true
         }
         PageMessage::PageFacts(_) | PageMessage::PageLeaving => false,
     }
 }
 
-fn countries() -> Vec<String> {
-    shared()
+fn countries(calls: CallState) -> Vec<String> {
+    calls
+        .shared()
         .map(|s| s.borrow().countries.clone())
         .unwrap_or_default()
 }
 
-pub(super) fn normalise(text: &str) -> Result<Dialable, phone::PhoneError> {
-    phone::normalise(text, &countries())
+pub(super) fn normalise(calls: CallState, text: &str) -> Result<Dialable, phone::PhoneError> {
+    phone::normalise(text, &countries(calls))
 }
 
-pub(super) fn answer(batch: &[PhoneCandidate]) {
-    let Some(s) = shared() else { return };
-    let countries = countries();
+pub(super) fn answer(calls: CallState, batch: &[PhoneCandidate]) {
+    let Some(s) = calls.shared() else { return };
+    let countries = countries(calls);
     let batch = &batch[..batch.len().min(MAX_BATCH)];
     let (mut ids, mut starts, mut ends, mut displays) = (vec![], vec![], vec![], vec![]);
     for c in batch {
-        for (start, end, display) in spans_of(&c.text, &countries) {
+        for (start, end, display) in spans_of(calls, &c.text, &countries) {
             ids.push(c.id);
             starts.push(start);
             ends.push(end);
@@ -130,14 +128,11 @@ pub(super) fn answer(batch: &[PhoneCandidate]) {
 /// C1: the number goes into the dialer and Call gets the focus; the agent presses Call. `text` is the
 /// span the control stood for, read as it was found (same number, same extension). A string the core
 /// refuses is said so, and nothing is dialled.
-fn chosen(text: &str) {
-    let Some(s) = shared() else { return };
-    let (state, calls) = {
-        let s = s.borrow();
-        (s.state, s.calls)
-    };
+fn chosen(calls: CallState, text: &str) {
+    let Some(s) = calls.shared() else { return };
+    let state = s.borrow().state;
     state.minimised.set(false);
-    match phone::read_found(text, &countries()) {
+    match phone::read_found(text, &countries(calls)) {
         Ok(d) => {
             calls.message.set(None);
             calls.dial.set(d.display);

@@ -1,40 +1,35 @@
-//! The softphone's views: the dialer, the live call (status, timer, hold, mute, keypad, transfer,
-//! hang up), what rings (an incoming call, chats: `incoming.rs`, `chat_view.rs`) with the ringtone and
-//! its "sound is blocked" notice, and the badge the status bar shows while minimised. Every number and
-//! message shown is text: nothing from the page or CCAI is rendered as HTML.
+//! The softphone's views: the dialer, the call as the company server pushes it (number or session,
+//! state, timer), the way to CCAI's own adapter for what CCAI offers no API for (A16), and the badge the
+//! status bar shows while minimised. Every text is a text node: nothing from the page, the server or
+//! CCAI is rendered as HTML.
 //!
-//! Minimised, the panel shows only what rings: a ring must be seen (and heard) even then.
+//! Minimised, the panel shows only a call that rings: a ring must be seen even then.
 
+use ccai_core::server_api::CallState as Pushed;
+use ccai_core::softphone::{CallView, Shown};
 use leptos::prelude::*;
 
-use super::call_loop::{act, dtmf, place, transfer};
-use super::chat_view::Chats;
-use super::incoming::{CardIds, RingCard};
-use super::ring::{self, enable};
+use super::place::place;
 use super::{clock, CallState};
-use crate::adapter::AdapterState;
-use crate::api::calls::{Call, TransferTo};
 use crate::chrome::i18n::{t, t1};
+use crate::frame::AdapterState;
 
-const KEYS: [char; 12] = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
-
-fn status_words(status: &str) -> String {
-    match status {
-        "dialing" => t("callDialing"),
-        "ringing" => t("callRinging"),
-        "connected" => t("callConnected"),
-        "on_hold" => t("callOnHold"),
-        other => other.to_owned(),
+fn state_words(state: Pushed) -> String {
+    match state {
+        Pushed::Ringing => t("callRinging"),
+        Pushed::Accepted => t("callAccepted"),
+        Pushed::Connected => t("callConnected"),
+        Pushed::Ended => t("callEnded"),
     }
 }
 
 /// What the adapter's live region says when the call changes: it sits outside the panel, so the agent
 /// also hears a ringing or answered call while the panel is minimised (issue 9).
-pub fn spoken(call: &Call) -> String {
-    if call.call_type == "inbound" && call.status == "ringing" {
-        t1("callIncoming", &call.end_user_number)
-    } else {
-        status_words(&call.status)
+pub fn spoken(view: &CallView) -> Option<String> {
+    match &view.shown {
+        Shown::Idle => None,
+        Shown::Placing { number, .. } => Some(t1("callPlacing", number)),
+        Shown::Live { state, .. } => Some(state_words(*state)),
     }
 }
 
@@ -42,189 +37,122 @@ pub fn spoken(call: &Call) -> String {
 pub fn Softphone() -> impl IntoView {
     let state = expect_context::<AdapterState>();
     let calls = expect_context::<CallState>();
-    let live = move || calls.call.with(Option::is_some);
-    let incoming = move || {
-        calls.call.with(|c| {
-            c.as_ref()
-                .is_some_and(|c| c.call_type == "inbound" && c.status == "ringing")
+    super::pushed::watch_role(state, calls);
+    super::leave_guard::watch(state, calls);
+    let shown = Memo::new(move |_| calls.view().shown);
+    let idle = move || shown.with(|s| *s == Shown::Idle);
+    let ringing = move || {
+        shown.with(|s| {
+            matches!(
+                s,
+                Shown::Live {
+                    state: Pushed::Ringing,
+                    ..
+                }
+            )
         })
     };
-    let chat_ringing = move || calls.chats.any_ringing(state.agent_id.get());
-    let ringing = Memo::new(move |_| incoming() || chat_ringing());
-    let ring = calls.ring;
-    Effect::new(move |_| ring::set_ringing(ring, ringing.get()));
-    super::leave_guard::watch(state, calls);
-    // Any click or key in the frame is the gesture the browser waits for.
-    let unblock = move || {
-        if ring.blocked.get_untracked() {
-            enable(ring);
-        }
-    };
-    let pointer = window_event_listener(leptos::ev::pointerdown, move |_| unblock());
-    let key = window_event_listener(leptos::ev::keydown, move |_| unblock());
-    on_cleanup(move || {
-        pointer.remove();
-        key.remove();
-    });
     let full = move || !state.minimised.get();
-    let chats = calls.chats;
+    let ended = move || {
+        calls.view().ended.map(|e| match e.seconds {
+            Some(s) => format!("{} ({})", t("callEnded"), clock(s)),
+            None => t("callEnded"),
+        })
+    };
     view! {
-        <div class="visually-hidden" role="status" aria-live="polite">{move || chat_spoken(state, calls)}</div>
         <section id="softphone" class="softphone" aria-label=t("phoneDialerTitle")
-            data-ringtone=move || ring.tone.get().as_str()
-            hidden=move || !full() && !ringing.get()>
-            <Show when=move || ring.blocked.get()>
-                <div class="sound-blocked" role="alert">
-                    <button id="sound-blocked" type="button" on:click=move |_| enable(ring)>{t("soundBlocked")}</button>
-                </div>
-            </Show>
-            <form id="dialer" class="dialer" hidden=move || live() || !full()
-                on:submit=move |e| { e.prevent_default(); place(state, calls); }>
+            hidden=move || !full() && !ringing()>
+            <form id="dialer" class="dialer" hidden=move || !idle() || !full()
+                on:submit=move |e| { e.prevent_default(); place(calls); }>
                 <input id="dial-input" type="tel" autocomplete="off" maxlength="64"
                     aria-label=t("phoneNumberLabel") placeholder=t("phoneNumberLabel")
                     prop:value=move || calls.dial.get()
                     on:input=move |e| { calls.dial.set(event_target_value(&e)); calls.message.set(None); }/>
-                <button id="call-button" type="submit" disabled=move || calls.busy.get()>{t("callButton")}</button>
+                <button id="call-button" type="submit">{t("callButton")}</button>
             </form>
             <p id="call-message" class="notice problem" role="alert">{move || calls.message.get().unwrap_or_default()}</p>
-            <p id="call-ended" class="call-ended" role="status">{move || calls.ended.get().unwrap_or_default()}</p>
-            <Show when=incoming>
-                <Incoming/>
-            </Show>
-            <div id="chats" class="chats" role="group" aria-label=t("chatsLabel")
-                hidden=move || chats.list.with(Vec::is_empty) && chats.message.with(Option::is_none) && chats.ended.with(Option::is_none)>
-                <p id="chat-message" class="notice problem" role="alert">{move || chats.message.get().unwrap_or_default()}</p>
-                <p id="chat-ended" class="call-ended" role="status" hidden=move || !full()>{move || chats.ended.get().unwrap_or_default()}</p>
-                <Chats ringing=true/>
-                <Show when=full>
-                    <Chats ringing=false/>
-                </Show>
-            </div>
-            <Show when=move || live() && !incoming() && full()>
+            <p id="call-note" class="notice" role="status">{move || calls.note.get().unwrap_or_default()}</p>
+            <p id="call-ended" class="call-ended" role="status" hidden=move || !idle()>{move || ended().unwrap_or_default()}</p>
+            <Show when=move || !idle()>
                 <LiveCall/>
             </Show>
+            <InCcai/>
         </section>
-    }
-}
-
-/// Spoken when a chat starts ringing, also while minimised: who, and what they wrote.
-fn chat_spoken(state: AdapterState, calls: CallState) -> String {
-    let agent = state.agent_id.get();
-    calls.chats.list.with(|l| {
-        l.iter()
-            .find(|i| agent.is_some_and(|a| i.chat.is_ringing_for(a)))
-            .map(|i| format!("{} — {}", t1("chatIncoming", &i.who()), i.first))
-            .unwrap_or_default()
-    })
-}
-
-#[component]
-fn Incoming() -> impl IntoView {
-    let state = expect_context::<AdapterState>();
-    let calls = expect_context::<CallState>();
-    let title = move || {
-        calls.call.with(|c| {
-            t1(
-                "callIncoming",
-                &c.as_ref()
-                    .map(|c| c.end_user_number.clone())
-                    .unwrap_or_default(),
-            )
-        })
-    };
-    let ids = CardIds {
-        card: "incoming".into(),
-        answer: "answer".into(),
-        decline: "decline".into(),
-    };
-    view! {
-        <RingCard ids=ids title=Signal::derive(title)
-            answer_label=t("callAnswer") decline_label=t("callDecline")
-            on_answer=Callback::new(move |_| act(state, calls, "answer"))
-            on_decline=Callback::new(move |_| act(state, calls, "decline"))/>
     }
 }
 
 #[component]
 fn LiveCall() -> impl IntoView {
-    let state = expect_context::<AdapterState>();
     let calls = expect_context::<CallState>();
-    let field = move |f: fn(&crate::api::calls::Call) -> String| {
-        move || calls.call.with(|c| c.as_ref().map(f).unwrap_or_default())
+    let view = move || calls.view().shown;
+    let status = move || match view() {
+        Shown::Placing { number, .. } => t1("callPlacing", &number),
+        Shown::Live { state, .. } => state_words(state),
+        Shown::Idle => String::new(),
     };
-    let status = field(|c| c.status.clone());
-    let on_hold = move || status() == "on_hold";
-    let muted = move || calls.call.with(|c| c.as_ref().is_some_and(|c| c.muted));
-    let connected = move || matches!(status().as_str(), "connected" | "on_hold");
-    let target = RwSignal::new(String::new());
-    let queue = RwSignal::new(String::new());
-    let do_transfer = move |_| {
-        let to = match queue.get_untracked().trim().parse::<i64>() {
-            Ok(menu_id) => Some(TransferTo::Queue { menu_id }),
-            Err(_) => target
-                .get_untracked()
-                .parse::<i64>()
-                .ok()
-                .or_else(|| calls.agents.with_untracked(|a| a.first().map(|a| a.id)))
-                .map(|agent_id| TransferTo::Agent { agent_id }),
-        };
-        if let Some(to) = to {
-            transfer(state, calls, to);
-        }
+    let seconds = move || match view() {
+        Shown::Live { seconds, .. } => seconds,
+        _ => None,
+    };
+    let extension = move || match view() {
+        Shown::Placing { extension, .. } | Shown::Live { extension, .. } => extension,
+        Shown::Idle => None,
     };
     view! {
         <div id="call-view" class="call-view">
             <p class="call-head">
-                <span id="call-number">{field(|c| c.end_user_number.clone())}</span>
-                " · "
-                <span id="call-status" role="status" aria-live="polite">{move || status_words(&status())}</span>
+                <span id="call-status" role="status" aria-live="polite">{status}</span>
                 " "
-                <span id="call-timer" aria-label=t("callTimerLabel") hidden=move || !connected()>{move || clock(calls.seconds())}</span>
+                <span id="call-timer" aria-label=t("callTimerLabel") hidden=move || seconds().is_none()>
+                    {move || seconds().map(clock).unwrap_or_default()}
+                </span>
             </p>
-            <div class="call-actions">
-                <button id="hold" type="button" disabled=move || !connected()
-                    on:click=move |_| act(state, calls, if on_hold() { "resume" } else { "hold" })>
-                    {move || if on_hold() { t("callResume") } else { t("callHold") }}
-                </button>
-                <button id="mute" type="button" disabled=move || !connected() aria-pressed=move || muted().to_string()
-                    on:click=move |_| act(state, calls, if muted() { "unmute" } else { "mute" })>
-                    {move || if muted() { t("callUnmute") } else { t("callMute") }}
-                </button>
-                <button id="hangup" type="button" class="hangup" on:click=move |_| act(state, calls, "hangup")>{t("callHangUp")}</button>
-            </div>
-            <div id="keypad" class="keypad" role="group" aria-label=t("callKeypad")>
-                {KEYS.iter().map(|&k| view! {
-                    <button type="button" data-digit=k.to_string() disabled=move || !connected()
-                        on:click=move |_| dtmf(calls, k)>{k.to_string()}</button>
-                }).collect_view()}
-            </div>
-            <p id="dtmf-sent" class="dtmf">{move || { let d = calls.dtmf.get(); if d.is_empty() { String::new() } else { t1("callDtmfSent", &d) } }}</p>
-            <div class="transfer" role="group" aria-label=t("callTransfer")>
-                <select id="transfer-target" aria-label=t("callTransferTo")
-                    on:change=move |e| target.set(event_target_value(&e))>
-                    {move || calls.agents.get().into_iter().map(|a| {
-                        let label = if a.name.is_empty() { a.email.clone() } else { a.name.clone() };
-                        view! { <option value=a.id.to_string()>{label}</option> }
-                    }).collect_view()}
-                </select>
-                <input id="transfer-queue" type="text" inputmode="numeric" maxlength="9"
-                    aria-label=t("callTransferQueue") placeholder=t("callTransferQueue")
-                    on:input=move |e| queue.set(event_target_value(&e))/>
-                <button id="transfer-button" type="button" disabled=move || !connected() on:click=do_transfer>{t("callTransfer")}</button>
-            </div>
+            <p id="call-extension" class="dtmf" hidden=move || extension().is_none()>
+                {move || extension().map(|x| t1("callExtensionInCcai", &x)).unwrap_or_default()}
+            </p>
         </div>
     }
 }
 
-/// In the status bar: the call's timer while the panel is minimised (A2: the call goes on).
+/// CCAI offers no API to answer, hold, mute, key digits, transfer or chat (A16, A18): the panel says
+/// so and opens CCAI's own adapter, whose address the admin set (a new tab; none when unset).
+#[component]
+fn InCcai() -> impl IntoView {
+    let calls = expect_context::<CallState>();
+    let url = move || calls.adapter_url.get();
+    view! {
+        <p id="in-ccai" class="in-ccai">
+            <span id="in-ccai-text">{t("callControlsInCcai")}</span>
+            " "
+            <a id="open-ccai-adapter" href=url target="_blank" rel="noopener noreferrer"
+                hidden=move || url().is_empty()>{t("openCcaiAdapter")}</a>
+        </p>
+    }
+}
+
+/// In the status bar: the call's state and timer while the panel is minimised (A2: the call goes on).
 #[component]
 pub fn CallBadge() -> impl IntoView {
     let state = expect_context::<AdapterState>();
     let calls = expect_context::<CallState>();
-    let shown = move || state.minimised.get() && calls.call.with(Option::is_some);
+    let text = move || {
+        if !state.minimised.get() {
+            return None;
+        }
+        match calls.view().shown {
+            Shown::Idle => None,
+            Shown::Live {
+                seconds: Some(s), ..
+            } => Some(t1("callLiveBadge", &clock(s))),
+            other => spoken(&CallView {
+                shown: other,
+                ended: None,
+            }),
+        }
+    };
     view! {
-        <span id="call-badge" class="call-badge" hidden=move || !shown()>
-            {move || if shown() { t1("callLiveBadge", &clock(calls.seconds())) } else { String::new() }}
+        <span id="call-badge" class="call-badge" hidden=move || text().is_none()>
+            {move || text().unwrap_or_default()}
         </span>
     }
 }

@@ -1,81 +1,72 @@
-//! The status sync driver: the async shell around the core's ownership machine, reconciler and relay.
+//! Status sync's executor: carries out what the core's composed machine
+//! ([`ccai_core::status_sync::StatusSync`]) decides, and feeds back what happened.
 //!
-//! Every tab runs one. The Web Lock and the BroadcastChannel (both in the extension's origin) elect
-//! one owner tab; only the owner signs in the reconciler, relays changes to CCAI and watches CCAI's
-//! activity feed. Followers mirror what the owner reports; Kustomer itself pushes every status change
-//! to every tab, so the owner learns of a change made in another tab from its own page.
+//! Every tab runs one. It decides nothing: each browser event goes into the machine with the time
+//! (`feed`), then each returned action is done (`executor.rs`: the Web Lock, the two
+//! BroadcastChannels, `chrome.storage`, the Kustomer status through the company server; `service.rs`:
+//! the status service, the company server since issue 16; `pushed.rs`: what the server pushes), the one timer is armed at the
+//! machine's deadline, and the machine's view is rendered (`render.rs`).
 
-mod effects;
-mod owner;
-mod relay_io;
-mod watch;
+mod executor;
+mod pushed;
+mod render;
+mod service;
 
-use leptos::prelude::*;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use ccai_core::mapping::Mapping;
-use ccai_core::ownership::{Epoch, Ownership, OwnershipConfig, TabId};
-use ccai_core::reconcile::{Decision, Reconciler, SyncEvent};
-use ccai_core::relay::Relay;
-use ccai_core::status::{CcaiCatalog, CcaiStatus, CcaiStatusId, KustomerCatalog, KustomerStatusId};
-use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+use ccai_core::ownership::TabId;
+use ccai_core::server_api::KustomerStatusList;
+use ccai_core::status::{CcaiStatus, CcaiStatusId, KustomerCatalog, KustomerStatusId};
+use ccai_core::status_sync::{Lifecycle, Setup, StatusSync, View};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::BroadcastChannel;
 
-use crate::adapter::{AdapterState, Bridge, Notice, Role};
-use crate::api::ccai::UserStatus;
-use crate::config::Config;
-use crate::settings::SyncSettings;
+use crate::company::Client;
+use crate::frame::{AdapterState, Bridge, Notice};
 
-/// What tabs tell each other about status, beside the ownership protocol's own messages.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type")]
-enum SyncMsg {
-    /// The owner's view, for followers to mirror read-only.
-    Mirror {
-        ccai: Option<i64>,
-        sync: Option<String>,
-    },
-}
+/// This tab's status sync, provided to the components as context.
+pub type SyncHandle = StoredValue<Driver, LocalStorage>;
 
-pub(crate) struct Inner {
-    config: Config,
-    state: AdapterState,
-    bridge: Rc<Bridge>,
+/// The effects' resources, once the agent is known.
+struct Io {
+    /// The company server, signed in.
+    client: Option<Client>,
     agent_id: i64,
-    statuses: Vec<UserStatus>,
-    settings: SyncSettings,
-    mapping: Mapping,
-    ownership: Ownership,
+    agent_email: String,
+    /// The owner epoch this tab last claimed at the server (`POST /api/v1/owner`).
+    server_epoch: Option<u64>,
+    /// CCAI's statuses, to tell a system-made change (In-call, Wrap-up) from a person's.
+    statuses: Vec<CcaiStatus>,
     owner_channel: BroadcastChannel,
     sync_channel: BroadcastChannel,
     release_lock: Option<js_sys::Function>,
-    tick_timer: Option<i32>,
-    /// The page's current Kustomer status, as last reported.
-    kustomer: Option<KustomerStatusId>,
-    kustomer_email: Option<String>,
-    /// Owner only: the term we relay under, the reconciler and the relay.
-    epoch: Option<Epoch>,
-    reconciler: Option<Reconciler>,
-    relay: Option<Relay>,
-    in_flight: bool,
-    stopping: bool,
-    pump_timer: Option<i32>,
-    /// What a new term starts from, read at the lock's grant together with the fence.
-    term_start: Option<relay_io::TermStart>,
-    /// Bumped at each term so a previous term's CCAI watch loop ends.
-    watch_generation: u32,
-    /// The agent's pick while the election or the term's start is under way: relayed once the term
-    /// has its epoch, refused as `NotOwner` if another tab wins.
-    held_choice: Option<CcaiStatusId>,
 }
 
-/// A cheap handle; all state sits behind one `RefCell`, never borrowed across an `await`.
+struct Shared {
+    machine: RefCell<StatusSync>,
+    io: RefCell<Option<Io>>,
+    state: AdapterState,
+    bridge: Rc<Bridge>,
+    timer: Cell<Option<i32>>,
+    /// The view last rendered, so a signal is set only when its part changed.
+    shown: RefCell<Option<View>>,
+    /// Writes waiting for their pushed outcome, by key.
+    outcomes: RefCell<HashMap<String, pushed::Waiter>>,
+    /// Start-up again, after a sign-in that start-up could not do itself.
+    restart: RefCell<Option<Rc<dyn Fn()>>>,
+}
+
+/// A cheap handle; the machine sits behind one `RefCell`, never borrowed across an `await` nor while
+/// an action is carried out.
 #[derive(Clone)]
-pub struct Driver(Rc<RefCell<Inner>>);
+pub struct Driver(Rc<Shared>);
 
 /// Milliseconds on the wall clock: shared by every tab, so stored queue times mean the same to all.
-pub(crate) fn now_ms() -> u64 {
+fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
@@ -84,217 +75,171 @@ fn random_u64() -> u64 {
 }
 
 impl Driver {
-    /// Starts sync in this tab once the adapter knows CCAI's statuses and the agent.
-    pub async fn start(
-        config: Config,
-        state: AdapterState,
-        bridge: Rc<Bridge>,
-        statuses: Vec<UserStatus>,
-        agent_id: i64,
-    ) -> Option<Driver> {
-        let settings = crate::settings::load().await;
-        let mapping = match crate::api::kustomer::routing_statuses(&config).await {
-            Ok(kustomer) => {
-                let kustomer: KustomerCatalog = kustomer.into_iter().collect();
-                let ccai: CcaiCatalog = statuses
-                    .iter()
-                    .map(|s| CcaiStatus {
-                        id: CcaiStatusId(s.id),
-                        name: s.name.clone(),
-                        color: None,
-                    })
-                    .collect();
-                let checked = Mapping::revalidate(&settings.mapping, &kustomer, &ccai);
-                if let Some(problem) = checked.problems.first() {
-                    state
-                        .notice
-                        .set(Some(Notice::MappingProblem(problem.to_string())));
-                }
-                checked.mapping
-            }
-            Err(_) => {
-                state.notice.set(Some(Notice::KustomerUnreachable));
-                Mapping::default()
-            }
-        };
+    /// At mount, before anything is known: the menu's picks and the page's facts go in from the start.
+    pub fn new(state: AdapterState, bridge: Rc<Bridge>) -> Self {
         let me = TabId(format!("{:x}", random_u64()));
-        let ownership = Ownership::new(
-            me,
-            OwnershipConfig::default(),
-            random_u64() % 1000,
-            now_ms(),
-        );
-        let owner_channel = BroadcastChannel::new(&format!("ccai-owner:{agent_id}")).ok()?;
-        let sync_channel = BroadcastChannel::new(&format!("ccai-sync:{agent_id}")).ok()?;
-        let driver = Driver(Rc::new(RefCell::new(Inner {
-            config,
+        let machine = StatusSync::new(me, random_u64() % 1000, random_u64(), now_ms());
+        let driver = Driver(Rc::new(Shared {
+            machine: RefCell::new(machine),
+            io: RefCell::new(None),
             state,
             bridge,
-            agent_id,
-            statuses,
+            timer: Cell::new(None),
+            shown: RefCell::new(None),
+            outcomes: RefCell::new(HashMap::new()),
+            restart: RefCell::new(None),
+        }));
+        // An admin's save, pushed by the company server, reaches this tab's term at once (issue 16).
+        let fed = driver.clone();
+        crate::settings::follow(move |s| fed.feed(|m, now| m.handle_settings(s, now))).keep();
+        driver
+    }
+
+    /// What start-up runs again once the agent signed in with the button.
+    pub fn on_restart(&self, restart: impl Fn() + 'static) {
+        *self.0.restart.borrow_mut() = Some(Rc::new(restart));
+    }
+
+    /// Joins the election once the status service's statuses and the agent are known.
+    pub async fn start(
+        &self,
+        client: Client,
+        statuses: Vec<CcaiStatus>,
+        agent_id: i64,
+        agent_email: String,
+    ) {
+        let settings = crate::settings::load().await;
+        // Kustomer's routing statuses (B7), read by the company server: the key stays there. Without
+        // them the machine still runs; it says Kustomer could not be read.
+        let kustomer = client
+            .get::<KustomerStatusList>("/api/v1/catalogs/kustomer")
+            .await
+            .ok()
+            .map(|list| list.into_iter().collect::<KustomerCatalog>());
+        let channels = (
+            BroadcastChannel::new(&format!("ccai-owner:{agent_id}")),
+            BroadcastChannel::new(&format!("ccai-sync:{agent_id}")),
+        );
+        let (Ok(owner_channel), Ok(sync_channel)) = channels else {
+            self.feed(|m, _| m.handle_start_failed());
+            return;
+        };
+        let catalog = statuses;
+        let setup = Setup {
+            agent: agent_id.to_string(),
+            agent_email: agent_email.clone(),
+            statuses: catalog.clone(),
+            current: self.0.state.current.get_untracked().map(CcaiStatusId),
             settings,
-            mapping,
-            ownership,
+            kustomer,
+        };
+        *self.0.io.borrow_mut() = Some(Io {
+            client: Some(client),
+            agent_id,
+            agent_email,
+            server_epoch: None,
+            statuses: catalog,
             owner_channel,
             sync_channel,
             release_lock: None,
-            tick_timer: None,
-            kustomer: None,
-            kustomer_email: None,
-            epoch: None,
-            reconciler: None,
-            relay: None,
-            in_flight: false,
-            stopping: false,
-            pump_timer: None,
-            term_start: None,
-            watch_generation: 0,
-            held_choice: None,
-        })));
-        driver.listen();
-        driver.owner_event(ccai_core::ownership::OwnerEvent::Started);
-        Some(driver)
-    }
-
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
-        f(&mut self.0.borrow_mut())
-    }
-
-    /// The page reported its facts: a new Kustomer status is applied by the owner, forwarded by others.
-    pub fn page_facts(&self, status: Option<KustomerStatusId>, email: Option<String>) {
-        let (changed, first) = self.with(|i| {
-            i.kustomer_email = email;
-            let changed = status.is_some() && status != i.kustomer;
-            let first = i.kustomer.is_none();
-            i.kustomer = status.clone();
-            (changed, first)
         });
-        let Some(status) = status.filter(|_| changed) else {
-            return;
-        };
-        if first && self.with(|i| i.reconciler.is_some()) {
-            self.sign_in(None);
-        } else if self.with(|i| i.reconciler.is_some()) {
-            self.reconcile(SyncEvent::KustomerChanged {
-                status,
-                at_ms: now_ms(),
-            });
-        }
-        // A follower does not forward what its page shows: Kustomer pushes every change to every tab,
-        // and the owner's own page is the one ordered view of them. Forwarding as well would give the
-        // owner two channels that can disagree on order (the soak test saw a follower's change overtaken
-        // by the owner page's older push).
+        self.listen();
+        self.listen_pushes();
+        self.feed(|m, now| m.handle_start(setup, now));
+    }
+
+    /// The page's facts (its Kustomer status and e-mail).
+    pub fn page_facts(&self, status: Option<KustomerStatusId>, email: Option<String>) {
+        self.feed(|m, now| m.handle_page(status, email, now));
     }
 
     /// The page started to navigate away: an owner hands over now (issue 5's back/forward cache case).
     pub fn page_leaving(&self) {
-        self.owner_event(ccai_core::ownership::OwnerEvent::PageLeaving);
+        self.feed(|m, now| m.handle_lifecycle(Lifecycle::Leaving, now));
     }
 
     /// "Use this tab" (S6).
     pub fn use_this_tab(&self) {
-        self.owner_event(ccai_core::ownership::OwnerEvent::UseThisTab);
+        self.feed(|m, now| m.handle_use_this_tab(now));
     }
 
-    /// The agent picked a CCAI status in the dropdown (S1): the owner relays it like any change; a
-    /// follower asks the owner by taking over first, so the change is never made from two tabs.
-    pub fn choose_ccai(&self, status: CcaiStatusId) {
-        let (epoch, role) = self.with(|i| (i.epoch.clone(), i.state.role.get_untracked()));
-        match (epoch, role) {
-            (Some(epoch), _) => {
-                self.with(|i| {
-                    if let Some(r) = i.relay.as_mut() {
-                        r.enqueue(status, &epoch, now_ms());
-                    }
-                });
-                self.pump();
+    /// The agent picked a status in the dropdown (S1).
+    pub fn choose(&self, status: i64) {
+        self.feed(|m, now| m.handle_choice(CcaiStatusId(status), now));
+    }
+
+    /// Signed out of the company server (never signed in here, the session ended, or a 401 that
+    /// one refresh did not cure), the queue waits (nothing is dropped). The agent presses "Sign in":
+    /// the sign-in window (a click is what the browser needs to open one), then the queue resumes
+    /// where it was, or start-up runs again if it could not start without a session.
+    pub fn sign_in_again(&self) {
+        let d = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(e) = crate::company::sign_in(true).await {
+                d.0.state
+                    .notice
+                    .set(Some(Notice::SignInFailed(e.to_string())));
+                return;
             }
-            // Still electing, or this tab's term is starting: the relay takes it when it has its epoch.
-            (None, Role::Unknown | Role::Owner) => self.with(|i| {
-                i.held_choice = Some(status);
-                i.state.busy.set(true);
-            }),
-            (None, Role::Follower) => self.with(|i| i.state.notice.set(Some(Notice::NotOwner))),
-        }
+            d.0.state.paused.set(false);
+            d.0.state.notice.set(None);
+            let client = Client::connect().await.ok();
+            let started = d.with_io(|io| io.client = client.clone()).is_some();
+            if !started {
+                let restart = d.0.restart.borrow().clone();
+                if let Some(restart) = restart {
+                    restart();
+                }
+                return;
+            }
+            let email = d.with_io(|io| io.agent_email.clone()).unwrap_or_default();
+            d.feed(|m, now| m.handle_signed_in_again(email, now));
+        });
     }
 
-    /// The choice held during the election: relayed by the new term, or refused if this tab follows.
-    pub(crate) fn release_held_choice(&self) {
-        let Some(status) = self.with(|i| {
-            i.state.busy.set(false);
-            i.held_choice.take()
-        }) else {
+    /// Feeds one event in, then carries out what the machine decided, arms its timer and renders it.
+    fn feed(&self, event: impl FnOnce(&mut StatusSync, u64)) {
+        let actions: Vec<_> = {
+            let mut m = self.0.machine.borrow_mut();
+            event(&mut m, now_ms());
+            std::iter::from_fn(|| m.poll_action()).collect()
+        };
+        for action in actions {
+            self.execute(action);
+        }
+        self.arm_timer();
+        self.render();
+    }
+
+    fn with_machine<R>(&self, f: impl FnOnce(&StatusSync) -> R) -> R {
+        f(&self.0.machine.borrow())
+    }
+
+    fn with_io<R>(&self, f: impl FnOnce(&mut Io) -> R) -> Option<R> {
+        self.0.io.borrow_mut().as_mut().map(f)
+    }
+
+    /// One timer for the machine's next deadline (its heartbeat, a probe, a retry).
+    fn arm_timer(&self) {
+        let Some(window) = web_sys::window() else {
             return;
         };
-        self.choose_ccai(status);
-    }
-
-    fn reconcile(&self, event: SyncEvent) {
-        let decisions = self.with(|i| {
-            i.reconciler
-                .as_mut()
-                .map(|r| r.handle(event))
-                .unwrap_or_default()
-        });
-        self.apply(decisions);
-    }
-
-    fn apply(&self, decisions: Vec<Decision>) {
-        for d in decisions {
-            match d {
-                Decision::SetCcai { status } => {
-                    self.with(|i| {
-                        if let (Some(r), Some(e)) = (i.relay.as_mut(), i.epoch.as_ref()) {
-                            r.enqueue(status, e, now_ms());
-                        }
-                    });
-                    self.pump();
-                }
-                Decision::SetKustomer { status } => effects::set_kustomer(self.clone(), status),
-                Decision::Deferred { ccai, reason } => self.with(|i| {
-                    let name = i.status_name(ccai.0);
-                    i.state
-                        .notice
-                        .set(Some(Notice::Deferred(name, effects::defer_reason(&reason))));
-                }),
-                Decision::Report { notice } => {
-                    let n = self.with(|i| effects::notice_for_report(i, &notice));
-                    self.with(|i| i.state.notice.set(Some(n)));
-                }
-            }
+        if let Some(id) = self.0.timer.take() {
+            window.clear_timeout_with_handle(id);
         }
-    }
-
-    fn post_sync(&self, msg: &SyncMsg) {
-        self.with(|i| {
-            if let Ok(js) = serde_wasm_bindgen::to_value(msg) {
-                let _ = i.sync_channel.post_message(&js);
-            }
+        let Some(at) = self.with_machine(|m| m.poll_timeout()) else {
+            return;
+        };
+        let delay = at.saturating_sub(now_ms()).min(60_000) as i32;
+        let d = self.clone();
+        let cb = wasm_bindgen::closure::Closure::once_into_js(move || {
+            d.0.timer.set(None);
+            d.feed(|m, now| m.handle_timeout(now));
         });
-    }
-
-    fn on_sync_message(&self, msg: SyncMsg) {
-        match msg {
-            SyncMsg::Mirror { ccai, sync } => self.with(|i| {
-                if i.epoch.is_none() {
-                    i.state.current.set(ccai);
-                    i.state.sync.set(sync);
-                }
-            }),
+        if let Ok(id) =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), delay)
+        {
+            self.0.timer.set(Some(id));
         }
-    }
-}
-
-impl Inner {
-    pub(crate) fn status_name(&self, id: i64) -> String {
-        self.statuses
-            .iter()
-            .find(|s| s.id == id)
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|| id.to_string())
-    }
-
-    fn set_role(&self, role: Role) {
-        self.state.role.set(role);
     }
 }

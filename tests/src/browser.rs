@@ -128,8 +128,12 @@ impl Browser {
         self.client
             .goto(&Self::extension_url("options.html"))
             .await?;
+        // The company server's address is a setting of its own (`serverUrl`), as the options page saves
+        // it; the rest is the connection.
         let script = "const done = arguments[arguments.length - 1];
-            chrome.storage.local.set({ config: arguments[0] }).then(() => done('ok'), e => done(String(e)));";
+            const { server_url, ...config } = arguments[0];
+            const items = server_url ? { config, serverUrl: server_url } : { config };
+            chrome.storage.local.set(items).then(() => done('ok'), e => done(String(e)));";
         let r = self.client.execute_async(script, vec![config]).await?;
         if r != json!("ok") {
             return Err(format!("could not store the configuration: {r}").into());

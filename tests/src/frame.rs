@@ -194,3 +194,9 @@ pub async fn owner_term(browser: &Browser) -> TestResult<Option<u64>> {
         .filter_map(Value::as_u64)
         .max())
 }
+
+/// Picks the CCAI status `id` in the adapter's own status menu, with the mouse.
+pub async fn pick_in_adapter(browser: &Browser, id: i64) -> TestResult {
+    click_in_adapter(browser, "#status-button").await?;
+    click_in_adapter(browser, &format!("#status-list [data-status-id='{id}']")).await
+}

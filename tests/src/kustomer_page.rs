@@ -19,13 +19,13 @@ pub mod kstatus {
 }
 
 /// The seed's example (SPEC S3: K1→A, K2→A, K3→B, K4→D) on the sandbox's statuses: Available and Focus
-/// time → Available, Lunch → Meal, Training → Training (custom id 1), Offline → Offline. Busy is left
+/// time → Available, Lunch → Special Task, Training → Training (custom id 1), Offline → Offline. Busy is left
 /// unmapped on purpose.
 pub fn seed_mapping() -> Value {
     json!([
         { "kustomer": kstatus::AVAILABLE, "ccai": 0 },
         { "kustomer": kstatus::FOCUS, "ccai": 0 },
-        { "kustomer": kstatus::LUNCH, "ccai": -4 },
+        { "kustomer": kstatus::LUNCH, "ccai": -3 },
         { "kustomer": kstatus::TRAINING, "ccai": 1 },
         { "kustomer": kstatus::OFFLINE, "ccai": -10 },
     ])
@@ -38,7 +38,7 @@ impl Browser {
         let browser = Browser::start(BrowserOptions::default()).await?;
         browser.configure(sandbox_config(&sandbox.url(""))).await?;
         browser
-            .configure_sync(seed_mapping(), "OneWay", "LatestChangeWins")
+            .configure_sync(sandbox, seed_mapping(), "OneWay", "LatestChangeWins")
             .await?;
         Ok(browser)
     }
@@ -51,24 +51,46 @@ impl Browser {
         Ok(tab.handle)
     }
 
-    /// Saves the sync settings as the options page does.
+    /// Gives the company server beside `sandbox` these sync settings, as an admin's earlier save left
+    /// them (stored as given, so a test may also store rows that no longer fit); every adapter opened
+    /// afterwards gets them first thing on its push connection (issue 16). This browser's adapters
+    /// also have them cached, as after an earlier session, so they start with them even when they
+    /// cannot sign in to the server.
     pub async fn configure_sync(
         &self,
+        sandbox: &Sandbox,
         mapping: Value,
         direction: &str,
         priority: &str,
     ) -> TestResult {
+        let inheritance = mapping.as_array().is_some_and(|m| !m.is_empty());
+        let settings = json!({ "schema": 2, "direction": direction, "priority": priority,
+            "inheritance": inheritance, "mapping": mapping });
+        crate::options_page::store_settings_row(sandbox, settings)?;
+        let cached = crate::options_page::server_settings(sandbox)?;
         self.client
             .goto(&Self::extension_url("options.html"))
             .await?;
-        let settings = json!({ "schema": 1, "direction": direction, "priority": priority, "mapping": mapping });
         let script = "const done = arguments[arguments.length - 1];
-            chrome.storage.local.set({ sync: arguments[0] }).then(() => done('ok'), e => done(String(e)));";
-        let r = self.client.execute_async(script, vec![settings]).await?;
+            chrome.storage.local.set({ settings: arguments[0] }).then(() => done('ok'), e => done(String(e)));";
+        let r = self.client.execute_async(script, vec![cached]).await?;
         if r != json!("ok") {
-            return Err(format!("could not store the sync settings: {r}").into());
+            return Err(format!("could not cache the sync settings: {r}").into());
         }
         Ok(())
+    }
+
+    /// Waits (10 s at most) until the current tab shows Kustomer's routing-status menu: a freshly
+    /// opened tab may still be loading its page.
+    pub async fn wait_kustomer_menu(&self) -> TestResult {
+        wait_for("the Kustomer menu", Duration::from_secs(10), || async {
+            let v = self
+                .eval("return !!document.querySelector('[data-kt=routing-status-button]')")
+                .await
+                .ok()?;
+            (v == json!(true)).then_some(())
+        })
+        .await
     }
 
     /// Picks `status_id` in Kustomer's own routing-status menu, with the mouse, as an agent does.
@@ -131,9 +153,21 @@ impl Sandbox {
             .collect())
     }
 
+    /// CCAI's agent `id` as A10's list gives it (filtered by `id[]`: CCAI documents no route for one
+    /// agent, so the tests read only what the product may read too).
+    pub async fn ccai_agent(&self, id: i64) -> TestResult<serde_json::Value> {
+        let list = self
+            .get_json(&format!("/ccai/manager/api/v1/agents?id[]={id}"))
+            .await?;
+        list.as_array()
+            .and_then(|a| a.first())
+            .cloned()
+            .ok_or_else(|| format!("CCAI lists no agent {id}: {list}").into())
+    }
+
     /// The agent's CCAI status id now.
     pub async fn ccai_status(&self) -> TestResult<i64> {
-        let agent = self.get_json("/ccai/manager/api/v1/agents/11").await?;
+        let agent = self.ccai_agent(11).await?;
         agent["status"]["id"]
             .as_i64()
             .ok_or_else(|| format!("no status in {agent}").into())

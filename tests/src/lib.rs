@@ -7,6 +7,7 @@
 mod browser;
 mod cdp;
 pub mod company;
+pub mod fidelity;
 mod frame;
 pub mod guard;
 pub mod kustomer_page;
@@ -18,7 +19,8 @@ mod wait;
 
 pub use browser::{Browser, BrowserOptions};
 pub use frame::{
-    adapter_text, click_in_adapter, host_geometry, owner_term, wait_adapter_text, Adapter, Rect,
+    adapter_text, click_in_adapter, host_geometry, owner_term, pick_in_adapter, wait_adapter_text,
+    Adapter, Rect,
 };
 pub use wait::wait_for;
 
@@ -44,22 +46,22 @@ pub fn artifacts_dir() -> PathBuf {
     dir
 }
 
-/// The connection settings that point the extension at a sandbox.
+/// What points the extension at the company server started beside a sandbox: its address only, stored
+/// as the options page stores it (see [`Browser::configure`]). Issue 16: no vendor base URL or
+/// credential; the server holds those.
 pub fn sandbox_config(base_url: &str) -> serde_json::Value {
-    serde_json::json!({
-        "kustomer_base": format!("{base_url}/kapi"),
-        "kustomer_key": "sandbox-kustomer-key",
-        "ccai_base": format!("{base_url}/ccai"),
-        "ccai_user": "sandbox",
-        "ccai_token": "sandbox-ccai-token",
-        "agent_email": "agent@example.com",
-    })
+    let base = base_url.trim_end_matches('/');
+    serde_json::json!({ "server_url": company::url_beside(base) })
 }
 
-/// A started sandbox with the HTTP client the tests use to read what it received.
+/// A started sandbox, the company server beside it (configured for it, as `./build.sh demo` runs
+/// them), and the HTTP client the tests use to read what either received.
 pub struct Sandbox {
     pub inner: sandbox::Sandbox,
     pub http: reqwest::Client,
+    pub company: company::Beside,
+    /// Leaves the sandbox's fidelity ledger behind when the test is done with it.
+    _ledger: fidelity::LeaveOnDrop,
 }
 
 impl Sandbox {
@@ -69,9 +71,12 @@ impl Sandbox {
             ..Default::default()
         })
         .await?;
+        let company = company::Beside::start(&inner.base_url()).await?;
         Ok(Self {
+            _ledger: fidelity::LeaveOnDrop(inner.app().clone()),
             inner,
             http: reqwest::Client::new(),
+            company,
         })
     }
 

@@ -40,3 +40,35 @@ pub async fn text_with_controls(browser: &Browser, id: &str) -> TestResult<Strin
         .await?;
     Ok(v.as_str().unwrap_or_default().to_owned())
 }
+
+/// The calls CCAI has for the page's agent (11), oldest first, as its Manager API lists them (A17).
+pub async fn ccai_calls(sandbox: &crate::Sandbox) -> TestResult<Vec<serde_json::Value>> {
+    let v = sandbox.get_json("/ccai/manager/api/v1/calls").await?;
+    Ok(v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|c| c["agent_info"]["id"] == serde_json::json!(11))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Waits (10 s) for the agent's newest call in CCAI.
+pub async fn wait_ccai_call(sandbox: &crate::Sandbox) -> TestResult<serde_json::Value> {
+    wait_for("a call in CCAI", Duration::from_secs(10), || async {
+        ccai_calls(sandbox).await.ok()?.into_iter().last()
+    })
+    .await
+}
+
+/// The far end of call `id` (or the agent in CCAI's own adapter): `answer`, `hangup`, `miss`.
+pub async fn far_end(sandbox: &crate::Sandbox, id: i64, event: &str) -> TestResult {
+    sandbox
+        .control(
+            &format!("/sandbox/ccai/calls/{id}/{event}"),
+            serde_json::json!({}),
+        )
+        .await?;
+    Ok(())
+}

@@ -170,7 +170,7 @@ pub async fn failover(losses: &[Loss]) -> TestResult<Vec<(Loss, f64)>> {
     let elsewhere = crate::plain_page_server("<p>elsewhere</p>")?;
     let mut out = Vec::new();
     let mut next = [kstatus::LUNCH, kstatus::TRAINING].into_iter().cycle();
-    let mut want = [-4, 1].into_iter().cycle();
+    let mut want = [-3, 1].into_iter().cycle();
     for loss in losses {
         let o = owner(&browser, &tabs).await?;
         browser.client.switch_to_window(tabs[o].clone()).await?;
@@ -179,7 +179,7 @@ pub async fn failover(losses: &[Loss]) -> TestResult<Vec<(Loss, f64)>> {
         let before = applied_at(&sandbox, offset).await?.len();
         let (status, id) = (
             next.next().unwrap_or(kstatus::LUNCH),
-            want.next().unwrap_or(-4),
+            want.next().unwrap_or(-3),
         );
         let change = || async {
             sandbox

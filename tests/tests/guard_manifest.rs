@@ -19,3 +19,11 @@ fn every_allow_listed_entry_has_a_reason() {
         assert!(why.len() > 10, "{name} has no real reason: {why:?}");
     }
 }
+
+/// Issue 16: the extension talks only to the company server. No host permission and no CSP source
+/// names a vendor's API.
+#[test]
+fn no_vendor_api_host_is_named() {
+    let named = manifest::vendor_hosts_named();
+    assert!(named.is_empty(), "{}", named.join("\n"));
+}

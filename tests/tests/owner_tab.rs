@@ -4,10 +4,9 @@
 use std::time::Duration;
 
 use e2e::kustomer_page::kstatus;
-use e2e::{owner_term, wait_adapter_text, wait_for, Adapter, Browser, Sandbox, TestResult};
+use e2e::{wait_adapter_text, wait_for, Adapter, Browser, Sandbox, TestResult};
 use fantoccini::wd::WindowHandle;
 use fantoccini::Locator;
-use serde_json::json;
 
 async fn owner_text(browser: &Browser, tab: &WindowHandle) -> TestResult<String> {
     browser.client.switch_to_window(tab.clone()).await?;
@@ -76,12 +75,12 @@ async fn s6_three_tabs_one_owner_and_a_closed_owner_hands_over() -> TestResult {
     // The change is made in the follower tab; the owner relays it, once.
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
     sandbox
-        .wait_ccai_status(-4, "Meal relayed by the new owner")
+        .wait_ccai_status(-3, "Special Task relayed by the new owner")
         .await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         sandbox.ccai_applied().await?[before..],
-        [-4],
+        [-3],
         "exactly once"
     );
     browser.close().await;
@@ -195,11 +194,13 @@ async fn s6_an_owner_that_navigates_away_hands_over_and_rejoins_when_restored() 
     let before = sandbox.ccai_applied().await?.len();
     browser.client.switch_to_window(tabs[owner].clone()).await?;
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
-    sandbox.wait_ccai_status(-4, "Meal relayed once").await?;
+    sandbox
+        .wait_ccai_status(-3, "Special Task relayed once")
+        .await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         sandbox.ccai_applied().await?[before..],
-        [-4],
+        [-3],
         "exactly once"
     );
     browser.close().await;
@@ -215,7 +216,6 @@ async fn s6_a_change_in_flight_when_the_owner_leaves_is_relayed_once_by_the_next
     let tabs = open_tabs(&browser, &sandbox, 2).await?;
     let owner = the_one_owner(&browser, &tabs).await?;
     browser.client.switch_to_window(tabs[owner].clone()).await?;
-    let old_term = owner_term(&browser).await?;
 
     // CCAI holds the owner's request for 1.5 s; the owner's page leaves while it is in flight.
     sandbox
@@ -230,28 +230,21 @@ async fn s6_a_change_in_flight_when_the_owner_leaves_is_relayed_once_by_the_next
     tokio::time::sleep(Duration::from_millis(300)).await;
     browser.client.goto(&elsewhere).await?;
 
-    // The next owner sends the stored change (same key) under its own term; the held request then
-    // meets a later term and applies nothing.
+    // The next owner sends the stored change (same key) under its own term.
     sandbox
-        .wait_ccai_status(-4, "Meal relayed by the next owner")
+        .wait_ccai_status(-3, "Special Task relayed by the next owner")
         .await?;
     tokio::time::sleep(Duration::from_millis(2_000)).await;
     let received = sandbox.ccai_received().await?;
+    // Through the company server: the next owner sends the stored change under the same key, which
+    // the server had accepted already (a duplicate). CCAI changes the agent's status once (the next
+    // owner's term start may ask for the same status again: CCAI answers it unchanged).
     let applied: Vec<_> = received[before..]
         .iter()
-        .filter(|r| r["applied"] == serde_json::json!(true))
+        .filter(|r| r["outcome"] == "applied")
         .collect();
-    assert_eq!(applied.len(), 1, "applied exactly once: {applied:?}");
-    assert_eq!(applied[0]["status_id"], serde_json::json!(-4));
-    assert!(
-        applied[0]["epoch"].as_u64() > old_term,
-        "applied under the next owner's term, not the leaving owner's {old_term:?}: {applied:?}"
-    );
-    let keys: std::collections::HashSet<_> = received[before..]
-        .iter()
-        .map(|r| r["idempotency_key"].to_string())
-        .collect();
-    assert_eq!(keys.len(), 1, "one change, one key, however often sent");
+    assert_eq!(applied.len(), 1, "changed exactly once: {received:?}");
+    assert_eq!(applied[0]["status_id"], serde_json::json!(-3));
     browser.close().await;
     Ok(())
 }
@@ -312,9 +305,9 @@ async fn s6_a_hung_owner_is_replaced_within_ten_seconds() -> TestResult {
         )
         .await?;
     wait_for(
-        "Meal relayed by the tab that replaced the hung owner",
+        "Special Task relayed by the tab that replaced the hung owner",
         Duration::from_secs(15),
-        || async { (sandbox.ccai_status().await.ok()? == -4).then_some(()) },
+        || async { (sandbox.ccai_status().await.ok()? == -3).then_some(()) },
     )
     .await?;
     let replaced_in = hung_at.elapsed();
@@ -331,7 +324,7 @@ async fn s6_a_hung_owner_is_replaced_within_ten_seconds() -> TestResult {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         sandbox.ccai_applied().await?[before..],
-        [-4],
+        [-3],
         "exactly once"
     );
     browser.close().await;
@@ -339,8 +332,11 @@ async fn s6_a_hung_owner_is_replaced_within_ten_seconds() -> TestResult {
 }
 
 /// Issue 14: the status menu, usable as soon as CCAI's statuses are in, must not write to CCAI before
-/// this tab's sync runs. A second tab's start is held (Kustomer's statuses answer 4 s late) while its
-/// menu already works; the agent's pick there is refused in words, and CCAI receives nothing from it.
+/// this tab's sync runs, nor after while it follows. The agent picks in a second tab as soon as its
+/// menu works; the pick is refused in words, and CCAI receives nothing from it. (Until issue 16 the
+/// second tab's start was held here by delaying Kustomer's status list, which the tab read itself; it
+/// now comes from the company server, which keeps it a minute for every tab, so a fault at Kustomer
+/// no longer holds a second tab's start.)
 #[tokio::test]
 async fn s6_a_follower_menu_used_during_start_up_writes_nothing() -> TestResult {
     let sandbox = Sandbox::start().await?;
@@ -349,13 +345,6 @@ async fn s6_a_follower_menu_used_during_start_up_writes_nothing() -> TestResult 
     the_one_owner(&browser, &tabs).await?;
     let before = sandbox.ccai_received().await?.len();
 
-    sandbox
-        .control(
-            "/sandbox/faults",
-            json!({ "service": "kustomer", "path_prefix": "/v1/routing/statuses", "method": "GET",
-                    "faults": [{ "kind": "latency", "ms": 4000 }], "times": 4 }),
-        )
-        .await?;
     browser.open_agent_tab(&sandbox).await?;
     let adapter = Adapter::enter(&browser).await?;
     adapter.wait_statuses_loaded().await?;
@@ -370,21 +359,31 @@ async fn s6_a_follower_menu_used_during_start_up_writes_nothing() -> TestResult 
         .await?
         .click()
         .await?;
-    browser
-        .client
-        .find(Locator::Css(&format!("#status-option-{brk}")))
-        .await?
-        .click()
-        .await?;
+    // The list opens on the next frame: on busy cores the option is not yet interactable at once
+    // (the full run timed out at 5 s once).
+    let option = format!("#status-option-{brk}");
+    wait_for(
+        "the open menu's Break option",
+        Duration::from_secs(20),
+        || async {
+            let element = browser.client.find(Locator::Css(&option)).await.ok()?;
+            element.click().await.ok()
+        },
+    )
+    .await?;
     adapter.leave().await?;
 
-    // The page's own reads of the statuses take the same delay (four are held). Well past the held
-    // start, a direct write would have landed.
+    // Well past the follower's start, a direct write would have landed. The server's own writes
+    // (S8 from Kustomer's work sessions, the status CCAI already has) may come meanwhile: they are
+    // not the pick.
     tokio::time::sleep(Duration::from_secs(6)).await;
     let received = sandbox.ccai_received().await?;
-    assert_eq!(
-        received.len(),
-        before,
+    let picked: Vec<_> = received[before..]
+        .iter()
+        .filter(|r| r["status_name"] == "Break")
+        .collect();
+    assert!(
+        picked.is_empty(),
         "nothing reaches CCAI from a follower's menu: {:?}",
         &received[before..]
     );

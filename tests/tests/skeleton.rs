@@ -123,7 +123,7 @@ async fn s1_dropdown_lists_the_ccai_statuses_the_sandbox_serves() -> TestResult 
     adapter.wait_statuses_loaded().await?;
     assert_eq!(adapter.status_options().await?, served);
     // The button shows the agent's current CCAI status, as CCAI reports it.
-    let agent = sandbox.get_json("/ccai/manager/api/v1/agents/11").await?;
+    let agent = sandbox.ccai_agent(11).await?;
     let current = agent["status"]["name"]
         .as_str()
         .ok_or("agent has no status")?
@@ -177,7 +177,7 @@ async fn s1_choosing_a_status_from_the_keyboard_changes_it_in_ccai() -> TestResu
         "status-button",
         "focus returns to the button"
     );
-    let agent = sandbox.get_json("/ccai/manager/api/v1/agents/11").await?;
+    let agent = sandbox.ccai_agent(11).await?;
     assert_eq!(agent["status"]["name"], "Break", "CCAI applied it: {agent}");
     browser.close().await;
     Ok(())

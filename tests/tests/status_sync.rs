@@ -13,7 +13,7 @@ async fn agent_page(sandbox: &Sandbox, direction: &str, priority: &str) -> TestR
     let browser = Browser::start(BrowserOptions::default()).await?;
     browser.configure(sandbox_config(&sandbox.url(""))).await?;
     browser
-        .configure_sync(seed_mapping(), direction, priority)
+        .configure_sync(sandbox, seed_mapping(), direction, priority)
         .await?;
     browser.client.goto(&sandbox.url("/")).await?;
     Ok(browser)
@@ -35,12 +35,13 @@ async fn s2_seed_mapping_relays_each_kustomer_change_as_the_mapped_ccai_status()
     wait_owner(&browser).await?;
     let before = sandbox.ccai_applied().await?.len();
 
-    // K3 → B: Lunch → Meal (-4, the built-in, not the custom "Meal" id 5).
+    // K3 → B: Lunch → Special Task (-3). (Not Special Task: two statuses share that name, A9, and A8 sets by
+    // name, so the server refuses it as a target.)
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
     sandbox
-        .wait_ccai_status(-4, "CCAI Meal after Kustomer Lunch")
+        .wait_ccai_status(-3, "CCAI Special Task after Kustomer Lunch")
         .await?;
-    wait_adapter_text(&browser, "#status-button .status-name", "Meal").await?;
+    wait_adapter_text(&browser, "#status-button .status-name", "Special Task").await?;
     // K2 → A and K4 → D.
     browser.pick_kustomer_status(kstatus::FOCUS).await?;
     sandbox
@@ -59,14 +60,16 @@ async fn s2_seed_mapping_relays_each_kustomer_change_as_the_mapped_ccai_status()
     let applied = sandbox.ccai_applied().await?;
     assert_eq!(
         applied[before..],
-        [-4, 0, 1, 0],
+        [-3, 0, 1, 0],
         "each change once, in order"
     );
+    // Through the company server: CCAI got each change once, by the documented request (no
+    // idempotency key or owner epoch of ours reaches CCAI: the server de-duplicates and fences).
     let received = sandbox.ccai_received().await?;
     assert!(
-        received
+        received[before..]
             .iter()
-            .all(|r| r["idempotency_key"].is_string() && r["epoch"].is_u64()),
+            .all(|r| r["idempotency_key"].is_null() && r["epoch"].is_null()),
         "{received:?}"
     );
     browser.close().await;
@@ -84,7 +87,7 @@ async fn s8_the_current_kustomer_status_is_applied_at_sign_in() -> TestResult {
         .await?;
     let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
     sandbox
-        .wait_ccai_status(-4, "CCAI Meal from the page's Lunch at sign-in")
+        .wait_ccai_status(-3, "CCAI Special Task from the page's Lunch at sign-in")
         .await?;
     browser.close().await;
     Ok(())
@@ -119,8 +122,10 @@ async fn a5_an_email_mismatch_is_shown_and_stops_sync() -> TestResult {
         )
         .await?;
     let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
-    let notice = wait_adapter_text(&browser, "#notice", "different e-mail").await?;
-    assert!(notice.contains("someone.else@example.com"), "{notice}");
+    // A5 through the company server: it signs the agent in only as the CCAI agent with their Kustomer
+    // e-mail, and says so when there is none.
+    let notice = wait_adapter_text(&browser, "#notice", "someone.else@example.com").await?;
+    assert!(notice.contains("No CCAI Platform agent"), "{notice}");
     let before = sandbox.ccai_received().await?.len();
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -138,20 +143,46 @@ async fn s4_bidirectional_reflects_a_ccai_change_back_into_kustomer() -> TestRes
     let sandbox = Sandbox::start().await?;
     let browser = agent_page(&sandbox, "Bidirectional", "LatestChangeWins").await?;
     wait_owner(&browser).await?;
-    // CCAI moves the agent to Meal: the mapped Kustomer status is Lunch.
+    // CCAI moves the agent to Special Task: the mapped Kustomer status is Lunch.
     sandbox
         .control(
             "/sandbox/ccai/agents/11/status",
-            serde_json::json!({ "status_id": -4, "reason": "supervisor" }),
+            serde_json::json!({ "status_id": -3, "reason": "supervisor" }),
         )
         .await?;
     wait_for("the page to show Lunch", Duration::from_secs(8), || async {
         (browser.kustomer_status_on_page().await.ok()? == kstatus::LUNCH).then_some(())
     })
     .await?;
-    wait_adapter_text(&browser, "#status-button .status-name", "Meal").await?;
+    wait_adapter_text(&browser, "#status-button .status-name", "Special Task").await?;
+    // Through the company server (issue 16): it set the agent's work session (B8's PUT) with the
+    // company's key; the browser asked Kustomer's API for nothing, neither the status list nor the write.
+    let requests = kustomer_requests(&sandbox).await?;
+    let server_put = requests.iter().any(|r| {
+        r["method"] == "PUT"
+            && r["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/kapi/v1/routing/work-sessions/"))
+            && r["user_agent"].is_null()
+    });
+    assert!(server_put, "the server set the work session: {requests:#?}");
+    let from_browser: Vec<_> = requests
+        .iter()
+        .filter(|r| r["authorised"] == true && !r["user_agent"].is_null())
+        .collect();
+    assert!(
+        from_browser.is_empty(),
+        "the browser called Kustomer's API itself: {from_browser:#?}"
+    );
     browser.close().await;
     Ok(())
+}
+
+/// Every request Kustomer's API received (the sandbox's journal), with who sent it: a browser sends a
+/// `User-Agent`, the company server none; the imitated page's own requests carry no `Authorization`.
+async fn kustomer_requests(sandbox: &Sandbox) -> TestResult<Vec<serde_json::Value>> {
+    let v = sandbox.get_json("/sandbox/kustomer/requests").await?;
+    Ok(v.as_array().cloned().unwrap_or_default())
 }
 
 #[tokio::test]
@@ -162,10 +193,10 @@ async fn s4_one_way_leaves_kustomer_alone_when_ccai_changes() -> TestResult {
     sandbox
         .control(
             "/sandbox/ccai/agents/11/status",
-            serde_json::json!({ "status_id": -4 }),
+            serde_json::json!({ "status_id": -3 }),
         )
         .await?;
-    wait_adapter_text(&browser, "#status-button .status-name", "Meal").await?;
+    wait_adapter_text(&browser, "#status-button .status-name", "Special Task").await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(browser.kustomer_status_on_page().await?, kstatus::AVAILABLE);
     browser.close().await;
@@ -197,18 +228,20 @@ async fn s5_crm_overrides_next_applies_the_kustomer_status_after_wrap_up() -> Te
     let browser = agent_page(&sandbox, "OneWay", "CrmOverridesNext").await?;
     wait_owner(&browser).await?;
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
-    sandbox.wait_ccai_status(-4, "Meal before the call").await?;
+    sandbox
+        .wait_ccai_status(-3, "Special Task before the call")
+        .await?;
     play_call(&sandbox).await?;
-    // CCAI moves the agent to Available after wrap-up; the CRM's Lunch → Meal wins instead.
+    // CCAI moves the agent to Available after wrap-up; the CRM's Lunch → Special Task wins instead.
     tokio::time::sleep(Duration::from_millis(600)).await;
     sandbox
-        .wait_ccai_status(-4, "Meal again after wrap-up")
+        .wait_ccai_status(-3, "Special Task again after wrap-up")
         .await?;
     let applied = sandbox.ccai_applied().await?;
     assert_eq!(
-        applied.iter().filter(|s| **s == -4).count(),
+        applied.iter().filter(|s| **s == -3).count(),
         2,
-        "Meal before the call and after it: {applied:?}"
+        "Special Task before the call and after it: {applied:?}"
     );
     browser.close().await;
     Ok(())
@@ -220,7 +253,9 @@ async fn s5_latest_change_wins_keeps_ccai_next_status_after_wrap_up() -> TestRes
     let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
     wait_owner(&browser).await?;
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
-    sandbox.wait_ccai_status(-4, "Meal before the call").await?;
+    sandbox
+        .wait_ccai_status(-3, "Special Task before the call")
+        .await?;
     play_call(&sandbox).await?;
     sandbox
         .wait_ccai_status(0, "CCAI's automatic Available after wrap-up")
@@ -290,8 +325,9 @@ async fn s1_a_refused_change_is_shown_in_ccai_words() -> TestResult {
         .click()
         .await?;
     adapter.leave().await?;
-    let notice = wait_adapter_text(&browser, "#notice", "can't be changed").await?;
-    assert!(notice.contains("In-call"), "{notice}");
+    // CCAI kept the agent in the call; the server says so by push, and the adapter in words.
+    let notice = wait_adapter_text(&browser, "#notice", "In-call").await?;
+    assert!(notice.contains("did not change"), "{notice}");
     assert_eq!(sandbox.ccai_status().await?, -7);
     browser.close().await;
     Ok(())
@@ -311,7 +347,7 @@ async fn s3_a_stale_mapping_row_is_shown_and_the_other_rows_still_sync() -> Test
         { "kustomer": kstatus::TRAINING, "ccai": 1 },
     ]);
     browser
-        .configure_sync(mapping, "OneWay", "LatestChangeWins")
+        .configure_sync(&sandbox, mapping, "OneWay", "LatestChangeWins")
         .await?;
     browser.client.goto(&sandbox.url("/")).await?;
     let notice = wait_adapter_text(&browser, "#notice", "mapping").await?;

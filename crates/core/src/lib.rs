@@ -5,6 +5,7 @@
 //! cannot fail for reasons outside its inputs.
 
 pub mod budget;
+pub mod kustomer_status;
 pub mod mapping;
 pub mod ownership;
 pub mod paging;
@@ -16,4 +17,6 @@ pub mod relay;
 pub mod server_api;
 pub mod settings;
 pub mod softphone;
+pub mod standing;
 pub mod status;
+pub mod status_sync;

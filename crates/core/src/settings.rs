@@ -35,6 +35,12 @@ pub struct SyncSettings {
     /// Countries (ISO 3166 alpha-2) in which national phone numbers are read, in order (C2): the first
     /// where a number is valid wins. Missing in older stores: the default applies, no schema bump.
     pub phone_countries: Vec<String>,
+    /// The address of CCAI's own agent adapter for this tenant (C3): answering, hold, mute, keypad,
+    /// transfer and chats happen there, since CCAI offers no API for them (A16), and the panel opens
+    /// it. Not documented: its address (A21 says only that agents open the adapter and log in), so the
+    /// admin gives it. Empty: the panel names the adapter without a link. Missing in older stores: empty,
+    /// no schema bump.
+    pub ccai_adapter_url: String,
 }
 
 /// A custom attribute in Kustomer's metadata, and when Kustomer says it was created (ISO 8601).
@@ -63,6 +69,7 @@ impl Default for SyncSettings {
             fields: Vec::new(),
             custom_data: Vec::new(),
             phone_countries: vec!["ES".into(), "US".into()],
+            ccai_adapter_url: String::new(),
         }
     }
 }
@@ -92,8 +99,9 @@ impl SyncSettings {
     }
 
     /// Every reason these settings cannot be saved, checked against today's catalogs. Rows are
-    /// numbered from 1, as the admin sees them. An empty mapping is allowed only with inheritance off
-    /// (the admin may set up fields and countries before statuses).
+    /// numbered from 1, as the admin sees them. An empty mapping is allowed, also with inheritance on:
+    /// P2's guided order enables inheritance (step 2) before the mapping is made (step 3), and an
+    /// admin may set up fields and countries before statuses; with nothing mapped, nothing is synced.
     pub fn check(
         &self,
         kustomer: &KustomerCatalog,
@@ -106,7 +114,7 @@ impl SyncSettings {
                 known: SCHEMA,
             });
         }
-        if self.inheritance || !self.mapping.is_empty() {
+        if !self.mapping.is_empty() {
             if let Err(errors) = Mapping::validate(&self.mapping, kustomer, ccai) {
                 problems.extend(errors.into_iter().map(SettingsProblem::Mapping));
             }
@@ -125,6 +133,11 @@ impl SyncSettings {
                 });
             }
         }
+        if !is_adapter_url(&self.ccai_adapter_url) {
+            problems.push(SettingsProblem::AdapterUrl {
+                url: self.ccai_adapter_url.chars().take(200).collect(),
+            });
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -133,9 +146,11 @@ impl SyncSettings {
     }
 }
 
-/// Why settings cannot be saved. Each message says which row and what to change.
+/// Why settings cannot be saved. Each message says which row and what to change. On the wire (the
+/// server's 422, `SettingsRefused::details`) it is tagged `problem`, so a mapping problem keeps its own
+/// `kind` beside it: `{"problem": "Mapping", "kind": "SystemStatusTarget", "row": 2, …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
-#[serde(tag = "kind")]
+#[serde(tag = "problem")]
 pub enum SettingsProblem {
     #[error("mapping {0}")]
     Mapping(MappingError),
@@ -149,8 +164,25 @@ pub enum SettingsProblem {
     UnknownCountry { row: usize, code: String },
     #[error("phone country {row}: {code} is already in the list")]
     CountryTwice { row: usize, code: String },
+    #[error("the address of ccai's adapter {url:?} is not an https:// address")]
+    AdapterUrl { url: String },
     #[error("these settings are of schema {schema}, newer than this version knows ({known})")]
     NewerSchema { schema: u32, known: u32 },
+}
+
+/// Whether `url` may be the panel's link to CCAI's adapter: empty (no link), or an `https://` address
+/// with a host and no spaces, short enough for a link. Nothing else is opened from the agent's panel.
+pub fn is_adapter_url(url: &str) -> bool {
+    if url.is_empty() {
+        return true;
+    }
+    let host = url
+        .strip_prefix("https://")
+        .and_then(|rest| rest.split(['/', '?', '#']).next())
+        .unwrap_or_default();
+    !host.is_empty()
+        && url.len() <= 2_048
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Whether Kustomer accepts `name` as a custom attribute name: a lowerCamel stem and a type suffix.
@@ -194,6 +226,41 @@ mod tests {
     use crate::status::{
         CcaiStatusId, KustomerStatus, KustomerStatusId, StatusCatalog, StatusType,
     };
+
+    #[test]
+    fn c3_the_adapter_link_is_empty_or_https() {
+        for (url, ok) in [
+            ("", true),
+            ("https://acme.uc1.ccaiplatform.com/agent", true),
+            ("https://acme.example", true),
+            ("http://acme.uc1.ccaiplatform.com/agent", false),
+            ("javascript:alert(1)", false),
+            ("https://", false),
+            ("https:///agent", false),
+            ("https://acme.example/a b", false),
+            ("acme.uc1.ccaiplatform.com", false),
+        ] {
+            assert_eq!(is_adapter_url(url), ok, "{url:?}");
+        }
+        let s = SyncSettings {
+            ccai_adapter_url: "javascript:alert(1)".into(),
+            ..SyncSettings::default()
+        };
+        let problems = s
+            .check(&KustomerCatalog::new(vec![]), &CcaiCatalog::new(vec![]))
+            .err()
+            .unwrap_or_default();
+        assert_eq!(
+            problems,
+            vec![SettingsProblem::AdapterUrl {
+                url: "javascript:alert(1)".into()
+            }]
+        );
+        // An older store without the key reads as no link.
+        let old: SyncSettings =
+            serde_json::from_str(r#"{"schema": 2, "inheritance": false}"#).expect("parses");
+        assert_eq!(old.ccai_adapter_url, "");
+    }
 
     /// A version-1 store as the first release wrote it.
     fn v1(mapping: Vec<MappingEntry>) -> SyncSettings {
@@ -326,16 +393,39 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_mapping_is_allowed_only_without_inheritance() {
+    fn problems_cross_the_wire_and_come_back_equal() {
+        let all = vec![
+            SettingsProblem::Mapping(MappingError::Empty),
+            SettingsProblem::Mapping(MappingError::SystemStatusTarget {
+                row: 2,
+                kustomer_name: "Lunch".into(),
+                ccai: CcaiStatusId(-6),
+                ccai_name: "Wrap-up".into(),
+            }),
+            SettingsProblem::EmptyKey { row: 1 },
+            SettingsProblem::BadField {
+                row: 3,
+                field: "x y".into(),
+            },
+            SettingsProblem::CountryTwice {
+                row: 2,
+                code: "ES".into(),
+            },
+        ];
+        let json = serde_json::to_value(&all).expect("serialises");
+        assert_eq!(json[1]["problem"], "Mapping");
+        assert_eq!(json[1]["kind"], "SystemStatusTarget");
+        assert_eq!(json[1]["row"], 2);
+        let back: Vec<SettingsProblem> = serde_json::from_value(json).expect("parses");
+        assert_eq!(back, all);
+    }
+
+    #[test]
+    fn p2_an_empty_mapping_is_allowed_with_inheritance_on_too() {
+        // Step 2 (inheritance) comes before step 3 (the mapping) in the guided setup.
         let mut s = SyncSettings::default();
         assert_eq!(s.check(&kustomer(), &CcaiCatalog::builtins()), Ok(()));
         s.inheritance = true;
-        let problems = s
-            .check(&kustomer(), &CcaiCatalog::builtins())
-            .expect_err("empty with inheritance");
-        assert_eq!(
-            problems,
-            vec![SettingsProblem::Mapping(MappingError::Empty)]
-        );
+        assert_eq!(s.check(&kustomer(), &CcaiCatalog::builtins()), Ok(()));
     }
 }

@@ -28,11 +28,16 @@ pub struct Tokens {
 pub struct Log {
     /// key → wall ms when the change was sent to the server.
     pub sent: HashMap<String, u64>,
+    /// How long each `POST /api/v1/status` took to be answered `Queued` (the intake's share of a
+    /// change's latency), ms.
+    pub post_ms: Vec<u64>,
     /// key → (wall ms CCAI's answer reached the server, wall ms the push arrived).
     pub applied: HashMap<String, (u64, u64)>,
     pub failed: HashMap<String, String>,
     /// (call session id, wall ms the push arrived).
     pub call_pushes: Vec<(String, u64)>,
+    /// (call session id, wall ms the conversation the rules chose arrived).
+    pub record_pushes: Vec<(String, u64)>,
     pub refused: Vec<String>,
     pub sign_in_ms: Vec<u64>,
     pub sign_in_failed: Vec<String>,
@@ -150,10 +155,15 @@ fn record(log: &Shared, push: &Push, now: u64) {
         } => {
             l.applied.insert(key.clone(), (*applied_at_ms, now));
         }
+        Push::StatusSuperseded { key, by_key } => {
+            l.failed
+                .insert(key.clone(), format!("superseded by {by_key}"));
+        }
         Push::StatusFailed { key, reason } => {
             l.failed.insert(key.clone(), reason.clone());
         }
         Push::Call { session_id, .. } => l.call_pushes.push((session_id.clone(), now)),
+        Push::CallRecord { session_id, .. } => l.record_pushes.push((session_id.clone(), now)),
         _ => {}
     }
 }
@@ -219,7 +229,9 @@ pub async fn work(
     let hour_start = t0 + Duration::from_millis(plan.shift_ms);
     let end = hour_start + Duration::from_millis(plan.hour_ms);
     let mut next_change = hour_start + plan.real(rng.u64(30..=120));
-    let mut next_call = hour_start + plan.real(rng.u64(120..=300));
+    // The hour is a slice of a working day: a first call anywhere within one interval, as calls
+    // arrive in steady state (not all held back until two minutes in).
+    let mut next_call = hour_start + plan.real(rng.u64(0..=300));
     let mut busy_until = Instant::now();
     loop {
         let next = next_change.min(next_call);
@@ -276,8 +288,10 @@ async fn change(
         epoch,
         kustomer_status_id: STATUSES[status].0.into(),
         changed_at_ms: wall_ms(),
+        ccai_status_id: None,
     };
-    lock(log).sent.insert(key.clone(), wall_ms());
+    let posted = wall_ms();
+    lock(log).sent.insert(key.clone(), posted);
     let r = world
         .http
         .post(world.api("/api/v1/status"))
@@ -286,7 +300,7 @@ async fn change(
         .send()
         .await;
     match r {
-        Ok(r) if r.status().is_success() => {}
+        Ok(r) if r.status().is_success() => lock(log).post_ms.push(wall_ms() - posted),
         Ok(r) => {
             let code = r.status();
             let text = r.text().await.unwrap_or_default();

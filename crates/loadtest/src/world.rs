@@ -44,7 +44,12 @@ pub struct World {
 }
 
 impl World {
-    pub async fn start(agents: usize, ccai_rate: u32, kustomer_budget_per_min: u64) -> World {
+    pub async fn start(
+        agents: usize,
+        ccai_rate: u32,
+        spread: bool,
+        kustomer_budget_per_min: u64,
+    ) -> World {
         let sandbox = Sandbox::start(SandboxConfig {
             port: 0,
             ..SandboxConfig::default()
@@ -84,7 +89,7 @@ impl World {
             ccai_events_password: EVENTS_PASSWORD.into(),
         });
         cfg.listen = ([127, 0, 0, 1], 0).into();
-        cfg.db = dir.path().join("ccai-server.db");
+        cfg.db = server::store::testing::database_for(&dir.path().join("ccai-server.db"));
         cfg.kustomer_api = format!("{sb}/kapi");
         cfg.kustomer_page = sb.clone();
         cfg.ccai_base = format!("{sb}/ccai");
@@ -92,6 +97,7 @@ impl World {
         cfg.oauth_client_id = CLIENT_ID.into();
         cfg.oauth_redirect_uri = String::new();
         cfg.ccai_rate_per_s = ccai_rate;
+        cfg.ccai_spread = spread;
         cfg.check_vendors = false;
         let server = Server::start(cfg).await.expect("the server starts");
 

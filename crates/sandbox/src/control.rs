@@ -22,6 +22,7 @@ use crate::state::{App, PageEvent};
 pub fn router() -> Router<App> {
     Router::new()
         .route("/reset", post(reset))
+        .route("/fidelity", get(fidelity))
         .route("/ccai/received", get(received))
         .route("/ccai/agents/{id}/status", post(ccai_status))
         .route("/ccai/agents/{id}/wrap-up/end", post(end_wrap_up))
@@ -36,9 +37,10 @@ pub fn router() -> Router<App> {
             get(faults).post(schedule_faults).delete(clear_faults),
         )
         .route("/agents", post(crate::agents::seed))
+        .route("/variant", get(crate::page::variant))
+        .route("/variant/variant.js", get(crate::page::variant_js))
         .merge(crate::kustomer::control::router())
         .merge(crate::ccai::call_control::control_router())
-        .merge(crate::ccai::chat_control::control_router())
         .merge(crate::ccai::hooks::control_router())
 }
 
@@ -210,4 +212,9 @@ async fn clear_faults(State(app): State<App>) -> Json<Value> {
 
 async fn kustomer_requests(State(app): State<App>) -> Json<Value> {
     Json(json!(app.lock().kustomer_requests))
+}
+
+/// The fidelity ledger (issue 16): every product request to the vendors, documented or not.
+async fn fidelity(State(app): State<App>) -> Json<crate::fidelity::Report> {
+    Json(app.fidelity.report())
 }

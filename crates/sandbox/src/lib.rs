@@ -18,6 +18,7 @@ mod auth;
 pub mod ccai;
 mod control;
 mod faults;
+pub mod fidelity;
 pub mod kustomer;
 mod net;
 mod page;
@@ -145,22 +146,28 @@ impl Sandbox {
 /// The whole application. The Kustomer and CCAI routers sit behind fault injection, which sits outside
 /// their auth, so a test can inject a 401 even with good credentials.
 pub fn router(app: App) -> Router {
-    let kustomer = kustomer::router(app.clone()).layer(middleware::from_fn_with_state(
-        app.clone(),
-        faults::kustomer,
-    ));
-    let ccai =
-        ccai::router(app.clone()).layer(middleware::from_fn_with_state(app.clone(), faults::ccai));
+    // Outermost, the fidelity ledger: a request refused by an injected fault was still made.
+    let fidelity = || middleware::from_fn_with_state(app.clone(), fidelity::record);
+    let kustomer = kustomer::router(app.clone())
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            faults::kustomer,
+        ))
+        .layer(fidelity());
+    let ccai = ccai::router(app.clone())
+        .layer(middleware::from_fn_with_state(app.clone(), faults::ccai))
+        .layer(fidelity());
     let control = control::router().layer(middleware::from_fn(auth::loopback_only));
     Router::new()
         .merge(page::router())
         // The storage service Kustomer's attachment uploads go to (API-NOTES B14).
         .route(
             "/uploads/kustomer",
-            axum::routing::post(kustomer::attachments::upload),
+            axum::routing::post(kustomer::attachments::upload).layer(fidelity()),
         )
         .nest("/kapi", kustomer)
         .nest("/ccai", ccai)
         .nest("/sandbox", control)
+        .fallback(fidelity::unknown)
         .with_state(app)
 }

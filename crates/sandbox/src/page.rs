@@ -21,6 +21,8 @@ const INDEX_HTML: &str = include_str!("../static/index.html");
 const APP_JS: &str = include_str!("../static/app.js");
 const APP_CSS: &str = include_str!("../static/app.css");
 const FAVICON: &str = include_str!("../static/favicon.svg");
+const VARIANT_HTML: &str = include_str!("../static/variant.html");
+const VARIANT_JS: &str = include_str!("../static/variant.js");
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -68,8 +70,30 @@ async fn root(State(app): State<App>, uri: Uri) -> Redirect {
 /// use it instead of an API key (HttpOnly, so not even the page's scripts can read it). A browser
 /// already signed in (`/sandbox/login`) keeps its person; any other gets the page's agent.
 async fn index(State(app): State<App>, headers: HeaderMap) -> Response {
-    let mut res = asset("text/html; charset=utf-8", INDEX_HTML);
-    if session_cookie(&headers).is_some_and(|c| page_person(&app, c).is_some()) {
+    with_page_session(
+        &app,
+        &headers,
+        asset("text/html; charset=utf-8", INDEX_HTML),
+    )
+}
+
+/// `/sandbox/variant`: a Kustomer-like agent page whose markup the extension's selectors do not know
+/// (Kustomer's markup changes without notice). It saves the agent's work session through the same
+/// API as the main page, so the server's work-session path (B8) has something to find.
+pub async fn variant(State(app): State<App>, headers: HeaderMap) -> Response {
+    with_page_session(
+        &app,
+        &headers,
+        asset("text/html; charset=utf-8", VARIANT_HTML),
+    )
+}
+
+pub async fn variant_js() -> Response {
+    asset("text/javascript; charset=utf-8", VARIANT_JS)
+}
+
+fn with_page_session(app: &App, headers: &HeaderMap, mut res: Response) -> Response {
+    if session_cookie(headers).is_some_and(|c| page_person(app, c).is_some()) {
         return res;
     }
     let cookie = format!(

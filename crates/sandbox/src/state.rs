@@ -43,6 +43,8 @@ pub struct Shared {
     pub ccai_rate: crate::ccai::rate::Rate,
     /// CCAI's external session events (A20): the channels' URLs and what was sent. Kept across resets.
     pub ccai_events: crate::ccai::session_events::Emitter,
+    /// Every product request to the vendors, by the contract's word on it (issue 16). Kept across resets.
+    pub fidelity: crate::fidelity::Ledger,
 }
 
 impl Shared {
@@ -58,6 +60,7 @@ impl Shared {
         Arc::new(Shared {
             ccai_rate,
             ccai_events: crate::ccai::session_events::Emitter::new(),
+            fidelity: crate::fidelity::Ledger::default(),
             cfg,
             state: Mutex::new(state),
             page_events,

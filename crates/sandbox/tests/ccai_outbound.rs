@@ -40,13 +40,15 @@ async fn a13_an_outbound_call_is_assigned_with_the_agent_waiting() {
         (Some("agent"), Some("waiting"))
     );
     assert_eq!(env.agent_status(11).await, -7, "the agent is on the call");
-    // The legacy body (agent_id) still works for the extension, in its own shape.
-    let (code, legacy) = call(
-        &env,
-        json!({ "agent_id": 13, "end_user_number": "+34612345679" }),
-    )
-    .await;
-    assert_eq!((code, legacy["status"].as_str()), (201, Some("dialing")));
+    // The invented call routes are gone: CCAI offers no call control (A16) nor this read (A12).
+    for (method, path) in [
+        (Method::GET, format!("/apps/api/v1/calls/{}", c["id"])),
+        (Method::POST, format!("/apps/api/v1/calls/{}/hold", c["id"])),
+        (Method::GET, "/apps/api/v1/chats?agent_id=11".to_owned()),
+    ] {
+        let (code, _) = env.json(env.ccai(method.clone(), &path)).await;
+        assert!(code == 404 || code == 405, "{method} {path}: {code}");
+    }
     env.sandbox.stop().await;
 }
 

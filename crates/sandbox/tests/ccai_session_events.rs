@@ -136,6 +136,89 @@ async fn a20_a_call_for_an_agent_goes_through_the_six_states_with_basic_auth() {
     env.sandbox.stop().await;
 }
 
+/// The states received so far for session `id`.
+fn states_of(got: &Got, id: i64) -> Vec<SessionState> {
+    got.lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, _, b)| b.events[0].item.id.as_i64() == Some(id))
+        .map(|(_, _, b)| b.events[0].state.clone())
+        .collect()
+}
+
+async fn wait_states(got: &Got, id: i64, n: usize) -> Vec<SessionState> {
+    for _ in 0..200 {
+        let s = states_of(got, id);
+        if s.len() >= n {
+            return s;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    states_of(got, id)
+}
+
+#[tokio::test]
+async fn a20_an_outbound_call_and_the_far_end_send_each_step_as_it_happens() {
+    use SessionState::*;
+    let env = Env::start().await;
+    let (url, got) = receiver().await;
+    configure(&env, &url).await;
+    // A13's call: CCAI answers, then the session's first events follow.
+    let (code, c) = env
+        .json(env.ccai(Method::POST, "/apps/api/v1/calls").json(&json!({
+            "call_type": "Voice Outbound (API)", "agent_email": "agent@example.com",
+            "end_user_number": "+34612345678" })))
+        .await;
+    assert_eq!(code, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    assert_eq!(wait_states(&got, id, 2).await, [Start, Assigned]);
+    let far = |event: &str| env.control(Method::POST, &format!("/ccai/calls/{id}/{event}"));
+    assert_eq!(env.json(far("answer")).await.0, 200);
+    assert_eq!(
+        states_of(&got, id),
+        [Start, Assigned, Active],
+        "sent before the hook answers"
+    );
+    assert_eq!(env.json(far("hangup")).await.0, 200);
+    assert_eq!(states_of(&got, id), [Start, Assigned, Active, End, Final]);
+    let events: Vec<_> = got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, _, b)| b.events[0].clone())
+        .collect();
+    assert!(events.windows(2).all(|w| w[0].timestamp < w[1].timestamp));
+    assert_eq!(events[1].item.agent_info.as_ref().unwrap().id, 11);
+    assert!(events[2].connected_at().is_some() && events[3].ends_at().is_some());
+    // An incoming call rings the agent (Assigned), is answered in CCAI's adapter, and a missed one ends.
+    let (code, c) = env
+        .json(
+            env.control(Method::POST, "/ccai/calls/incoming")
+                .json(&json!({
+            "agent_id": 13, "end_user_number": "+14155550132" })),
+        )
+        .await;
+    assert_eq!(code, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    assert_eq!(wait_states(&got, id, 3).await, [Start, Routing, Assigned]);
+    let (code, c) = env
+        .json(
+            env.control(Method::POST, "/ccai/calls/incoming")
+                .json(&json!({
+            "agent_id": 12, "end_user_number": "+14155550199" })),
+        )
+        .await;
+    assert_eq!(code, 201, "{c}");
+    let missed = c["id"].as_i64().unwrap();
+    wait_states(&got, missed, 3).await;
+    let (code, _) = env
+        .json(env.control(Method::POST, &format!("/ccai/calls/{missed}/miss")))
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(states_of(&got, missed), [Start, Routing, Assigned, End]);
+    env.sandbox.stop().await;
+}
+
 #[tokio::test]
 async fn a20_the_day_arrives_on_both_channels_with_duplicates_and_delays() {
     let env = Env::start().await;

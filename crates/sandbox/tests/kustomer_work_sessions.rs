@@ -84,9 +84,9 @@ async fn five_thousand_agents_seed_in_well_under_a_second_in_both_vendors() {
     // CCAI: the agent with the same e-mail.
     let id = a["ccai_agent_id"].as_i64().unwrap();
     let (_, agent) = env
-        .json(env.ccai(Method::GET, &format!("/manager/api/v1/agents/{id}")))
+        .json(env.ccai(Method::GET, &format!("/manager/api/v1/agents?id[]={id}")))
         .await;
-    assert_eq!(agent["email"], "agent0042@example.com");
+    assert_eq!(agent[0]["email"], "agent0042@example.com");
 
     // Again: nothing new.
     let again = seed(&env, 5000).await;

@@ -2,7 +2,8 @@
 //! everything else from flags, each with a default that runs beside a local sandbox. README.md lists them.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+
+use crate::store::Database;
 use std::time::Duration;
 
 /// The environment variables that carry the company's secrets.
@@ -10,6 +11,10 @@ pub const CCAI_API_TOKEN: &str = "CCAI_API_TOKEN";
 pub const KUSTOMER_API_KEY: &str = "KUSTOMER_API_KEY";
 pub const KUSTOMER_OAUTH_CLIENT_SECRET: &str = "KUSTOMER_OAUTH_CLIENT_SECRET";
 pub const CCAI_EVENTS_PASSWORD: &str = "CCAI_EVENTS_PASSWORD";
+/// `--records-workers`' default: enough to keep Kustomer's round trips overlapped on two cores.
+pub const DEFAULT_RECORDS_WORKERS: usize = 32;
+/// Where the state lives, when it is a PostgreSQL URL with a password (a flag would show it in `ps`).
+pub const CCAI_DATABASE_URL: &str = "CCAI_DATABASE_URL";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -26,8 +31,11 @@ pub enum ConfigError {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
-    /// The one SQLite file (default `ccai-server.db`).
-    pub db: PathBuf,
+    /// Where the state lives: an SQLite file (default `ccai-server.db`) or a PostgreSQL database
+    /// (`--db postgres://…`, or `CCAI_DATABASE_URL` when the URL carries a password).
+    pub db: Database,
+    /// How long start-up keeps trying a database it cannot reach before it gives up.
+    pub db_wait: Duration,
     /// Kustomer's API base, before `/v1` (B1: `https://{org}.api.kustomerapp.com`).
     pub kustomer_api: String,
     /// Kustomer's page host, where `/oauth/authorize` is (B3: `https://{org}.kustomerapp.com`).
@@ -64,13 +72,17 @@ pub struct Config {
     pub session_ttl: Duration,
     /// How long a refresh token is good for without use (each refresh rotates it).
     pub refresh_ttl: Duration,
-    /// How often every signed-in agent's Kustomer standing is checked (deactivated → out).
+    /// The longest time between two proofs that an agent's Kustomer token still stands (deactivated →
+    /// out within this plus one answer); each agent is asked once per interval, not in rounds.
     pub standing_interval: Duration,
     /// Check at start that both vendors answer with the configured credentials.
     pub check_vendors: bool,
     /// CCAI requests per second for the whole company, 1..=10 (A3 documents 10; 1 is the stricter
     /// figure reported). Every CCAI request of the server spends it.
     pub ccai_rate_per_s: u32,
+    /// Spend the CCAI budget's tokens evenly over each second (`ccai_core::budget::Limiter::spread`);
+    /// off only to measure what it saves (the load test's `--no-spread`).
+    pub ccai_spread: bool,
     /// How often CCAI's agent activity log is tailed for CCAI-side status changes (S5).
     pub activity_interval: Duration,
     /// How often Kustomer's work sessions are read for every agent's Kustomer status (B8).
@@ -82,7 +94,8 @@ impl Config {
     pub fn new(secrets: Secrets) -> Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8091)),
-            db: PathBuf::from("ccai-server.db"),
+            db: Database::default(),
+            db_wait: Duration::from_secs(60),
             kustomer_api: "http://127.0.0.1:8080/kapi".into(),
             kustomer_page: "http://127.0.0.1:8080".into(),
             kustomer_api_key: secrets.kustomer_api_key,
@@ -97,14 +110,15 @@ impl Config {
             ccai_events_username: "ccai".into(),
             ccai_events_password: secrets.ccai_events_password,
             external_id_prefix: "ccaik".into(),
-            records_workers: 32,
+            records_workers: DEFAULT_RECORDS_WORKERS,
             records_gap_ms: 10_000,
             admins: Vec::new(),
             session_ttl: Duration::from_secs(15 * 60),
             refresh_ttl: Duration::from_secs(12 * 3600),
-            standing_interval: Duration::from_secs(30),
+            standing_interval: Duration::from_secs(55),
             check_vendors: true,
             ccai_rate_per_s: 1,
+            ccai_spread: true,
             activity_interval: Duration::from_secs(5),
             work_sessions_interval: Duration::from_secs(15),
         }
@@ -126,6 +140,12 @@ impl Config {
             kustomer_oauth_client_secret: secret(KUSTOMER_OAUTH_CLIENT_SECRET)?,
             ccai_events_password: secret(CCAI_EVENTS_PASSWORD)?,
         });
+        if let Some(url) = env(CCAI_DATABASE_URL).filter(|v| !v.trim().is_empty()) {
+            cfg.db = Database::parse(&url).map_err(|reason| ConfigError::BadValue {
+                flag: CCAI_DATABASE_URL.into(),
+                reason,
+            })?;
+        }
         let mut it = args.into_iter();
         while let Some(flag) = it.next() {
             let mut value = || {
@@ -138,7 +158,10 @@ impl Config {
             };
             match flag.as_str() {
                 "--listen" => cfg.listen = value()?.parse().map_err(|e| bad(format!("{e}")))?,
-                "--db" => cfg.db = value()?.into(),
+                "--db" => cfg.db = database_flag(&value()?).map_err(bad)?,
+                "--db-wait-seconds" => {
+                    cfg.db_wait = Duration::from_secs(positive(&value()?).map_err(bad)?)
+                }
                 "--kustomer-api" => cfg.kustomer_api = url(value()?).map_err(bad)?,
                 "--kustomer-page" => cfg.kustomer_page = url(value()?).map_err(bad)?,
                 "--oauth-client-id" => cfg.oauth_client_id = value()?,
@@ -209,6 +232,18 @@ pub struct Secrets {
     pub kustomer_api_key: String,
     pub kustomer_oauth_client_secret: String,
     pub ccai_events_password: String,
+}
+
+/// `--db`: a path, `sqlite:PATH` or a PostgreSQL URL without a password (flags show in `ps`).
+fn database_flag(v: &str) -> Result<Database, String> {
+    let db = Database::parse(v)?;
+    if matches!(&db, Database::Postgres(_)) && db.masked() != v.trim() {
+        return Err(format!(
+            "{}: a password does not belong in a flag (anyone can read it with ps): set {CCAI_DATABASE_URL}",
+            db.masked()
+        ));
+    }
+    Ok(db)
 }
 
 fn url(v: String) -> Result<String, String> {

@@ -90,7 +90,15 @@ async fn receive(
             format!("not CCAI's session-event format: {e}"),
         );
     }
-    match records::accept(&state, channel, &parsed, at) {
+    // Storing waits for the store, which the record workers keep busy: on the blocking pool, so the
+    // runtime's threads go on serving (the calls' pushes are sent from memory before the store).
+    let st = state.clone();
+    let accepted = tokio::task::spawn_blocking(move || {
+        records::accept(&st, channel, &parsed, at).map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("the store's task failed: {e}")));
+    match accepted {
         Ok(a) => (
             StatusCode::OK,
             Json(json!({

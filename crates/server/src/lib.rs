@@ -4,10 +4,11 @@
 //! settings. The decisions live in `ccai_core`; this crate carries out their effects.
 //!
 //! - `config`: settings (secrets from the environment).
-//! - `store`: the one SQLite file and its migrations.
+//! - `store`: SQLite or PostgreSQL, and the migrations; `lease`: which instance acts for the company.
 //! - `oauth`, `session`: sign-in and agent sessions; `http::auth` turns a request into an agent.
 //! - `push`: the hub and `GET /api/v1/events`.
-//! - `settings`: the company's settings (admin API in `http::admin`).
+//! - `settings`: the company's settings (admin API in `http::admin`, with the status lists of
+//!   `catalogs` and F1's custom fields, `fields`).
 //! - `intake`, `records`: CCAI's session events in (A20), the record rules' Kustomer writes out, each
 //!   call's state pushed to its agent; `kustomer::client`: Kustomer with the API key.
 
@@ -16,9 +17,12 @@ pub mod catalogs;
 pub mod ccai;
 pub mod config;
 pub mod directory;
+pub mod fanout;
+pub mod fields;
 pub mod http;
 pub mod intake;
 pub mod kustomer;
+pub mod lease;
 pub mod oauth;
 pub mod preflight;
 pub mod push;
@@ -77,7 +81,7 @@ pub struct Server {
 
 impl Server {
     pub async fn start(mut cfg: Config) -> Result<Server, StartError> {
-        let store = Store::open(&cfg.db)?;
+        let store = Arc::new(Store::open_waiting(&cfg.db, cfg.db_wait).await?);
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(20))
             .build()?;
@@ -98,13 +102,30 @@ impl Server {
         if cfg.oauth_redirect_uri.is_empty() {
             cfg.oauth_redirect_uri = format!("http://{addr}/auth/callback");
         }
-        let ccai_client = ccai::client::CcaiClient::new(
+        let mut ccai_client = ccai::client::CcaiClient::new(
             &cfg.ccai_base,
             &cfg.ccai_subdomain,
             &cfg.ccai_api_token,
         )?;
+        // On PostgreSQL several instances may share the company: only the lease's holder sends to
+        // CCAI, and every send checks it (a fenced send is a transient failure: the change waits).
+        let instance = lease::instance_name(addr);
+        let (lease, lease_task) = if matches!(cfg.db, store::Database::Postgres(_)) {
+            let (lease, task) = lease::start(
+                store.clone(),
+                lease::company_of(&cfg),
+                instance.clone(),
+                lease::settings_of(&cfg),
+            );
+            let (fence_lease, fence_store) = (lease.clone(), store.clone());
+            ccai_client = ccai_client.with_fence(Arc::new(move || fence_lease.check(&fence_store)));
+            (Some(lease), Some(task))
+        } else {
+            (None, None)
+        };
         let budget = ccai_core::budget::Config {
             rate_per_s: cfg.ccai_rate_per_s,
+            spread: cfg.ccai_spread,
             ..ccai_core::budget::Config::default()
         };
         let (ccai, status_reports, scheduler) =
@@ -116,13 +137,31 @@ impl Server {
             ccai,
             cfg,
             store,
+            lease,
             hub: push::Hub::default(),
             directory: directory::Directory::default(),
             agent_tokens,
             http,
             records,
+            kustomer_statuses: Default::default(),
+            kustomer_catalog: Default::default(),
         }));
         let mut tasks = JoinSet::new();
+        if let Some(task) = lease_task {
+            tasks.spawn(task);
+        }
+        if let store::Database::Postgres(url) = &state.0.cfg.db {
+            let config = store::pg_config(&state.0.cfg.db, url)?;
+            let (bus, task) = fanout::start(config, instance, state.clone());
+            tasks.spawn(task);
+            // Ready to serve pushes only once it hears the other instances.
+            if !bus.wait_listening(std::time::Duration::from_secs(5)).await {
+                eprintln!(
+                    "ccai-server: not yet listening to the other instances' pushes; still trying"
+                );
+            }
+            state.0.hub.attach(bus);
+        }
         tasks.spawn(scheduler);
         status::start(&state, status_reports, &mut tasks).await?;
         let app = http::router(state.clone());

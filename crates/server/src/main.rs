@@ -18,7 +18,7 @@ async fn main() {
             eprintln!(
                 "ccai-server: listening on {} (state in {})",
                 s.url(),
-                db.display()
+                db.masked()
             );
             // Runs until killed; the state file makes any stop safe.
             std::future::pending::<()>().await;

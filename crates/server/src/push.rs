@@ -4,10 +4,13 @@
 //! Each connection has a bounded queue. `send` never waits: a connection whose queue is full is dropped
 //! (its client reconnects and is told first how many events it lost, so it re-reads the state), so one
 //! slow browser can never hold up the others.
+//!
+//! On PostgreSQL the hub also hands each delivery to the [`crate::fanout`] bus, and delivers the other
+//! instances' on its own connections: an agent's connection may be on any instance.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::extract::{FromRequestParts, Query, State};
@@ -22,6 +25,7 @@ use futures_util::stream::{self, Stream};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
+use crate::fanout::{Bus, Op};
 use crate::http::auth::{bearer, AgentSession, AuthError};
 use crate::session;
 use crate::state::AppState;
@@ -52,6 +56,8 @@ struct Inner {
 #[derive(Default)]
 pub struct Hub {
     inner: Mutex<Inner>,
+    /// The other instances (PostgreSQL), attached once at start.
+    bus: OnceLock<Bus>,
 }
 
 impl Hub {
@@ -59,8 +65,97 @@ impl Hub {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Delivers `event` to every open connection of the agent, without waiting for any.
+    /// From now on, every delivery is published to the other instances too.
+    pub fn attach(&self, bus: Bus) {
+        let _ = self.bus.set(bus);
+    }
+
+    /// Whether this instance hears the other instances' pushes (`None`: one instance, SQLite).
+    pub fn hears_others(&self) -> Option<bool> {
+        self.bus.get().map(Bus::listening)
+    }
+
+    /// Tells the other instances only (a stand-by's word to the lease holder). False without a bus.
+    pub fn tell_others(&self, op: Op) -> bool {
+        match self.bus.get() {
+            Some(bus) => {
+                bus.publish(op);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn publish(&self, op: Op) {
+        if let Some(bus) = self.bus.get() {
+            bus.publish(op);
+        }
+    }
+
+    /// Carries out a delivery on this instance's connections only (another instance's, or our own).
+    pub fn deliver(&self, op: Op) {
+        match op {
+            Op::Send { agent, push } => self.send_here(&agent, push),
+            Op::SendSession {
+                agent,
+                session,
+                push,
+            } => self.send_session_here(&agent, &session, push),
+            Op::Broadcast { push } => self.broadcast_here(push),
+            Op::CloseSession { session, reason } => self.close_session_here(&session, &reason),
+            Op::CloseAgent { agent } => self.close_agent_here(&agent),
+            Op::Resync => self.lock().by_agent.clear(),
+            // Not a delivery: `fanout` hands it to the status side.
+            Op::StatusQueued { .. } | Op::RecordsQueued { .. } | Op::KustomerByServer { .. } => {}
+        }
+    }
+
+    /// Delivers `event` to every open connection of the agent, on every instance, without waiting.
     pub fn send(&self, agent_email: &str, event: Push) {
+        self.publish(Op::Send {
+            agent: agent_email.to_owned(),
+            push: event.clone(),
+        });
+        self.send_here(agent_email, event);
+    }
+
+    /// Delivers `event` to the open connections of one session of the agent only (its other sessions,
+    /// other browsers or computers, hear nothing of it), on every instance.
+    pub fn send_session(&self, agent_email: &str, session_id: &str, event: Push) {
+        self.publish(Op::SendSession {
+            agent: agent_email.to_owned(),
+            session: session_id.to_owned(),
+            push: event.clone(),
+        });
+        self.send_session_here(agent_email, session_id, event);
+    }
+
+    /// Delivers `event` to every open connection of every agent, on every instance.
+    pub fn broadcast(&self, event: Push) {
+        self.publish(Op::Broadcast {
+            push: event.clone(),
+        });
+        self.broadcast_here(event);
+    }
+
+    /// Tells the session's connections, on every instance, they are signed out, and closes them.
+    pub fn close_session(&self, session_id: &str, reason: &str) {
+        self.publish(Op::CloseSession {
+            session: session_id.to_owned(),
+            reason: reason.to_owned(),
+        });
+        self.close_session_here(session_id, reason);
+    }
+
+    /// Closes every connection of an agent, on every instance (after whatever was sent to them).
+    pub fn close_agent(&self, agent_email: &str) {
+        self.publish(Op::CloseAgent {
+            agent: agent_email.to_owned(),
+        });
+        self.close_agent_here(agent_email);
+    }
+
+    fn send_here(&self, agent_email: &str, event: Push) {
         let mut inner = self.lock();
         let Inner {
             by_agent, lagged, ..
@@ -73,8 +168,20 @@ impl Hub {
         }
     }
 
-    /// Delivers `event` to every open connection of every agent.
-    pub fn broadcast(&self, event: Push) {
+    fn send_session_here(&self, agent_email: &str, session_id: &str, event: Push) {
+        let mut inner = self.lock();
+        let Inner {
+            by_agent, lagged, ..
+        } = &mut *inner;
+        if let Some(conns) = by_agent.get_mut(agent_email) {
+            conns.retain(|c| c.session_id != session_id || offer(c, &event, lagged));
+            if conns.is_empty() {
+                by_agent.remove(agent_email);
+            }
+        }
+    }
+
+    fn broadcast_here(&self, event: Push) {
         let mut inner = self.lock();
         let Inner {
             by_agent, lagged, ..
@@ -85,8 +192,7 @@ impl Hub {
         by_agent.retain(|_, c| !c.is_empty());
     }
 
-    /// Tells the session's connections they are signed out, and closes them.
-    pub fn close_session(&self, session_id: &str, reason: &str) {
+    fn close_session_here(&self, session_id: &str, reason: &str) {
         let mut inner = self.lock();
         for conns in inner.by_agent.values_mut() {
             conns.retain(|c| {
@@ -102,8 +208,7 @@ impl Hub {
         inner.by_agent.retain(|_, c| !c.is_empty());
     }
 
-    /// Closes every connection of an agent (after whatever was sent to them).
-    pub fn close_agent(&self, agent_email: &str) {
+    fn close_agent_here(&self, agent_email: &str) {
         self.lock().by_agent.remove(agent_email);
     }
 
@@ -136,10 +241,15 @@ impl Hub {
 }
 
 fn deliver(conns: &mut Vec<Conn>, event: &Push, lagged: &mut HashMap<String, u64>) {
-    conns.retain(|c| match c.tx.try_send(event.clone()) {
+    conns.retain(|c| offer(c, event, lagged));
+}
+
+/// Queues `event` on one connection; false when the connection is gone (closed, or dropped for
+/// lagging: everything queued plus this one is lost with it, and told to its session next time).
+fn offer(c: &Conn, event: &Push, lagged: &mut HashMap<String, u64>) -> bool {
+    match c.tx.try_send(event.clone()) {
         Ok(()) => true,
         Err(mpsc::error::TrySendError::Full(_)) => {
-            // Everything queued plus this one is lost with the connection.
             *lagged.entry(c.session_id.clone()).or_default() += QUEUE as u64 + 1;
             eprintln!(
                 "ccai-server: push connection {} fell behind and was dropped",
@@ -148,7 +258,7 @@ fn deliver(conns: &mut Vec<Conn>, event: &Push, lagged: &mut HashMap<String, u64
             false
         }
         Err(mpsc::error::TrySendError::Closed(_)) => false,
-    });
+    }
 }
 
 pub fn router() -> Router<AppState> {
@@ -279,6 +389,27 @@ mod tests {
         assert!(b.try_recv().is_err());
         hub.broadcast(status(2));
         assert_eq!(b.try_recv().ok(), Some(status(2)));
+    }
+
+    #[test]
+    fn send_session_reaches_that_session_only() {
+        let hub = Hub::default();
+        let (mut s1a, _) = hub.subscribe("a@x", "s1");
+        let (mut s1b, _) = hub.subscribe("a@x", "s1");
+        let (mut s2, _) = hub.subscribe("a@x", "s2");
+        hub.send_session("a@x", "s1", status(1));
+        assert_eq!(s1a.try_recv().ok(), Some(status(1)));
+        assert_eq!(s1b.try_recv().ok(), Some(status(1)));
+        assert!(
+            s2.try_recv().is_err(),
+            "the agent's other session hears nothing"
+        );
+        hub.send_session("b@x", "s1", status(2));
+        assert!(
+            s1a.try_recv().is_err(),
+            "another agent's send never reaches it"
+        );
+        assert_eq!(hub.connections_of("a@x"), 3);
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! it and when), checked whole by the core against both vendors' live status lists, refused on a stale
 //! base version (no lost updates between two admins), and pushed to every agent's connection at once.
 
+use crate::store::db::{params, OptionalExtension};
 use ccai_core::server_api::{Push, SettingsFile, SETTINGS_FORMAT};
-use ccai_core::settings::SyncSettings;
-use rusqlite::{params, OptionalExtension};
+use ccai_core::settings::{SettingsProblem, SyncSettings};
 use serde::Deserialize;
 
 use crate::catalogs;
@@ -29,7 +29,7 @@ pub enum SaveError {
     #[error("these settings were changed meanwhile (now version {current}); reload them and make your change again")]
     Conflict { current: u64 },
     #[error("the settings have {} problem(s)", .0.len())]
-    Refused(Vec<String>),
+    Refused(Vec<SettingsProblem>),
     #[error("the settings could not be checked: {0}")]
     Vendor(#[from] VendorError),
     #[error(transparent)]
@@ -78,9 +78,7 @@ pub async fn save(
     let ccai = catalogs::ccai_statuses(state).await?;
     let kustomer = catalogs::kustomer_statuses(state).await?;
     if let Err(problems) = settings.check(&kustomer, &ccai) {
-        return Err(SaveError::Refused(
-            problems.iter().map(ToString::to_string).collect(),
-        ));
+        return Err(SaveError::Refused(problems));
     }
     let body = serde_json::to_string(&settings).map_err(StoreError::from)?;
     let version = {
@@ -104,6 +102,26 @@ pub async fn save(
     };
     state.0.hub.broadcast(Push::Settings { version, settings });
     Ok(version)
+}
+
+/// Changes one part of the current settings (`change`) and saves them as the next version: a
+/// read-modify-write of the server's own, tried again if another admin saved in between, so it never
+/// overwrites their change. Returns the version saved.
+pub async fn update(
+    state: &AppState,
+    by: &str,
+    change: impl Fn(&mut SyncSettings),
+) -> Result<u64, SaveError> {
+    let mut last = None;
+    for _ in 0..3 {
+        let (version, mut settings) = current(state)?;
+        change(&mut settings);
+        match save(state, Some(version), settings, by).await {
+            Err(e @ SaveError::Conflict { .. }) => last = Some(e),
+            other => return other,
+        }
+    }
+    Err(last.unwrap_or(SaveError::Conflict { current: 0 }))
 }
 
 /// The settings as a file to download.

@@ -1,7 +1,13 @@
-//! An agent whom Kustomer deactivates is out within a minute: every `standing_interval` the server asks
-//! Kustomer, with each signed-in agent's own token, who that token belongs to (B6), refreshing the token
-//! first when it is about to expire (B3). A refused refresh, or a token Kustomer no longer accepts, ends
-//! the agent's sessions and closes their push connections.
+//! An agent whom Kustomer deactivates is out within a minute: the server asks Kustomer, with each
+//! signed-in agent's own token, who that token belongs to (B6), refreshing the token first when it is
+//! about to expire (B3). A refused refresh, or a token Kustomer no longer accepts, ends the agent's
+//! sessions and closes their push connections.
+//!
+//! When to ask is the core's (`ccai_core::standing::StandingPlan`): each agent at most
+//! `standing_interval` after their token was last proven good (default 55 s: a deactivation is seen
+//! within a minute), in each agent's own rhythm rather than in rounds, a sign-in counting as a
+//! proof, and nothing while the org's Kustomer budget is spent (the record rules' client is paused
+//! after a 429 until the window resets: the checks wait rather than spend a budget the records need).
 //!
 //! Not documented: how Kustomer answers for a deactivated user's tokens (B6 says only that users are
 //! deactivated, not deleted). We take a 400/401/403 to the refresh or to `users/current` (after one
@@ -9,9 +15,13 @@
 //! signs nobody out: an outage must not empty the contact center.
 //!
 //! Cost: one Kustomer request per signed-in agent per interval (plus a refresh when a token expires),
-//! out of the org's per-minute budget (B4): 500 agents every 30 s are 1,000 requests a minute. The
-//! README says how to trade speed of sign-out against budget.
+//! out of the org's per-minute budget (B4): 500 agents every 55 s are ~545 requests a minute. The
+//! README has the whole budget's arithmetic.
 
+use std::collections::HashSet;
+use std::time::Duration;
+
+use ccai_core::standing::{Answer, Config, StandingPlan};
 use futures_util::stream::{self, StreamExt};
 
 use crate::agent_tokens::{self, TokenError};
@@ -23,6 +33,8 @@ use crate::vendor::VendorError;
 
 /// How many agents are checked at once.
 const PARALLEL: usize = 8;
+/// The plan looks at who is signed in at least this often (a new sign-in, a sign-out).
+const TICK: Duration = Duration::from_secs(1);
 
 /// What one check found.
 #[derive(Debug, PartialEq, Eq)]
@@ -30,42 +42,118 @@ pub enum Standing {
     Fine,
     /// Signed out, with the reason the agent is told.
     Out(String),
-    /// Kustomer could not say (down, rate-limited): nothing changes until the next round.
+    /// Kustomer could not say (down, rate-limited): nothing changes; asked again soon.
     Unknown,
 }
 
-/// Checks every signed-in agent every `cfg.standing_interval`, forever.
+/// Checks every signed-in agent as the plan says, forever.
 pub async fn run(state: AppState) {
-    let every = state.0.cfg.standing_interval;
+    let cfg = &state.0.cfg;
+    let mut plan = StandingPlan::new(Config {
+        interval_ms: cfg.standing_interval.as_millis() as u64,
+        retry_ms: RETRY.as_millis() as u64,
+    });
+    let mut pruned_at = crate::now_ms();
     loop {
-        tokio::time::sleep(every).await;
-        check_all(&state).await;
-        if let Err(e) = state.0.store.prune_identity(crate::now_ms()) {
-            eprintln!("ccai-server: forgetting old sessions: {e}");
+        // Only the instance that acts for the company spends its Kustomer budget (issue 18).
+        if !state.acts_for_company() {
+            tokio::time::sleep(TICK).await;
+            continue;
         }
+        let now = crate::now_ms();
+        match state.0.store.signed_in_agents(now) {
+            Ok(agents) => {
+                plan.signed_in(agents.iter().map(|a| a.email.as_str()), now);
+                let paused = paused_until_ms(&state, now);
+                let due = plan.poll_due(now, paused);
+                let due: Vec<Agent> = agents
+                    .into_iter()
+                    .filter(|a| due.contains(&a.email))
+                    .collect();
+                for (email, answer) in check_some(&state, due).await {
+                    plan.answered(&email, answer, crate::now_ms());
+                }
+            }
+            Err(e) => eprintln!("ccai-server: listing signed-in agents: {e}"),
+        }
+        let now = crate::now_ms();
+        if now.saturating_sub(pruned_at) >= cfg.standing_interval.as_millis() as u64 {
+            pruned_at = now;
+            if let Err(e) = state.0.store.prune_identity(now) {
+                eprintln!("ccai-server: forgetting old sessions: {e}");
+            }
+        }
+        let wake = plan
+            .poll_timeout(paused_until_ms(&state, now))
+            .map_or(TICK, |t| Duration::from_millis(t.saturating_sub(now)))
+            .min(TICK);
+        tokio::time::sleep(wake).await;
     }
 }
 
-/// One round over every signed-in agent.
-pub async fn check_all(state: &AppState) {
-    let agents = match state.0.store.signed_in_agents(crate::now_ms()) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("ccai-server: listing signed-in agents: {e}");
-            return;
-        }
-    };
+/// Not documented: how soon Kustomer recovers; an unknown answer is asked again this much later.
+const RETRY: Duration = Duration::from_secs(10);
+
+/// Until when (wall ms) the org's Kustomer budget is spent, as the record rules' client last heard
+/// (a 429 pauses it until the window resets, B4); `now` if it is not.
+fn paused_until_ms(state: &AppState, now: u64) -> u64 {
+    state
+        .0
+        .records
+        .kustomer
+        .paused_for()
+        .map_or(now, |d| now + d.as_millis() as u64)
+}
+
+/// Checks `agents` (a few at a time) and signs out those Kustomer no longer knows; returns each one's
+/// answer for the plan.
+async fn check_some(state: &AppState, agents: Vec<Agent>) -> Vec<(String, Answer)> {
     stream::iter(agents)
-        .for_each_concurrent(PARALLEL, |agent| async move {
-            if let Standing::Out(reason) = check(state, &agent).await {
-                if let Err(e) =
-                    session::sign_out_agent(state, &agent.email, &reason, crate::now_ms())
-                {
-                    eprintln!("ccai-server: signing out {}: {e}", agent.email);
+        .map(|agent| async move {
+            let answer = match check(state, &agent).await {
+                Standing::Fine => Answer::Fine,
+                Standing::Unknown => Answer::Unknown,
+                Standing::Out(reason) => {
+                    if let Err(e) =
+                        session::sign_out_agent(state, &agent.email, &reason, crate::now_ms())
+                    {
+                        eprintln!("ccai-server: signing out {}: {e}", agent.email);
+                    }
+                    // Signed out: the plan forgets them at its next look at who is signed in.
+                    Answer::Fine
                 }
-            }
+            };
+            (agent.email, answer)
         })
-        .await;
+        .buffer_unordered(PARALLEL)
+        .collect()
+        .await
+}
+
+/// One round over every signed-in agent but those who signed in within the last interval (a tool
+/// and a test's way to run checks now; the server runs [`run`], which asks each agent at their own
+/// deadline).
+pub async fn check_all(state: &AppState) {
+    let now = crate::now_ms();
+    let every = state.0.cfg.standing_interval.as_millis() as u64;
+    let listed = state.0.store.signed_in_agents(now).and_then(|agents| {
+        let fresh: HashSet<String> = state
+            .0
+            .store
+            .signed_in_since(now.saturating_sub(every))?
+            .into_iter()
+            .collect();
+        Ok(agents
+            .into_iter()
+            .filter(|a| !fresh.contains(&a.email))
+            .collect::<Vec<_>>())
+    });
+    match listed {
+        Ok(agents) => {
+            check_some(state, agents).await;
+        }
+        Err(e) => eprintln!("ccai-server: listing signed-in agents: {e}"),
+    }
 }
 
 fn refused(e: &VendorError) -> bool {

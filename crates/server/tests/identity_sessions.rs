@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ccai_core::server_api::Push;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 use support::{Env, ALEX, BO};
 
 #[tokio::test]
@@ -231,6 +231,47 @@ async fn an_agent_kustomer_deactivates_is_out_within_the_interval() {
         .call(env.api(Method::GET, "/api/v1/me", &bo.session))
         .await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// How many times the server asked Kustomer who a token belongs to (B6).
+async fn users_current_requests(env: &Env) -> usize {
+    let v: Value = env
+        .http
+        .get(env.sandbox_url("/sandbox/kustomer/requests"))
+        .send()
+        .await
+        .expect("journal")
+        .json()
+        .await
+        .expect("json");
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/v1/users/current"))
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn the_standing_check_does_not_ask_again_about_an_agent_who_just_signed_in() {
+    // A shift start: the sign-in asked Kustomer who the agent is; a standing round in the same
+    // interval would only spend the org's budget on the same answer.
+    let env = Env::start(|c| c.standing_interval = Duration::from_secs(2)).await;
+    env.sign_in(ALEX).await;
+    let after_sign_in = users_current_requests(&env).await;
+    server::standing::check_all(&env.server().state).await;
+    assert_eq!(
+        users_current_requests(&env).await,
+        after_sign_in,
+        "no Kustomer request for an agent signed in within the interval"
+    );
+    // One interval later the agent is checked like everyone else.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    server::standing::check_all(&env.server().state).await;
+    assert!(users_current_requests(&env).await > after_sign_in);
 }
 
 #[tokio::test]

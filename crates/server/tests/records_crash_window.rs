@@ -11,32 +11,16 @@ mod records_support;
 
 use std::time::Duration;
 
-use records_support::day::{agent, Session};
+use records_support::day::assigned_call;
 use records_support::*;
 use serde_json::{json, Value};
 
 const PHONE: &str = "+34611222333";
 
-fn call(session: &str, t0: u64) -> Vec<(&'static str, Value)> {
-    let mut s = Session::new(
-        "",
-        "call",
-        json!({ "id": session, "call_type": "IVR", "lang": "en", "dn": PHONE, "menu_path": "Billing" }),
-    );
-    s.at("Start", t0 + 1000, json!({})).at(
-        "Assigned",
-        t0 + 2000,
-        json!({ "agent_info": agent(AGENT_ID) }),
-    );
-    s.deliveries
-        .iter()
-        .map(|d| (s.channel, json!({ "count": 1, "events": [d] })))
-        .collect()
-}
-
 /// Writes of the outbox that went out and are not done (the window), as `(op, attempted, done)`.
 fn in_the_window(db: &std::path::Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open(db).expect("db");
+    let store = server::store::Store::open(&server::store::testing::database_for(db)).expect("db");
+    let conn = store.lock();
     let mut st = conn
         .prepare("SELECT op FROM records_ops WHERE idx >= 0 AND attempted = 1 AND done = 0")
         .expect("query");
@@ -95,7 +79,9 @@ async fn a_kill_between_kustomers_answer_and_the_commit_leaves_exactly_one_custo
                 .await;
         }
         let server = world.server(Some(db.clone())).await;
-        let st = world.play(&server, &call("w1", world.t0_ms())).await;
+        let st = world
+            .play(&server, &assigned_call("w1", PHONE, world.t0_ms()))
+            .await;
         assert!(st.iter().all(|s| *s == 200), "{what}: {st:?}");
         // Wait until the creation went out and its answer was lost.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -165,7 +151,9 @@ async fn a_note_whose_answer_was_lost_is_not_written_twice() {
         )
         .await;
     let server = world.server(None).await;
-    let st = world.play(&server, &call("n1", world.t0_ms())).await;
+    let st = world
+        .play(&server, &assigned_call("n1", PHONE, world.t0_ms()))
+        .await;
     assert!(st.iter().all(|s| *s == 200), "{st:?}");
     assert!(world.wait_idle(&server, Duration::from_secs(30)).await);
     let customer = server

@@ -8,7 +8,7 @@ mod records_support;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use records_support::day::{agent, Session};
+use records_support::day::{agent, bodies, Session};
 use records_support::*;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -53,7 +53,7 @@ impl Caller {
                 json!({ "status": "finished", "call_duration": 40.0,
                                             "wait_duration": 2.0, "hold_duration": 0.0 }),
             );
-        bodies(s)
+        bodies(&s)
     }
 
     /// The agent calls them, recorded: R3/R7 put it somewhere.
@@ -70,15 +70,8 @@ impl Caller {
             json!({ "status": "finished", "call_duration": 50.0,
                                             "recording_url": "https://rec.example/o1.mp3" }),
         );
-        bodies(s)
+        bodies(&s)
     }
-}
-
-fn bodies(s: Session) -> Vec<(&'static str, Value)> {
-    s.deliveries
-        .iter()
-        .map(|d| (s.channel, json!({ "count": 1, "events": [d] })))
-        .collect()
 }
 
 async fn send(world: &World, server: &Server, bodies: &[(&'static str, Value)]) {

@@ -11,7 +11,10 @@ const AGENT: i64 = 11;
 const EMAIL: &str = "agent@example.com";
 
 fn is_outcome(p: &Push) -> bool {
-    matches!(p, Push::StatusApplied { .. } | Push::StatusFailed { .. })
+    matches!(
+        p,
+        Push::StatusApplied { .. } | Push::StatusFailed { .. } | Push::StatusSuperseded { .. }
+    )
 }
 
 /// The changes CCAI applied must be the agent's changes in order, each at most once, ending with the
@@ -111,6 +114,30 @@ async fn a_burst_of_changes_is_merged_the_latest_wins_and_order_holds() {
         .iter()
         .find(|p| matches!(p, Push::StatusApplied { key, .. } if key == "b5"));
     assert!(last.is_some(), "the latest change is applied: {outcomes:?}");
+    // A change replaced while it waited is told as superseded, by a later key of the burst, never as
+    // failed.
+    let keys: Vec<&str> = burst.iter().map(|b| b.0).collect();
+    let superseded: Vec<(&str, &str)> = outcomes
+        .iter()
+        .filter_map(|p| match p {
+            Push::StatusSuperseded { key, by_key } => Some((key.as_str(), by_key.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert!(!superseded.is_empty(), "{outcomes:?}");
+    for (key, by) in &superseded {
+        let at = |k: &str| keys.iter().position(|x| *x == k);
+        assert!(
+            at(key).is_some() && at(by) > at(key),
+            "{key} superseded by a later change, not {by:?}"
+        );
+    }
+    assert!(
+        !outcomes
+            .iter()
+            .any(|p| matches!(p, Push::StatusFailed { .. })),
+        "{outcomes:?}"
+    );
     let sent: Vec<&str> = std::iter::once("Training")
         .chain(burst.iter().map(|p| p.2))
         .collect();

@@ -37,13 +37,16 @@ async fn a_newer_owner_fences_the_older_one_across_sessions() {
     let (code, _) = env.change(&desktop, "from-nowhere", new + 5, K_LUNCH).await;
     assert_eq!(code, 409);
 
-    wait_for(
-        &mut desktop_events,
-        1,
-        10,
-        |p| matches!(p, Push::StatusApplied { key, .. } if key == "from-desktop"),
-    )
+    // The new owner's session is not told it is fenced: the first of the two it hears is its change.
+    let first = wait_for(&mut desktop_events, 1, 10, |p| {
+        matches!(p, Push::Fenced { .. })
+            || matches!(p, Push::StatusApplied { key, .. } if key == "from-desktop")
+    })
     .await;
+    assert!(
+        matches!(&first[0], Push::StatusApplied { .. }),
+        "Fenced goes only to the fenced session: {first:?}"
+    );
     assert_eq!(
         env.applied_to(11).await,
         vec!["Break".to_string()],

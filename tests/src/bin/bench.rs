@@ -47,7 +47,7 @@ async fn run() -> TestResult {
             .is_none_or(|o| o.split(',').any(|s| s == section))
     };
     if let Some(o) = &only {
-        let known = ["sizes", "startup", "relay", "guards", "phones"];
+        let known = ["sizes", "startup", "relay", "guards", "phones", "calls"];
         if let Some(bad) = o.split(',').find(|s| !known.contains(s)) {
             return Err(format!(
                 "--only: unknown section {bad} (sections: {})",
@@ -70,6 +70,9 @@ async fn run() -> TestResult {
     }
     if run("phones") {
         phones(&mut figures).await?;
+    }
+    if run("calls") {
+        ring_push(&mut figures).await?;
     }
 
     std::fs::write(&out, serde_json::to_string_pretty(&figures)?)?;
@@ -97,6 +100,7 @@ const BUDGETS: &[(&str, f64)] = &[
     ("adapter_startup_ms_p50", 60.0),
     ("adapter_startup_ms_p95", 120.0),
     ("phone_scan_ms_1000", 50.0),
+    ("ring_push_ms_p99", 300.0),
     ("mutation_overhead_ms_p95", 2.0),
     ("phone_matcher_false_positives", 0.0),
     ("phone_matcher_wrong", 0.0),
@@ -211,6 +215,78 @@ async fn startup(figures: &mut BTreeMap<String, Value>) -> TestResult {
     Ok(())
 }
 
+/// Issue 16: a call CCAI routes to the agent, from its session event (A20 Assigned) sent to the
+/// company server's intake to "Ringing" shown in the adapter in Chromium: the sandbox's delivery log
+/// gives when the event left for the intake, a MutationObserver in the adapter frame when the words
+/// changed (one machine, one clock). `--ring-calls N` (default 50), one call at a time.
+async fn ring_push(figures: &mut BTreeMap<String, Value>) -> TestResult {
+    let n: usize = arg("--ring-calls")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let sandbox = e2e::Sandbox::start().await?;
+    let browser = Browser::start(BrowserOptions::default()).await?;
+    browser.configure(sandbox_config(&sandbox.url(""))).await?;
+    browser.client.goto(&sandbox.url("/")).await?;
+    e2e::wait_adapter_text(&browser, "#owner-text", "This tab").await?;
+    let adapter = e2e::Adapter::enter(&browser).await?;
+    adapter
+        .eval(
+            "window.__rings = [];
+             let ringing = false;
+             new MutationObserver(() => {
+               const s = document.querySelector('#call-status');
+               const now = !!s && s.textContent.includes('Ringing');
+               if (now && !ringing) __rings.push(Date.now());
+               ringing = now;
+             }).observe(document.body, { subtree: true, childList: true, characterData: true });",
+        )
+        .await?;
+    let mut samples = Vec::with_capacity(n);
+    for round in 0..n {
+        let call = sandbox
+            .control(
+                "/sandbox/ccai/calls/incoming",
+                json!({ "end_user_number": "+14155550132" }),
+            )
+            .await?;
+        let id = call["id"].as_i64().ok_or("call id")?;
+        let shown_at = wait_for("the pushed ring", Duration::from_secs(10), || async {
+            let v = adapter.eval("return window.__rings").await.ok()?;
+            v.as_array()?.get(round)?.as_f64()
+        })
+        .await?;
+        let log = sandbox.get_json("/sandbox/ccai/session-events/log").await?;
+        let sent_at = log
+            .as_array()
+            .and_then(|l| {
+                l.iter().find(|d| {
+                    d["session_ids"] == json!([id.to_string()])
+                        && d["states"] == json!(["Assigned"])
+                })
+            })
+            .and_then(|d| d["sent_at_ms"].as_f64())
+            .ok_or("the Assigned delivery in the log")?;
+        samples.push(shown_at - sent_at);
+        sandbox
+            .control(&format!("/sandbox/ccai/calls/{id}/miss"), json!({}))
+            .await?;
+        wait_for("the ring to end", Duration::from_secs(10), || async {
+            let v = adapter
+                .eval("const s = document.querySelector('#call-status'); return !s")
+                .await
+                .ok()?;
+            (v == json!(true)).then_some(())
+        })
+        .await?;
+    }
+    adapter.leave().await?;
+    browser.close().await;
+    samples.sort_by(f64::total_cmp);
+    report(figures, "ring_push_ms_p50", percentile(&samples, 50.0));
+    report(figures, "ring_push_ms_p99", percentile(&samples, 99.0));
+    Ok(())
+}
+
 /// Issues 4 and 5: relay latency (200 changes per tab kind), failover (50 trials), soak (3,000 changes).
 async fn relay_and_failover(figures: &mut BTreeMap<String, Value>) -> TestResult {
     let n = arg("--relay-changes")
@@ -236,9 +312,10 @@ async fn relay_and_failover(figures: &mut BTreeMap<String, Value>) -> TestResult
 
 /// Issue 9's guard rails as figures, computed by the same code the `guard_*` tests assert with:
 /// axe violations over every screen in both languages, missing locale keys, hostile-page attempts
-/// and how many succeeded. Every budget is 0 (attempts: more is better).
+/// and how many succeeded, and the vendor credentials found in the browser after a sign-in and a status
+/// change (issue 16). Every budget is 0 (attempts: more is better).
 async fn guards(figures: &mut BTreeMap<String, Value>) -> TestResult {
-    use e2e::guard::{a11y, hostile, locales};
+    use e2e::guard::{a11y, hostile, locales, secrets};
     let sandbox = e2e::Sandbox::start().await?;
     let violations = a11y::audit_all(&sandbox).await?;
     for v in &violations {
@@ -250,11 +327,17 @@ async fn guards(figures: &mut BTreeMap<String, Value>) -> TestResult {
     for a in attempts.iter().filter(|a| a.succeeded) {
         println!("  hostile page succeeded: {}: {}", a.name, a.detail);
     }
+    let mut in_browser = secrets::browser_secrets(&sandbox).await?.found;
+    in_browser.extend(secrets::build_script_secrets());
+    for place in &in_browser {
+        println!("  vendor credential in the browser: {place}");
+    }
     for (key, value) in [
         ("axe_violations", violations.len()),
         ("locale_missing_keys", missing),
         ("hostile_attempts", attempts.len()),
         ("hostile_succeeded", succeeded),
+        ("browser_secrets_found", in_browser.len()),
     ] {
         let verdict = match key {
             "hostile_attempts" => String::new(),

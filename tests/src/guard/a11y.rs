@@ -24,6 +24,8 @@ pub enum Page {
     Adapter,
     /// The options page in its own tab.
     Options,
+    /// The operations page (issue 18) in its own tab.
+    Operations,
 }
 
 /// What the extension is configured with before the page opens.
@@ -71,11 +73,11 @@ pub const SCREENS: &[Screen] = &[
     Screen { name: "adapter-not-configured", page: Page::Adapter, conn: Conn::Nothing, steps: &[Step::Until("document.querySelector('#notice').textContent.length > 0")] },
     Screen { name: "adapter-ccai-unreachable", page: Page::Adapter, conn: Conn::CcaiUnreachable, steps: &[Step::Until("document.querySelector('#notice.problem') && document.querySelector('#notice').textContent.length > 0")] },
     Screen { name: "adapter-dial-refused", page: Page::Adapter, conn: Conn::Sandbox, steps: &[STATUSES_LOADED, Step::Fill("#dial-input", "call me maybe"), Step::Click("#call-button"), Step::Until("document.querySelector('#call-message').textContent.length > 0")] },
-    Screen { name: "adapter-in-call", page: Page::Adapter, conn: Conn::Sandbox, steps: &[STATUSES_LOADED, Step::Fill("#dial-input", "+34 612 34 56 78"), Step::Click("#call-button"), Step::Until("document.querySelector('#call-view #hangup')")] },
-    Screen { name: "adapter-incoming-call", page: Page::Adapter, conn: Conn::Sandbox, steps: &[STATUSES_LOADED, Step::Until("document.querySelector('#owner-text').textContent.length > 0"), Step::Control("/sandbox/ccai/calls/incoming", r#"{"end_user_number": "+14155550132"}"#), Step::Until("document.querySelector('#incoming #answer')")] },
-    Screen { name: "adapter-incoming-chat", page: Page::Adapter, conn: Conn::Sandbox, steps: &[STATUSES_LOADED, Step::Until("document.querySelector('#owner-text').textContent.length > 0"), Step::Control("/sandbox/ccai/chats/incoming", r#"{"end_user": {"name": "María García", "email": "maria.garcia@example.es"}, "message": "<b>Hola</b>, ¿me ayudas con mi pedido?"}"#), Step::Until("document.querySelector('#chats .incoming .answer') && document.querySelector('#sound-blocked, #softphone[data-ringtone=ringing]')")] },
+    Screen { name: "adapter-in-call", page: Page::Adapter, conn: Conn::Sandbox, steps: &[STATUSES_LOADED, Step::Fill("#dial-input", "+34 612 34 56 78"), Step::Click("#call-button"), Step::Until("document.querySelector('#call-view #call-status')")] },
+    Screen { name: "adapter-incoming-call", page: Page::Adapter, conn: Conn::Sandbox, steps: &[STATUSES_LOADED, Step::Until("document.querySelector('#owner-text').textContent.length > 0"), Step::Control("/sandbox/ccai/calls/incoming", r#"{"end_user_number": "+14155550132"}"#), Step::Until("document.querySelector('#call-view #call-status') && document.querySelector('#in-ccai')")] },
     Screen { name: "options", page: Page::Options, conn: Conn::Sandbox, steps: &[Step::Until("document.querySelectorAll('#mapping tbody select').length > 0")] },
-    Screen { name: "options-unconfigured", page: Page::Options, conn: Conn::Nothing, steps: &[Step::Until("document.querySelector('#setup')")] },
+    Screen { name: "operations", page: Page::Operations, conn: Conn::Sandbox, steps: &[Step::Until("document.querySelector('#ops-updated')")] },
+    Screen { name: "options-unconfigured", page: Page::Options, conn: Conn::Nothing, steps: &[Step::Until("document.querySelector('#access')?.textContent.length > 0")] },
 ];
 
 /// One axe violation on one screen in one language.
@@ -162,14 +164,24 @@ fn config_for(conn: Conn, sandbox: &Sandbox) -> Option<Value> {
 pub async fn open(screen: &Screen, sandbox: &Sandbox, lang: &str) -> TestResult<Browser> {
     // Each screen starts from the sandbox's seed: a call left live by one screen would hide another's.
     sandbox.inner.reset();
-    let browser = Browser::start(BrowserOptions {
-        lang: lang.into(),
-        ..BrowserOptions::default()
-    })
-    .await?;
-    if let Some(config) = config_for(screen.conn, sandbox) {
-        browser.configure(config).await?;
-    }
+    // The options page edits the company's settings on the server: with a connection, the browser is
+    // signed in to it first (as the agent, an admin there), as an admin's would be.
+    let browser = if matches!(
+        (screen.page, screen.conn),
+        (Page::Options | Page::Operations, Conn::Sandbox)
+    ) {
+        crate::options_page::signed_in(sandbox, lang).await?
+    } else {
+        let browser = Browser::start(BrowserOptions {
+            lang: lang.into(),
+            ..BrowserOptions::default()
+        })
+        .await?;
+        if let Some(config) = config_for(screen.conn, sandbox) {
+            browser.configure(config).await?;
+        }
+        browser
+    };
     match screen.page {
         Page::Adapter => {
             browser.client.goto(&sandbox.url("/")).await?;
@@ -179,6 +191,12 @@ pub async fn open(screen: &Screen, sandbox: &Sandbox, lang: &str) -> TestResult<
             browser
                 .client
                 .goto(&Browser::extension_url("options.html"))
+                .await?;
+        }
+        Page::Operations => {
+            browser
+                .client
+                .goto(&Browser::extension_url("operations.html"))
                 .await?;
         }
     }

@@ -41,6 +41,18 @@ pub const SECRETS: &[&str] = &[
     "c2FuZGJveDpzYW5kYm94LWNjYWktdG9rZW4",
 ];
 
+/// What only the company server holds (issue 16): none of it may reach any part of the browser.
+pub const SERVER_SECRETS: &[&str] = &[
+    crate::company::CLIENT_SECRET,
+    crate::company::EVENTS_PASSWORD,
+];
+
+/// Every extension storage area, as the adapter frame (a trusted extension context) reads it.
+const ALL_STORAGE: &str = "const done = arguments[arguments.length - 1];
+    Promise.all(['local', 'session', 'sync', 'managed'].map(a =>
+        chrome.storage[a].get(null).then(v => [a, v], e => [a, 'refused: ' + e])))
+      .then(all => done(Object.fromEntries(all)));";
+
 /// One attack and its outcome.
 #[derive(Clone, Debug)]
 pub struct Attempt {
@@ -90,6 +102,11 @@ pub fn assert_none_succeeded(attempts: &[Attempt]) {
 /// the page. Status inheritance follows the seed mapping (one-way), so a forged Kustomer status would sync.
 pub async fn agent_page(sandbox: &Sandbox) -> TestResult<Browser> {
     let browser = Browser::seeded(sandbox).await?;
+    agent_page_in(browser, sandbox).await
+}
+
+/// [`agent_page`] in `browser`, seeded as the caller chose.
+pub async fn agent_page_in(browser: Browser, sandbox: &Sandbox) -> TestResult<Browser> {
     browser.client.goto(&sandbox.url("/")).await?;
     let adapter = Adapter::enter(&browser).await?;
     adapter.wait_statuses_loaded().await?;
@@ -131,7 +148,14 @@ async fn snapshot(browser: &Browser, sandbox: &Sandbox) -> TestResult<Snapshot> 
     Ok(Snapshot {
         adapter_text,
         ccai_status: sandbox.ccai_status().await?,
-        ccai_received: sandbox.ccai_received().await?.len(),
+        // Writes that changed CCAI: the server's own writes of the status the agent already has
+        // (Kustomer's work sessions carried over, S2) answer "unchanged" and are not the page's doing.
+        ccai_received: sandbox
+            .ccai_received()
+            .await?
+            .iter()
+            .filter(|r| r["outcome"] != "unchanged")
+            .count(),
         host_width: host[0].as_i64().unwrap_or(-1),
         host_height: host[1].as_i64().unwrap_or(-1),
     })
@@ -382,23 +406,63 @@ pub async fn read_credentials(sandbox: &Sandbox) -> TestResult<Vec<Attempt>> {
         .as_str()
         .unwrap_or_default()
         .to_owned();
+    let storage = browser.client.execute_async(ALL_STORAGE, vec![]).await?;
     adapter.leave().await?;
-    // Make the adapter use both credentials once more while the page watches.
+    // Make the adapter use its credentials once more while the page watches.
     browser.pick_kustomer_status(kstatus::LUNCH).await?;
     sandbox
-        .wait_ccai_status(-4, "the mapped status to reach CCAI")
+        .wait_ccai_status(-3, "the mapped status to reach CCAI")
         .await?;
+    // The company server's session (issue 16): the page must not reach it either.
+    let session = &storage["session"]["company.session"];
+    let tokens: Vec<String> = ["session", "refresh"]
+        .iter()
+        .filter_map(|k| session[*k].as_str().map(String::from))
+        .collect();
+    let mut attempts = Vec::new();
+    attempts.push(Attempt::new(
+        "find the company session where the adapter keeps it (a check of this test itself)",
+        tokens.len() != 2,
+        format!("{} tokens in chrome.storage.session", tokens.len()),
+    ));
+    // No company server secret in any extension storage area, and the session only in the session
+    // area (memory, trusted contexts), never on disk in `local` or `sync`.
+    let areas = storage.to_string();
+    let server_found: Vec<&str> = SERVER_SECRETS
+        .iter()
+        .copied()
+        .filter(|s| areas.contains(s))
+        .collect();
+    attempts.push(Attempt::new(
+        "find a company server secret in extension storage",
+        !server_found.is_empty(),
+        format!("found {server_found:?}"),
+    ));
+    let on_disk = ["local", "sync"].iter().any(|a| {
+        let text = storage[*a].to_string();
+        tokens.iter().any(|t| text.contains(t.as_str()))
+    });
+    attempts.push(Attempt::new(
+        "find the company session on disk (chrome.storage.local or sync)",
+        on_disk,
+        String::new(),
+    ));
     let reached = browser.eval(REACHABLE).await?;
     let sources = reached
         .as_object()
         .ok_or("the page's probe returned no object")?;
-    let mut attempts = Vec::new();
+    let secrets: Vec<&str> = SECRETS
+        .iter()
+        .chain(SERVER_SECRETS)
+        .copied()
+        .chain(tokens.iter().map(String::as_str))
+        .collect();
     for (source, text) in sources {
         let text = text
             .as_str()
             .map(String::from)
             .unwrap_or_else(|| text.to_string());
-        let found: Vec<&str> = SECRETS
+        let found: Vec<&str> = secrets
             .iter()
             .copied()
             .filter(|s| text.contains(s))
@@ -511,11 +575,12 @@ pub async fn inject_markup(sandbox: &Sandbox) -> TestResult<Vec<Attempt>> {
         format!("{page_elements} element(s) from the payload in the page"),
     ));
 
-    // A note with a script payload, through Kustomer's API.
-    let body = json!({ "data": { "type": "note", "attributes": { "body": format!("FORGED note {PAYLOAD_HTML}") } } });
+    // A note with a script payload, through Kustomer's API (B13's `POST /v1/notes`).
+    let body =
+        json!({ "conversation": conversation, "body": format!("FORGED note {PAYLOAD_HTML}") });
     let r = sandbox
         .http
-        .post(sandbox.url(&format!("/kapi/v1/conversations/{conversation}/notes")))
+        .post(sandbox.url("/kapi/v1/notes"))
         .bearer_auth("sandbox-kustomer-key")
         .json(&body)
         .send()
@@ -612,10 +677,7 @@ async fn dial_value(browser: &Browser) -> TestResult<Value> {
 }
 
 async fn calls_placed(sandbox: &Sandbox) -> TestResult<usize> {
-    let v = sandbox
-        .get_json("/ccai/apps/api/v1/calls?agent_id=11")
-        .await?;
-    Ok(v.as_array().map_or(0, Vec::len))
+    Ok(crate::phones::ccai_calls(sandbox).await?.len())
 }
 
 /// (c, continued) The Phone controls the content script puts beside numbers live in the page's DOM:

@@ -6,20 +6,28 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 /// API permissions the extension may ask for, and why.
-pub const PERMISSIONS: &[(&str, &str)] = &[(
-    "storage",
-    "the connection, sync settings and UI choices live in chrome.storage.local",
+pub const PERMISSIONS: &[(&str, &str)] = &[
+    (
+        "storage",
+        "the connection, sync settings and UI choices live in chrome.storage.local",
+    ),
+    (
+        "identity",
+        "launchWebAuthFlow: the agent signs in to the company server with Kustomer's OAuth",
+    ),
+];
+
+/// Hosts the extension may ask for at run time, and why.
+pub const OPTIONAL_HOSTS: &[(&str, &str)] = &[(
+    "https://*/*",
+    "the company server's one origin, asked for at sign-in (or granted by policy)",
 )];
 
 /// Hosts the extension may reach or run on, and why.
 pub const HOSTS: &[(&str, &str)] = &[
     (
         "https://*.kustomerapp.com/*",
-        "the Kustomer page the adapter runs in, and Kustomer's API",
-    ),
-    (
-        "https://*.ccaiplatform.com/*",
-        "CCAI Platform's Apps and Manager APIs",
+        "the Kustomer page the adapter runs in (the extension calls no Kustomer API: issue 16)",
     ),
     (
         "http://127.0.0.1/*",
@@ -30,6 +38,40 @@ pub const HOSTS: &[(&str, &str)] = &[
         "the sandbox for the demo and the tests",
     ),
 ];
+
+/// Vendor API hosts the extension must not name anywhere in its manifest (issue 16: it talks only to
+/// the company server, which holds the vendors' credentials).
+pub const VENDOR_API_HOSTS: &[&str] = &["ccaiplatform.com", "api.kustomerapp.com"];
+
+/// Where the manifest names a vendor API host (host permissions, CSP): empty when it names none.
+pub fn vendor_hosts_named() -> Vec<String> {
+    let Ok(manifest) = load() else {
+        return vec!["manifest.json cannot be read".into()];
+    };
+    let mut out = Vec::new();
+    let places = [
+        ("host_permissions", manifest["host_permissions"].to_string()),
+        (
+            "content_security_policy",
+            manifest["content_security_policy"].to_string(),
+        ),
+    ];
+    for (place, text) in places {
+        for host in VENDOR_API_HOSTS.iter().filter(|h| text.contains(**h)) {
+            out.push(format!("{place} names {host}"));
+        }
+    }
+    // `https://*.kustomerapp.com` in `connect-src` would let the pages fetch Kustomer's API.
+    let csp = manifest["content_security_policy"]["extension_pages"]
+        .as_str()
+        .unwrap_or_default();
+    for (name, values) in csp_directives(csp) {
+        if name == "connect-src" && values.iter().any(|v| v.contains("kustomerapp.com")) {
+            out.push("connect-src names kustomerapp.com".into());
+        }
+    }
+    out
+}
 
 /// The only page other origins may load: the adapter frame.
 pub const WEB_ACCESSIBLE: &[&str] = &["adapter.html"];
@@ -42,10 +84,6 @@ pub const FORBIDDEN_KEYS: &[(&str, &str)] = &[
     ),
     (
         "optional_permissions",
-        "nothing beyond the allow-list, even on request",
-    ),
-    (
-        "optional_host_permissions",
         "nothing beyond the allow-list, even on request",
     ),
     (
@@ -113,10 +151,20 @@ pub fn csp_problems(csp: &str) -> Vec<String> {
     }
     for (name, sources) in &directives {
         for s in sources {
-            let bad = matches!(
-                s.as_str(),
-                "'unsafe-inline'" | "'unsafe-eval'" | "*" | "http:" | "https:" | "data:" | "blob:"
-            );
+            // `https:` only where the company server must be reached: its address is set at run time
+            // (README, Permissions); host permissions still bound what answers.
+            let company_server = name == "connect-src" && s == "https:";
+            let bad = !company_server
+                && matches!(
+                    s.as_str(),
+                    "'unsafe-inline'"
+                        | "'unsafe-eval'"
+                        | "*"
+                        | "http:"
+                        | "https:"
+                        | "data:"
+                        | "blob:"
+                );
             if bad {
                 problems.push(format!("{name} allows {s}"));
             }
@@ -148,6 +196,18 @@ pub fn check() -> Vec<String> {
         if !section.contains(&format!("`{p}`")) {
             problems.push(format!(
                 "permission {p:?} has no line in README's Permissions"
+            ));
+        }
+    }
+    for h in strings(&manifest["optional_host_permissions"]) {
+        if !OPTIONAL_HOSTS.iter().any(|(host, _)| *host == h) {
+            problems.push(format!(
+                "optional host permission {h:?} is not in the allow-list"
+            ));
+        }
+        if !section.contains(&format!("`{h}`")) {
+            problems.push(format!(
+                "optional host permission {h:?} has no line in README's Permissions"
             ));
         }
     }

@@ -30,6 +30,35 @@ impl Lanes {
             .replace(change)
     }
 
+    /// The newest change of `agent` in flight or waiting.
+    pub(super) fn newest(&self, agent: AgentId) -> Option<ChangeId> {
+        let lane = self.lanes.get(&agent)?;
+        let in_flight = lane.in_flight.map(|(_, id)| id);
+        let waiting = lane.waiting.as_ref().map(|c| c.id);
+        in_flight.max(waiting)
+    }
+
+    /// The change of `agent` waiting behind the one in flight, if any.
+    pub(super) fn waiting(&self, agent: AgentId) -> Option<ChangeId> {
+        self.lanes.get(&agent)?.waiting.as_ref().map(|c| c.id)
+    }
+
+    /// Whether change `id` of `agent` is in flight or waiting.
+    pub(super) fn holds(&self, agent: AgentId, id: ChangeId) -> bool {
+        self.lanes.get(&agent).is_some_and(|l| {
+            l.in_flight.is_some_and(|(_, c)| c == id)
+                || l.waiting.as_ref().is_some_and(|c| c.id == id)
+        })
+    }
+
+    /// Drops every waiting change (nothing in flight).
+    pub(super) fn forget_waiting(&mut self) {
+        for lane in self.lanes.values_mut() {
+            lane.waiting = None;
+        }
+        self.lanes.retain(|_, l| l.in_flight.is_some());
+    }
+
     /// The oldest waiting change whose agent has nothing in flight.
     pub(super) fn oldest_ready(&self) -> Option<&StatusChange> {
         self.lanes

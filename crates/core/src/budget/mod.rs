@@ -9,14 +9,17 @@
 //! Architecture invariants:
 //! - **The rate.** Nothing is sent without a token of the [`Limiter`]: never more than the configured
 //!   rate (default 1/s, at most CCAI's documented 10/s, API-NOTES A3) in any one-second window, counted
-//!   from each request's answer, so a request delayed on its way cannot arrive close to the next.
+//!   from each request's answer, so a request delayed on its way cannot arrive close to the next. The
+//!   tokens are spent evenly over the window ([`Config::spread`]), not in a burst: a burst of ten tiny
+//!   batches leaves the next second's changes waiting for its windows to end.
 //! - **Priorities.** Status changes and click-to-call first ([`Priority::Urgent`]), then reads
 //!   ([`Priority::Read`]), then background tailing ([`Priority::Background`]). A lower request that has
 //!   waited [`Config::starvation_ms`] goes as if urgent, so reads still trickle through a busy shift.
 //! - **Bulk status changes** (A8: one `POST agent_statuses` per status name with several `agent_ids`),
 //!   in order per agent, the latest winning over waiting ones; see [`lanes`].
 //! - **Nothing is lost on trouble.** A 429 shrinks the bucket and pauses everything; a 5xx or a dropped
-//!   connection retries the same batch after a backoff (setting a status twice has no second effect);
+//!   connection retries the same batch after a backoff (setting a status twice has no second effect),
+//!   less any agent whose newer change waits by then (only the newest matters);
 //!   a batch CCAI refuses with another 4xx is halved and each half tried again, down to single agents,
 //!   so one agent in a system status (A8: "trigger an error") does not fail the others.
 //! - **A request that must not repeat** (click-to-call: A7, a retried `POST /calls` may start a second
@@ -68,6 +71,8 @@ pub struct Config {
     /// agents in one request; a tenant that refuses a long list answers 4xx, and the batch is halved.
     pub max_batch: usize,
     pub starvation_ms: u64,
+    /// Spend the tokens evenly over the window rather than in a burst ([`Limiter::spread`]).
+    pub spread: bool,
     /// How long without a 429 before the bucket grows back one step.
     pub calm_after_ms: u64,
     /// Tries of a retryable request before it is given up (status batches are never given up).
@@ -83,6 +88,7 @@ impl Default for Config {
             margin_ms: 50,
             max_batch: 500,
             starvation_ms: 10_000,
+            spread: true,
             calm_after_ms: 10_000,
             max_attempts: 5,
             backoff_base_ms: 500,
@@ -208,7 +214,8 @@ pub struct Scheduler {
 impl Scheduler {
     pub fn new(cfg: Config, seed: u64) -> Self {
         Self {
-            limiter: Limiter::new(cfg.rate_per_s, cfg.margin_ms, cfg.calm_after_ms),
+            limiter: Limiter::new(cfg.rate_per_s, cfg.margin_ms, cfg.calm_after_ms)
+                .spread(cfg.spread),
             backoff: Backoff::new(cfg.backoff_base_ms, cfg.backoff_cap_ms).seeded(seed),
             cfg,
             paused_until_ms: 0,
@@ -238,13 +245,44 @@ impl Scheduler {
         });
     }
 
-    /// Queues an agent's status change; a waiting older one of that agent is superseded.
+    /// Queues an agent's status change; a waiting older one of that agent is superseded. Change ids
+    /// grow in the order changes were accepted, so a change queued again (a new lease holder resumes
+    /// what the database holds open) is a no-op, and one older than the agent's newest is superseded
+    /// by it at once.
     pub fn set_status(&mut self, change: StatusChange) {
+        if self.lanes.holds(change.agent, change.id) {
+            return;
+        }
+        if let Some(newest) = self.lanes.newest(change.agent) {
+            if newest > change.id {
+                self.events.push_back(Event::Superseded {
+                    change: change.id,
+                    by: newest,
+                });
+            }
+            if newest >= change.id {
+                return;
+            }
+        }
         let by = change.id;
         if let Some(old) = self.lanes.enqueue(change) {
             self.events
                 .push_back(Event::Superseded { change: old.id, by });
         }
+    }
+
+    /// This instance stopped acting for the company (issue 18: the lease moved): forgets every status
+    /// change not yet sent, without an event: they are still open in the database, and whoever acts
+    /// for the company sends them. A batch in flight stays until its answer.
+    pub fn forget_statuses(&mut self) {
+        for id in std::mem::take(&mut self.resend) {
+            if let Some(batch) = self.batches.remove(&id) {
+                for change in batch.changes {
+                    self.lanes.settle(change.agent);
+                }
+            }
+        }
+        self.lanes.forget_waiting();
     }
 
     /// Status changes not yet sent, and requests not yet sent.
@@ -354,13 +392,11 @@ impl Scheduler {
             }
             BatchAnswer::RateLimited { retry_after_ms } => {
                 self.rate_limited(retry_after_ms, now_ms);
-                self.batches.insert(batch, b);
-                self.resend.push_front(batch);
+                self.send_again(batch, b);
             }
             BatchAnswer::Transient => {
                 self.pause_for_backoff(now_ms);
-                self.batches.insert(batch, b);
-                self.resend.push_front(batch);
+                self.send_again(batch, b);
             }
             BatchAnswer::Rejected { .. } if b.changes.len() > 1 => {
                 // Not documented: whether a mixed batch fails whole or in part (A8). Halving finds the
@@ -471,6 +507,28 @@ impl Scheduler {
             changes: b.changes.iter().map(|c| c.id).collect(),
             attempt: b.attempts,
         })
+    }
+
+    /// Queues a batch CCAI did not answer for sending again, first. An agent whose newer change came
+    /// meanwhile needs only that one: the failed change is superseded by it. CCAI may have applied the
+    /// failed one (the answer lost), and the newer one goes after it either way, so the order holds;
+    /// what it spares is a write CCAI would undo at once, in an outage when every request counts.
+    fn send_again(&mut self, id: BatchId, mut b: Batch) {
+        b.changes.retain(|c| match self.lanes.waiting(c.agent) {
+            Some(newer) => {
+                self.lanes.settle(c.agent);
+                self.events.push_back(Event::Superseded {
+                    change: c.id,
+                    by: newer,
+                });
+                false
+            }
+            None => true,
+        });
+        if !b.changes.is_empty() {
+            self.batches.insert(id, b);
+            self.resend.push_front(id);
+        }
     }
 
     fn new_batch_id(&mut self) -> BatchId {

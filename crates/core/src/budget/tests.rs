@@ -33,6 +33,7 @@ fn cfg(rate: u32) -> Config {
     Config {
         rate_per_s: rate,
         margin_ms: 0,
+        spread: false,
         ..Config::default()
     }
 }
@@ -106,6 +107,93 @@ fn a_waiting_change_is_superseded_but_one_in_flight_is_not() {
         panic!("expected the latest change");
     };
     assert_eq!(status, "Available");
+}
+
+#[test]
+fn a_failed_change_is_not_sent_again_when_a_newer_one_of_its_agent_waits() {
+    let mut s = Scheduler::new(cfg(10), 1);
+    s.set_status(change(1, 11, "Break", 0));
+    s.set_status(change(2, 12, "Break", 0));
+    let Some(Action::SetStatus { batch, .. }) = s.poll_action(0) else {
+        panic!("expected a batch");
+    };
+    s.set_status(change(3, 11, "Meal", 1));
+    s.handle_batch(batch, BatchAnswer::Transient, 2);
+    assert_eq!(events(&mut s), vec![Event::Superseded { change: 1, by: 3 }]);
+    let sent: Vec<Action> = std::iter::from_fn(|| s.poll_action(60_000)).collect();
+    let sent: Vec<(String, Vec<AgentId>)> = sent
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::SetStatus {
+                status, agent_ids, ..
+            } => Some((status, agent_ids)),
+            Action::Send { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        vec![("Break".into(), vec![12]), ("Meal".into(), vec![11])],
+        "agent 12's change again, agent 11's newest instead of its failed one"
+    );
+}
+
+#[test]
+fn a_change_queued_again_is_a_no_op_and_an_older_one_is_superseded_by_the_newest() {
+    // A new lease holder resumes what the database holds open, some of which it queued already.
+    let mut s = Scheduler::new(cfg(10), 1);
+    s.set_status(change(5, 11, "Break", 0));
+    let Some(Action::SetStatus { batch, .. }) = s.poll_action(0) else {
+        panic!("expected a batch");
+    };
+    s.set_status(change(7, 11, "Meal", 1));
+    s.set_status(change(5, 11, "Break", 2));
+    s.set_status(change(7, 11, "Meal", 2));
+    assert_eq!(
+        events(&mut s),
+        vec![],
+        "the same changes again: nothing new"
+    );
+    s.set_status(change(6, 11, "Lunch", 3));
+    assert_eq!(events(&mut s), vec![Event::Superseded { change: 6, by: 7 }]);
+    s.handle_batch(batch, applied(&[11], "Break"), 4);
+    let Some(Action::SetStatus { status, .. }) = s.poll_action(5) else {
+        panic!("expected change 7");
+    };
+    assert_eq!(status, "Meal");
+    assert_eq!(s.poll_action(6), None, "and only once");
+}
+
+#[test]
+fn forgetting_drops_what_waits_and_what_would_be_resent_but_not_an_answer_on_its_way() {
+    let mut s = Scheduler::new(cfg(10), 1);
+    s.set_status(change(1, 11, "Break", 0));
+    s.set_status(change(2, 12, "Meal", 0));
+    let Some(Action::SetStatus { batch: b1, .. }) = s.poll_action(0) else {
+        panic!("expected a batch");
+    };
+    let Some(Action::SetStatus { batch: b2, .. }) = s.poll_action(0) else {
+        panic!("expected a second batch");
+    };
+    s.handle_batch(b2, BatchAnswer::Transient, 1);
+    s.set_status(change(3, 13, "Available", 2));
+    s.forget_statuses();
+    assert_eq!(s.backlog().0, 0, "nothing waits");
+    assert_eq!(s.poll_action(60_000), None, "nothing is sent");
+    s.handle_batch(b1, applied(&[11], "Break"), 3);
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Applied {
+            change: 1,
+            agent: 11,
+            status: "Break".into()
+        }],
+        "the batch in flight is still answered"
+    );
+    // The lease comes back: the same changes, queued again from the database, go out.
+    s.set_status(change(2, 12, "Meal", 60_000));
+    s.set_status(change(3, 13, "Available", 60_000));
+    let sent: Vec<Action> = std::iter::from_fn(|| s.poll_action(60_000)).collect();
+    assert_eq!(sent.len(), 2, "{sent:?}");
 }
 
 #[test]
@@ -313,8 +401,8 @@ proptest! {
     /// ends exactly once (applied, failed or superseded); per agent, CCAI sees changes in order; the
     /// latest change of each agent is never superseded and is applied once CCAI recovers.
     #[test]
-    fn rate_order_and_latest_wins(rate in 1u32..=10, ops in proptest::collection::vec(op(), 1..200)) {
-        let mut s = Scheduler::new(cfg(rate), 7);
+    fn rate_order_and_latest_wins(rate in 1u32..=10, spread: bool, ops in proptest::collection::vec(op(), 1..200)) {
+        let mut s = Scheduler::new(Config { spread, ..cfg(rate) }, 7);
         let mut now = 0u64;
         let mut next_id = 0u64;
         let mut sends: Vec<u64> = Vec::new();
@@ -446,4 +534,96 @@ fn a_refused_agent_in_a_large_batch_is_found_by_halving() {
         requests, 7,
         "8 → 4+4 → 2+2 → 1+1: one request per level and side"
     );
+}
+
+/// A steady shift at 10 requests/s: 500 agents, each changing to one of four statuses every
+/// 0.75–3 s (the load test's hour, compressed 40×), CCAI answering in `rtt_ms`. Returns the waits
+/// (enqueue → answer) of the applied changes, sorted.
+fn shift_at_ten_per_second(spread: bool, rtt_ms: u64) -> Vec<u64> {
+    let mut s = Scheduler::new(
+        Config {
+            rate_per_s: 10,
+            margin_ms: 50,
+            spread,
+            ..Config::default()
+        },
+        1,
+    );
+    let targets = ["Available", "Break", "Training", "Unavailable"];
+    let mut seed = 7u64;
+    let mut rand = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    // When each agent changes next: time → agents.
+    let mut next: BTreeMap<u64, Vec<AgentId>> = BTreeMap::new();
+    for agent in 0..500 {
+        next.entry(rand(3_000)).or_default().push(agent);
+    }
+    let mut enqueued: BTreeMap<ChangeId, u64> = BTreeMap::new();
+    let mut answers: BTreeMap<u64, Vec<(BatchId, String, Vec<AgentId>)>> = BTreeMap::new();
+    let mut waits = Vec::new();
+    let mut id = 0;
+    for now in 0..30_000u64 {
+        for agent in next.remove(&now).unwrap_or_default() {
+            id += 1;
+            enqueued.insert(id, now);
+            let target = targets[rand(4) as usize];
+            s.set_status(change(id, agent, target, now));
+            next.entry(now + 750 + rand(2_250)).or_default().push(agent);
+        }
+        for (batch, status, agents) in answers.remove(&now).unwrap_or_default() {
+            s.handle_batch(batch, applied(&agents, &status), now);
+        }
+        while let Some(a) = s.poll_action(now) {
+            if let Action::SetStatus {
+                batch,
+                status,
+                agent_ids,
+                ..
+            } = a
+            {
+                answers
+                    .entry(now + rtt_ms)
+                    .or_default()
+                    .push((batch, status, agent_ids));
+            }
+        }
+        while let Some(e) = s.poll_event() {
+            if let Event::Applied { change, .. } = e {
+                waits.push(now - enqueued[&change]);
+            }
+        }
+    }
+    waits.sort_unstable();
+    waits
+}
+
+/// The 10-requests/s budgets (p50 ≤ 500, p99 ≤ 1,500 ms) were missed because the bucket's ten
+/// tokens went in a burst on tiny batches, and the changes of the next second waited for the
+/// burst's windows (each counted from its answer) to end. Spread, a change waits at most about one
+/// spacing per status ahead of it.
+#[test]
+fn spreading_the_tokens_shortens_the_wait_at_ten_per_second() {
+    let p = |w: &[u64], q: usize| w[w.len() * q / 100];
+    // (CCAI's answer time, the spread's p50 and p99 at most).
+    for (rtt, p50_max, p99_max) in [(50, 300, 600), (150, 400, 800), (300, 600, 1_100)] {
+        let burst = shift_at_ten_per_second(false, rtt);
+        let spread = shift_at_ten_per_second(true, rtt);
+        let got = (p(&spread, 50), p(&spread, 99));
+        assert!(
+            got.0 <= p50_max && got.1 <= p99_max,
+            "rtt {rtt}: spread p50/p99 {got:?}, burst {:?}",
+            (p(&burst, 50), p(&burst, 99))
+        );
+        assert!(
+            got.0 * 10 < p(&burst, 50) * 7,
+            "rtt {rtt}: spread p50 {} against burst {}",
+            got.0,
+            p(&burst, 50)
+        );
+        assert!(spread.len() >= burst.len(), "as many changes applied");
+    }
 }

@@ -9,6 +9,8 @@
 pub mod cases;
 mod find;
 
+#[cfg(test)]
+use find::by_matcher;
 pub use find::{find, read_found, Found, MAX_SCAN};
 
 use rlibphonenumber::{
@@ -102,7 +104,7 @@ pub fn read<S: AsRef<str>>(
 /// Longest plain form (`+` and digits) worth parsing: E.164's 15 digits, after the longest
 /// international prefix in the metadata (8 digits, Australia's `14880011`) and a written national
 /// prefix (`+44 (0)20…`). Longer runs of digits (order numbers, ids) are refused without parsing.
-const MAX_PLAIN_LEN: usize = 1 + 8 + 15 + 1;
+pub(crate) const MAX_PLAIN_LEN: usize = 1 + 8 + 15 + 1;
 
 /// The text reduced to what libphonenumber reads in it, when it is plain: ASCII digits, at most one `+`
 /// before the first digit, and the separators people write (space `-` `.` `(` `)` `/`), which are

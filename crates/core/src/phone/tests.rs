@@ -79,49 +79,57 @@ fn library_reads(text: &str, region: Option<Region>) -> Option<(PhoneNumber, boo
     Some((n, valid))
 }
 
-/// The plain form is parsed exactly as its text would be: every region's example numbers of every
-/// type, written international, national, E.164 and with an international prefix, with each
-/// separator people use, read in their own region, in Spain and in the US.
-#[test]
-fn the_plain_form_reads_as_the_text_does() {
+/// Every region's example number of every type the metadata has.
+pub(super) fn every_example_number() -> Vec<(Region, PhoneNumber)> {
     let util = &*PHONE_NUMBER_UTIL;
-    let (mut checked, mut valid) = (0, 0);
+    let mut out = Vec::new();
     for region in util.get_supported_regions() {
         for kind in util
             .get_supported_types_for_region(region)
             .unwrap_or_default()
         {
-            let Ok(n) = util.get_example_number_for_type_and_region(region, kind) else {
-                continue;
+            if let Ok(n) = util.get_example_number_for_type_and_region(region, kind) {
+                out.push((region, n));
+            }
+        }
+    }
+    out
+}
+
+/// The plain form is parsed exactly as its text would be: every region's example numbers of every
+/// type, written international, national, E.164 and with an international prefix, with each
+/// separator people use, read in their own region, in Spain and in the US.
+#[test]
+fn the_plain_form_reads_as_the_text_does() {
+    let (mut checked, mut valid) = (0, 0);
+    for (region, n) in every_example_number() {
+        let international = n.format_as(PhoneNumberFormat::International);
+        let national = n.format_as(PhoneNumberFormat::National);
+        let texts = [
+            international.to_string(),
+            international.replace(' ', "-"),
+            national.to_string(),
+            national.replace(' ', "."),
+            national.replace(' ', " / "),
+            n.format_as(PhoneNumberFormat::E164).into_owned(),
+            n.format_out_of_country_calling_number(Region::ES)
+                .into_owned(),
+            n.format_out_of_country_calling_number(Region::US)
+                .into_owned(),
+        ];
+        for text in texts {
+            let Some(plain) = plain_form(&text) else {
+                continue; // Not plain (e.g. a national format with letters): parsed as written.
             };
-            let international = n.format_as(PhoneNumberFormat::International);
-            let national = n.format_as(PhoneNumberFormat::National);
-            let texts = [
-                international.to_string(),
-                international.replace(' ', "-"),
-                national.to_string(),
-                national.replace(' ', "."),
-                national.replace(' ', " / "),
-                n.format_as(PhoneNumberFormat::E164).into_owned(),
-                n.format_out_of_country_calling_number(Region::ES)
-                    .into_owned(),
-                n.format_out_of_country_calling_number(Region::US)
-                    .into_owned(),
-            ];
-            for text in texts {
-                let Some(plain) = plain_form(&text) else {
-                    continue; // Not plain (e.g. a national format with letters): parsed as written.
-                };
-                for default in [Some(region), Some(Region::ES), Some(Region::US), None] {
-                    let written = library_reads(&text, default);
-                    assert_eq!(
-                        library_reads(&plain, default),
-                        written,
-                        "{text:?} as {plain:?} in {default:?}"
-                    );
-                    checked += 1;
-                    valid += usize::from(written.is_some_and(|(_, v)| v));
-                }
+            for default in [Some(region), Some(Region::ES), Some(Region::US), None] {
+                let written = library_reads(&text, default);
+                assert_eq!(
+                    library_reads(&plain, default),
+                    written,
+                    "{text:?} as {plain:?} in {default:?}"
+                );
+                checked += 1;
+                valid += usize::from(written.is_some_and(|(_, v)| v));
             }
         }
     }

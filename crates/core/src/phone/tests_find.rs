@@ -207,3 +207,65 @@ fn texts_longer_than_the_bound_are_not_searched() {
     let pad = "a".repeat(MAX_SCAN);
     assert_eq!(find(&format!("{pad} 612 345 678"), &ES_US), []);
 }
+
+/// The shortcut for a text that is one international number gives exactly what the matcher gives:
+/// every region's example numbers of every type, written internationally with each separator (and
+/// runs of them, and spaces around), plus strings of digits and separators that are mostly not
+/// numbers, in the admin's countries and in none.
+#[test]
+fn whole_international_is_the_matcher() {
+    use rlibphonenumber::PhoneNumberFormat;
+    let mut texts = Vec::new();
+    for (_, n) in super::tests::every_example_number() {
+        let international = n.format_as(PhoneNumberFormat::International).into_owned();
+        let e164 = n.format_as(PhoneNumberFormat::E164).into_owned();
+        texts.push(international.replace(' ', "-"));
+        texts.push(international.replace(' ', "."));
+        texts.push(international.replace(' ', " - "));
+        texts.push(international.replace(' ', "     "));
+        texts.push(format!("  {international} "));
+        texts.push(format!("\u{3000}{e164}"));
+        texts.push(format!("+ {}", &e164[1..]));
+        texts.push(format!("{e164}0"));
+        texts.push(e164[..e164.len() - 1].to_owned());
+        texts.push(international);
+        texts.push(e164);
+    }
+    // Digits and separators at random (a fixed seed): the shapes the shortcut's checks are about.
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..3_000 {
+        let mut t = String::from("+");
+        let len = 2 + (seed % 30) as usize;
+        for _ in 0..len {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let r = (seed >> 33) % 14;
+            t.push(match r {
+                0..=9 => char::from(b'0' + r as u8),
+                10 => ' ',
+                11 => '-',
+                12 => '.',
+                _ => '3',
+            });
+        }
+        texts.push(t);
+    }
+    let (mut shortcut, mut checked) = (0, 0);
+    for text in &texts {
+        for countries in [&ES_US[..], &["GB"][..], &[][..]] {
+            let by_matcher = by_matcher(text, countries);
+            assert_eq!(
+                find(text, countries),
+                by_matcher,
+                "{text:?} in {countries:?}"
+            );
+            checked += 1;
+            shortcut += usize::from(super::find::whole_international_for_tests(text).is_some());
+        }
+    }
+    assert!(
+        checked > 10_000 && shortcut > 3_000,
+        "{checked} texts, {shortcut} by the shortcut"
+    );
+}

@@ -37,6 +37,16 @@ pub const ALL: [&str; 12] = [
     CUSTOM_USER_ID,
 ];
 
+/// The Kustomer resource an F1 field lives on: the account field on customers, the rest on
+/// conversations.
+pub fn resource_of(name: &str) -> &'static str {
+    if name == CUSTOM_USER_ID {
+        "customer"
+    } else {
+        "conversation"
+    }
+}
+
 /// Collects the fields one event writes, keeping only those F2 allows.
 pub struct FieldWriter<'a> {
     defs: &'a [FieldDef],

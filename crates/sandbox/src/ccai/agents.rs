@@ -2,9 +2,8 @@
 //! where an agent's CCAI status changes (API, call, wrap-up end or control hook alike).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -74,15 +73,12 @@ pub fn agent_json(a: &Agent, ccai: &model::CcaiState, counts: (usize, usize)) ->
     })
 }
 
-/// Calls and chats per agent (A10 `call_count`, `chat_count`).
+/// Calls and chats per agent (A10 `call_count`, `chat_count`). The sandbox has no chats of its own
+/// (the agent's side of chats is not documented, A18): `chat_count` is 0.
 fn counts(ccai: &model::CcaiState) -> HashMap<i64, (usize, usize)> {
     let mut out: HashMap<i64, (usize, usize)> = HashMap::new();
     for id in ccai.calls.list.iter().filter_map(|c| c.agent_id) {
         out.entry(id).or_default().0 += 1;
-    }
-    let chats = ccai.chats.list.iter().filter(|c| c.assigned_at.is_some());
-    for id in chats.filter_map(|c| c.agent_id) {
-        out.entry(id).or_default().1 += 1;
     }
     out
 }
@@ -138,58 +134,6 @@ pub async fn agents(
         let a = &ccai.agents[i];
         agent_json(a, ccai, counts.get(&a.id).copied().unwrap_or_default())
     })
-}
-
-/// `GET /manager/api/v1/agents/{id}`. Not in API-NOTES (A10 documents the list): invented, used only
-/// by the extension and the end-to-end tests until issue 16.
-pub async fn agent(State(app): State<App>, Path(id): Path<i64>) -> Response {
-    let st = app.lock();
-    match st.ccai.agent(id) {
-        Some(a) => Json(one_agent_json(&st.ccai, a)).into_response(),
-        None => message(StatusCode::NOT_FOUND, format!("Agent {id} not found")),
-    }
-}
-
-/// `GET /manager/api/v1/agents/{id}/activities`: invented (issue 15: "the activity long-poll is not
-/// CCAI's"; the real feed is A11), used only by the extension until issue 16.
-/// `?since=<seq>` returns activities after that sequence number, oldest first. `?wait_ms=` (≤ 30000)
-/// long-polls: when nothing is newer, it waits for the next activity.
-pub async fn activities(
-    State(app): State<App>,
-    Path(id): Path<i64>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let since: u64 = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
-    let wait_ms: u64 = q
-        .get("wait_ms")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
-        .min(30_000);
-    let mut seqs = app.activity_seq.subscribe();
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(wait_ms);
-    loop {
-        {
-            let st = app.lock();
-            if !st.ccai.agents.iter().any(|a| a.id == id) {
-                return message(StatusCode::NOT_FOUND, format!("Agent {id} not found"));
-            }
-            let list: Vec<&Activity> = st
-                .ccai
-                .activities
-                .iter()
-                .filter(|a| a.agent_id == id && a.seq > since)
-                .collect();
-            if !list.is_empty() || tokio::time::Instant::now() >= deadline {
-                return Json(json!(list)).into_response();
-            }
-        }
-        if tokio::time::timeout_at(deadline, seqs.changed())
-            .await
-            .is_err()
-        {
-            continue; // deadline: answer with what there is (nothing)
-        }
-    }
 }
 
 /// A status change to apply on CCAI's side.

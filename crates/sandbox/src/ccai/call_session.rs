@@ -98,7 +98,7 @@ fn start(app: &App, agent_id: i64, req: &CallRequest) -> Result<(Run, i64), Call
 }
 
 /// The call's item now: its A12 object, plus the customer's number (`dn`) and, once routed, the queue.
-fn item(ccai: &CcaiState, i: usize, now_ms: f64, routed: bool) -> SessionItem {
+pub(super) fn item(ccai: &CcaiState, i: usize, now_ms: f64, routed: bool) -> SessionItem {
     let c = &ccai.calls.list[i];
     let mut item: SessionItem =
         serde_json::from_value(call_object(c, ccai, now_ms)).unwrap_or_default();

@@ -1,16 +1,16 @@
-//! Calls (issue 6): the Apps API's `/calls` with the agent-side actions, and control hooks that play the
-//! far end (ring, answer, hang up) and ring an incoming call to an agent. Each call moves the agent's
-//! CCAI status as CCAI does (In-call while connected, Wrap-up after) and is announced in the agent
-//! activity feed (`type: "call"`), so the adapter learns of a ringing call from the feed it already polls.
+//! Calls: the one call model behind A13's outbound calls (`outbound.rs`), A17's list (`call_object.rs`),
+//! the control hooks that play the far end and ring an incoming call (`call_control.rs`), and the
+//! session events each call sends (A20, `live_events.rs`). Each call moves the agent's CCAI status as
+//! CCAI does (In-call while connected, Wrap-up after).
 //!
-//! Lifecycle: outbound `dialing → ringing → connected ⇄ on_hold → finished`; inbound `ringing →
-//! connected … → finished`, or `declined` / `missed`. A transfer to another agent keeps the call
-//! connected with the new agent; the first agent goes to Wrap-up.
+//! Lifecycle: outbound `dialing → ringing → connected → finished`; inbound `ringing → connected →
+//! finished`, or `missed`. Answering, hold, mute, keypad and transfer happen in CCAI's own agent adapter
+//! (A16: no API), so the sandbox offers none of them.
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -35,8 +35,6 @@ pub struct Call {
     pub ticket_id: Option<String>,
     pub menu_id: Option<i64>,
     pub lang: String,
-    pub muted: bool,
-    pub dtmf: String,
     pub transfers: Vec<Value>,
     pub created_at: String,
     pub connected_at: Option<String>,
@@ -48,6 +46,8 @@ pub struct Call {
     pub updated_at_unix_ms: i64,
     /// A13 `outbound_number` (the tenant's default when the request gives none).
     pub outbound_number: Option<String>,
+    /// Its session events (A20): the seed of their ids, how many were sent, the last timestamp.
+    pub events: super::live_events::Run,
 }
 
 pub(super) fn message(status: StatusCode, text: impl Into<String>) -> Response {
@@ -80,9 +80,6 @@ pub(super) fn call_json(c: &Call, ccai: &CcaiState, now_ms: f64) -> Value {
         "ticket_id": c.ticket_id,
         "menu_id": c.menu_id,
         "recording_permission": "recording_allowed",
-        "muted": c.muted,
-        "on_hold": c.status == "on_hold",
-        "dtmf_digits": c.dtmf,
         "transfers": c.transfers,
     })
 }
@@ -222,8 +219,6 @@ pub(super) fn new_call(
             .and_then(Value::as_str)
             .unwrap_or("en")
             .to_owned(),
-        muted: false,
-        dtmf: String::new(),
         transfers: Vec::new(),
         created_at: iso_now(),
         connected_at: None,
@@ -236,99 +231,19 @@ pub(super) fn new_call(
             .get("outbound_number")
             .and_then(Value::as_str)
             .map(str::to_owned),
+        events: super::live_events::Run::new(),
     });
     Ok(ccai.calls.list.len() - 1)
 }
 
-/// `POST /apps/api/v1/calls` (API-NOTES A13). A request with `agent_id` or an `Idempotency-Key` is the
-/// extension's legacy shape (invented, until issue 16: see [`legacy_create`]); every other request is
-/// A13's, answered by [`super::outbound::create`].
-pub async fn create(
-    State(app): State<App>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
+/// `POST /apps/api/v1/calls` (API-NOTES A13), answered by [`super::outbound::create`].
+pub async fn create(State(app): State<App>, body: axum::body::Bytes) -> Response {
     // A4: a 400 says why in `{"message"}`, also for a body that is not JSON.
     let body: Value = match serde_json::from_slice(&body) {
         Ok(v @ Value::Object(_)) => v,
         _ => return message(StatusCode::BAD_REQUEST, "the body must be a JSON object"),
     };
-    if body.get("agent_id").is_some() || headers.contains_key("idempotency-key") {
-        legacy_create(app, headers, body)
-    } else {
-        super::outbound::create(&app, &body)
-    }
-}
-
-/// Invented, used only by the extension until issue 16: `{agent_id | agent_email, end_user_number,
-/// ticket_id?, menu_id?, lang?}` → 201, an outbound call in `dialing`, the agent In-call; errors 422;
-/// `Idempotency-Key` honoured (A7: CCAI documents none).
-fn legacy_create(app: App, headers: HeaderMap, body: Value) -> Response {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(|k| format!("calls:{k}"));
-    let at_ms = app.at_ms();
-    let out = {
-        let mut st = app.lock();
-        let ccai = &mut st.ccai;
-        if let Some((code, body)) = key.as_ref().and_then(|k| ccai.idempotency.get(k)).cloned() {
-            return (
-                StatusCode::from_u16(code).unwrap_or(StatusCode::OK),
-                Json(body),
-            )
-                .into_response();
-        }
-        let i = match new_call(ccai, &body, "outbound", "dialing") {
-            Ok(i) => i,
-            Err(e) => return message(StatusCode::UNPROCESSABLE_ENTITY, e),
-        };
-        notify(ccai, i);
-        let agent = ccai.calls.list[i].agent_id;
-        system_status(ccai, at_ms, i, agent, IN_CALL, "call_started");
-        let call = call_json(&ccai.calls.list[i], ccai, at_ms);
-        announce(ccai, at_ms, agent, call.clone());
-        if let Some(k) = key {
-            ccai.idempotency.insert(k, (201, call.clone()));
-        }
-        call
-    };
-    crate::control::notify_activity(&app);
-    (StatusCode::CREATED, Json(out)).into_response()
-}
-
-/// `GET /apps/api/v1/calls/{id}` in the legacy shape: invented (A12 documents the object, not this
-/// shape of it), used only by the extension until issue 16.
-pub async fn get_one(State(app): State<App>, Path(id): Path<i64>) -> Response {
-    let st = app.lock();
-    match st.ccai.calls.list.iter().find(|c| c.id == id) {
-        Some(c) => Json(call_json(c, &st.ccai, app.at_ms())).into_response(),
-        None => message(StatusCode::NOT_FOUND, format!("Call {id} not found")),
-    }
-}
-
-/// `GET /apps/api/v1/calls?agent_id=&status=` (`status=active`: not ended): invented, used only by the
-/// extension until issue 16 (A17's Manager list is CCAI's).
-pub async fn list(
-    State(app): State<App>,
-    Query(q): Query<std::collections::HashMap<String, String>>,
-) -> Json<Value> {
-    let st = app.lock();
-    let agent: Option<i64> = q.get("agent_id").and_then(|a| a.parse().ok());
-    let list: Vec<Value> = st
-        .ccai
-        .calls
-        .list
-        .iter()
-        .filter(|c| agent.is_none_or(|a| c.agent_id == Some(a)))
-        .filter(|c| match q.get("status").map(String::as_str) {
-            None => true,
-            Some("active") => c.ended_at.is_none(),
-            Some(s) => c.status == s,
-        })
-        .map(|c| call_json(c, &st.ccai, app.at_ms()))
-        .collect();
-    Json(Value::Array(list))
+    super::outbound::create(&app, &body).await
 }
 
 pub(super) fn end(ccai: &mut CcaiState, i: usize, at_ms: f64, status: &'static str) {
@@ -361,73 +276,6 @@ pub(super) fn connect(ccai: &mut CcaiState, i: usize, at_ms: f64) {
     system_status(ccai, at_ms, i, agent, IN_CALL, "call_connected");
 }
 
-/// `POST /apps/api/v1/calls/{id}/{action}`: invented (A16: no call-control API exists), used only by
-/// the extension until issue 16. The agent's side. `dtmf` takes `{"digits"}`, `transfer`
-/// takes `{"agent_id"}` or `{"menu_id"}` (a queue).
-pub async fn action(
-    State(app): State<App>,
-    Path((id, action)): Path<(i64, String)>,
-    body: Option<Json<Value>>,
-) -> Response {
-    let body = body.map(|Json(b)| b).unwrap_or(Value::Null);
-    with_call(&app, id, move |ccai, i, at_ms| {
-        let status = ccai.calls.list[i].status;
-        let live = matches!(status, "connected" | "on_hold");
-        let refuse = || Err(format!("call {id} is {status}: can't {action}"));
-        match action.as_str() {
-            "hold" if status == "connected" => ccai.calls.list[i].status = "on_hold",
-            "resume" if status == "on_hold" => ccai.calls.list[i].status = "connected",
-            "mute" if live => ccai.calls.list[i].muted = true,
-            "unmute" if live => ccai.calls.list[i].muted = false,
-            "dtmf" if status == "connected" => {
-                let digits = body.get("digits").and_then(Value::as_str).unwrap_or("");
-                if digits.is_empty()
-                    || !digits
-                        .chars()
-                        .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
-                {
-                    return Err(format!("digits must be 0-9, * or #, got '{digits}'"));
-                }
-                ccai.calls.list[i].dtmf.push_str(digits);
-            }
-            "transfer" if live => {
-                let from = ccai.calls.list[i].agent_id;
-                let to_agent = body.get("agent_id").and_then(Value::as_i64);
-                let to_menu = body.get("menu_id").and_then(Value::as_i64);
-                if to_agent.is_none() && to_menu.is_none() {
-                    return Err("transfer needs agent_id or menu_id".into());
-                }
-                if let Some(a) = to_agent.filter(|a| !ccai.agents.iter().any(|x| x.id == *a)) {
-                    return Err(format!("Agent {a} not found"));
-                }
-                ccai.calls.list[i].transfers.push(json!({ "from_agent_id": from, "to_agent_id": to_agent, "to_menu_id": to_menu, "at": iso_now() }));
-                system_status(ccai, at_ms, i, from, WRAP_UP, "call_transferred");
-                ccai.calls.list[i].agent_id = to_agent;
-                ccai.calls.list[i].status = if to_agent.is_some() {
-                    "connected"
-                } else {
-                    "queued"
-                };
-                system_status(ccai, at_ms, i, to_agent, IN_CALL, "call_transferred_in");
-            }
-            "hangup" if ccai.calls.list[i].ended_at.is_none() => end(ccai, i, at_ms, "finished"),
-            "answer" if status == "ringing" && ccai.calls.list[i].call_type == "inbound" => {
-                connect(ccai, i, at_ms)
-            }
-            "decline" if status == "ringing" && ccai.calls.list[i].call_type == "inbound" => {
-                end(ccai, i, at_ms, "declined")
-            }
-            "hold" | "resume" | "mute" | "unmute" | "dtmf" | "transfer" | "hangup" | "answer"
-            | "decline" => return refuse(),
-            other => return Err(format!("unknown call action '{other}'")),
-        }
-        Ok(())
-    })
-}
-
 pub fn router() -> Router<App> {
-    Router::new()
-        .route("/apps/api/v1/calls", get(list).post(create))
-        .route("/apps/api/v1/calls/{id}", get(get_one))
-        .route("/apps/api/v1/calls/{id}/{action}", post(action))
+    Router::new().route("/apps/api/v1/calls", post(create))
 }

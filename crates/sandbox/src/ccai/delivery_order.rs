@@ -24,6 +24,17 @@ pub struct PlayOptions {
 /// The order CCAI makes the day's deliveries in: each session's in order, sessions interleaved by the
 /// seed, then duplicates and delays as `opts` asks.
 pub fn deliveries(stories: &[Story], opts: &PlayOptions) -> Vec<(Channel, CcaiSessionEvent)> {
+    let lists: Vec<Vec<(Channel, CcaiSessionEvent)>> = stories
+        .iter()
+        .map(|s| s.events.iter().map(|e| (s.channel, e.clone())).collect())
+        .collect();
+    interleave(&lists, opts)
+}
+
+/// Any lists of deliveries (a session's, an end user's), each kept in its order, interleaved by the
+/// seed, then duplicates and delays as `opts` asks. The server's record-rules tests use it too, on
+/// their own delivery bodies.
+pub fn interleave<T: Clone>(lists: &[Vec<T>], opts: &PlayOptions) -> Vec<T> {
     let mut rng = opts.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut next = move || {
         rng ^= rng << 13;
@@ -31,24 +42,21 @@ pub fn deliveries(stories: &[Story], opts: &PlayOptions) -> Vec<(Channel, CcaiSe
         rng ^= rng << 17;
         rng
     };
-    let mut cursors = vec![0usize; stories.len()];
+    let mut cursors = vec![0usize; lists.len()];
     let mut order = Vec::new();
     loop {
-        let live: Vec<usize> = (0..stories.len())
-            .filter(|&i| cursors[i] < stories[i].events.len())
+        let live: Vec<usize> = (0..lists.len())
+            .filter(|&i| cursors[i] < lists[i].len())
             .collect();
         if live.is_empty() {
             break;
         }
         let pick = live[(next() % live.len() as u64) as usize];
-        order.push((
-            stories[pick].channel,
-            stories[pick].events[cursors[pick]].clone(),
-        ));
+        order.push(lists[pick][cursors[pick]].clone());
         cursors[pick] += 1;
     }
     let mut out = Vec::new();
-    let mut held: Vec<(usize, (Channel, CcaiSessionEvent))> = Vec::new();
+    let mut held: Vec<(usize, T)> = Vec::new();
     for e in order {
         if (next() % 1000) < u64::from(opts.delay_permille) {
             held.push((out.len() + 1 + (next() % 4) as usize, e.clone()));

@@ -10,11 +10,10 @@ pub mod call_control;
 pub mod call_object;
 pub mod call_session;
 pub mod calls;
-pub mod chat_control;
-pub mod chats;
 pub mod day;
 pub mod delivery_order;
 pub mod hooks;
+pub mod live_events;
 pub mod model;
 pub mod outbound;
 pub mod paging;
@@ -38,17 +37,11 @@ pub fn router(app: App) -> Router<App> {
             get(activity_logs::agent_activity_logs),
         )
         .route("/manager/api/v1/calls", get(call_object::list))
-        .route("/manager/api/v1/agents/{id}", get(agents::agent))
-        .route(
-            "/manager/api/v1/agents/{id}/activities",
-            get(agents::activities),
-        )
         .route(
             "/apps/api/v1/agent_statuses",
             post(agent_statuses::agent_statuses),
         )
         .merge(calls::router())
-        .merge(chats::router())
         .layer(middleware::from_fn_with_state(app, rate::limit))
         .layer(middleware::from_fn(crate::auth::ccai))
 }

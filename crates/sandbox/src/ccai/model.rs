@@ -138,7 +138,7 @@ impl Agent {
     }
 }
 
-/// One entry of the agent activity feed (`GET /manager/api/v1/agents/{id}/activities`).
+/// One entry of the agent activity log (A11, `GET /manager/api/v1/agent_activity_logs`).
 #[derive(Clone, Serialize)]
 pub struct Activity {
     pub seq: u64,
@@ -194,7 +194,6 @@ pub struct CcaiState {
     pub epochs: HashMap<i64, u64>,
     pub next_seq: u64,
     pub calls: crate::ccai::calls::Calls,
-    pub chats: crate::ccai::chats::Chats,
     /// Differs after every reset, so timers set before a reset do nothing after it.
     pub instance: u64,
 }
@@ -227,7 +226,6 @@ impl CcaiState {
             epochs: HashMap::new(),
             next_seq: 0,
             calls: Default::default(),
-            chats: Default::default(),
             instance: crate::state::random_u64(),
         }
     }

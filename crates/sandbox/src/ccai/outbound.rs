@@ -1,11 +1,13 @@
 //! API-NOTES A13: `POST /apps/api/v1/calls` with `call_type: "Voice Outbound (API)"`, `agent_email`
 //! (required), `ticket_id`, `end_user_number`, `outbound_number` (the tenant's default if empty) and
 //! `lang` (ISO 639-1, default `en`). 201 with the A12 call object: status `assigned`, the agent
-//! participant `waiting`. 400 `{"message"}` with A13's texts.
+//! participant `waiting`. 400 `{"message"}` with A13's texts. The session's first events (A20: Start,
+//! Assigned) follow when a call URL is set (`live_events.rs`).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use ccai_core::records::ccai_events::SessionState;
 use serde_json::{json, Value};
 
 use super::agents::message;
@@ -93,7 +95,7 @@ fn check(ccai: &CcaiState, body: &Value) -> Result<i64, Response> {
 
 /// A13's outbound call: validated, created `assigned` with the agent `waiting`; the agent goes
 /// In-call (as for every call in the sandbox) and the call is announced as every call is.
-pub fn create(app: &App, body: &Value) -> Response {
+pub async fn create(app: &App, body: &Value) -> Response {
     let at_ms = app.at_ms();
     let out = {
         let mut st = app.lock();
@@ -121,5 +123,8 @@ pub fn create(app: &App, body: &Value) -> Response {
         call_object(&ccai.calls.list[i], ccai, at_ms)
     };
     crate::control::notify_activity(app);
+    if let Some(id) = out["id"].as_i64() {
+        super::live_events::spawn(app, id, vec![SessionState::Start, SessionState::Assigned]);
+    }
     (StatusCode::CREATED, Json(out)).into_response()
 }

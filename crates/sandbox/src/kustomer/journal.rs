@@ -25,6 +25,12 @@ pub struct Logged {
     pub status: u16,
     pub idempotency_key: Option<String>,
     pub replayed: bool,
+    /// The request's `User-Agent` (a browser always sends one; the company server's client sends
+    /// none), so a test can tell a request from the browser from one of the server.
+    pub user_agent: Option<String>,
+    /// It carried an `Authorization` header (an API key or OAuth token): a product request, not the
+    /// imitated page's own (its session cookie).
+    pub authorised: bool,
 }
 
 pub async fn journal(State(app): State<App>, req: Request, next: Next) -> Response {
@@ -39,6 +45,14 @@ pub async fn journal(State(app): State<App>, req: Request, next: Next) -> Respon
         .and_then(|v| v.to_str().ok())
         .map(|k| k.trim().to_owned())
         .filter(|k| !k.is_empty() && method == Method::POST);
+    let user_agent = req
+        .headers()
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let authorised = req
+        .headers()
+        .contains_key(axum::http::header::AUTHORIZATION);
     let at_ms = app.at_ms();
     let (res, replayed) = match &key {
         None => (next.run(req).await, false),
@@ -55,6 +69,8 @@ pub async fn journal(State(app): State<App>, req: Request, next: Next) -> Respon
             status: res.status().as_u16(),
             idempotency_key: key,
             replayed,
+            user_agent,
+            authorised,
         });
     }
     res

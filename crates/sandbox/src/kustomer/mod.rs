@@ -17,7 +17,6 @@ pub mod oauth;
 pub mod rate;
 pub mod routing;
 pub mod stream;
-pub mod teams;
 pub mod users;
 pub mod work_sessions;
 
@@ -36,8 +35,6 @@ pub fn router(app: App) -> Router<App> {
         .route("/v1/auth/tokens/current", get(users::current_token))
         .route("/v1/users/{id}", get(users::user))
         .route("/v1/routing/statuses", get(routing::statuses))
-        .route("/v1/routing/settings", get(teams::routing_settings))
-        .route("/v1/teams", get(teams::teams))
         .route("/v1/routing/work-sessions", get(work_sessions::list))
         .route(
             "/v1/routing/users/{id}/work-sessions",

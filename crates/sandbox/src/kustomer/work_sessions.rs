@@ -146,14 +146,16 @@ pub async fn of_user(
     jsonapi::page_capped(items, &q, 100, 100, &path)
 }
 
+/// Not documented: the PUT's body (B8). The sandbox takes exactly `{"statusId": "<routing status id>"}`,
+/// the body the company server sends (`crates/server/src/status/kustomer_write.rs`), and nothing else.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StatusBody {
     status_id: String,
 }
 
 fn status_body(body: &Value) -> Result<StatusBody, Response> {
-    serde_json::from_value(jsonapi::attributes(body)).map_err(|_| {
+    serde_json::from_value(body.clone()).map_err(|_| {
         jsonapi::error(
             StatusCode::BAD_REQUEST,
             "body must be {\"statusId\": \"<routing status id>\"}",

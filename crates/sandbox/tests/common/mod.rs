@@ -84,10 +84,10 @@ impl Env {
         let (_, v) = self
             .json(self.ccai(
                 reqwest::Method::GET,
-                &format!("/manager/api/v1/agents/{id}"),
+                &format!("/manager/api/v1/agents?id[]={id}"),
             ))
             .await;
-        v["status"]["id"].as_i64().expect("status id")
+        v[0]["status"]["id"].as_i64().expect("status id")
     }
 
     pub async fn faults(&self, body: Value) {

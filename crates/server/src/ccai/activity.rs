@@ -61,6 +61,10 @@ impl ActivityTail {
     pub async fn run(mut self, every: Duration) {
         loop {
             tokio::time::sleep(every).await;
+            // Only the instance that acts for the company reads CCAI (issue 18).
+            if !self.state.acts_for_company() {
+                continue;
+            }
             match self.poll_once().await {
                 Ok(_) => self.last_error = None,
                 Err(e) => {

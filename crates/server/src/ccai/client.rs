@@ -34,7 +34,13 @@ pub enum CcaiError {
     GaveUp { path: String },
     #[error("the ccai scheduler has stopped")]
     Stopped,
+    /// Not sent: this instance does not hold the company's lease (issue 18), or cannot confirm it.
+    #[error("not sent to ccai ({path}): {reason}")]
+    Fenced { path: String, reason: String },
 }
+
+/// Checked before every CCAI request: `Err(reason)` stops it unsent (the company lease's fence).
+pub type Fence = std::sync::Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
 
 /// One CCAI request, described before it is sent (the scheduler may send it again).
 #[derive(Debug, Clone)]
@@ -124,6 +130,7 @@ pub struct CcaiClient {
     base: String,
     subdomain: String,
     token: String,
+    fence: Option<Fence>,
 }
 
 impl CcaiClient {
@@ -141,11 +148,24 @@ impl CcaiClient {
             base: base.trim_end_matches('/').to_owned(),
             subdomain: subdomain.to_owned(),
             token: token.to_owned(),
+            fence: None,
         })
+    }
+
+    /// Every request first asks `fence`; a refusal is a `CcaiError::Fenced` and nothing goes out.
+    pub fn with_fence(mut self, fence: Fence) -> Self {
+        self.fence = Some(fence);
+        self
     }
 
     /// Makes the request once.
     pub async fn send(&self, call: &CcaiCall) -> Result<CcaiResponse, CcaiError> {
+        if let Some(fence) = &self.fence {
+            fence().map_err(|reason| CcaiError::Fenced {
+                path: call.path.clone(),
+                reason,
+            })?;
+        }
         let url = format!("{}{}", self.base, call.path);
         let mut req = self
             .http

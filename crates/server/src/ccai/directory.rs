@@ -27,9 +27,25 @@ pub const RETRY: Duration = Duration::from_secs(5);
 pub async fn keep_fresh(state: AppState) {
     let mut priority = Priority::Read;
     loop {
+        // A stand-by takes the lists the holder read (issue 18: one CCAI budget for the company).
+        if !state.acts_for_company() {
+            let wait = match load_shared(&state) {
+                Ok(true) => SHARED_REFRESH,
+                Ok(false) => SHARED_RETRY,
+                Err(e) => {
+                    eprintln!("ccai-server: reading the holder's ccai lists: {e}");
+                    SHARED_RETRY
+                }
+            };
+            tokio::time::sleep(wait).await;
+            continue;
+        }
         let wait = match state.0.ccai_directory.refresh(priority).await {
             Ok(()) => {
                 priority = Priority::Background;
+                if let Err(e) = share(&state) {
+                    eprintln!("ccai-server: storing ccai's lists for the other instances: {e}");
+                }
                 REFRESH
             }
             Err(e) => {
@@ -40,6 +56,67 @@ pub async fn keep_fresh(state: AppState) {
         tokio::time::sleep(wait).await;
     }
 }
+
+/// How often a stand-by takes the holder's lists again, and how soon while there are none yet.
+const SHARED_REFRESH: Duration = Duration::from_secs(30);
+const SHARED_RETRY: Duration = Duration::from_millis(500);
+
+/// Stores the lists this instance read, for the stand-bys (only with a lease: several instances).
+fn share(state: &AppState) -> Result<(), crate::store::StoreError> {
+    let Some(lease) = &state.0.lease else {
+        return Ok(());
+    };
+    let (statuses, agents) = state.0.ccai_directory.lists();
+    let statuses = serde_json::to_string(&statuses).unwrap_or_default();
+    let agents = serde_json::to_string(&agents).unwrap_or_default();
+    state.0.store.lock().execute(
+        "INSERT INTO ccai_directory (company, statuses, agents, at_ms) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (company) DO UPDATE SET statuses = excluded.statuses,
+             agents = excluded.agents, at_ms = excluded.at_ms",
+        crate::store::db::params![lease.company, statuses, agents, crate::now_ms() as i64],
+    )?;
+    Ok(())
+}
+
+/// Takes the holder's lists; false when the holder has stored none yet.
+fn load_shared(state: &AppState) -> Result<bool, crate::store::StoreError> {
+    use crate::store::db::OptionalExtension;
+    let Some(lease) = &state.0.lease else {
+        return Ok(false);
+    };
+    let row: Option<(String, String)> = state
+        .0
+        .store
+        .lock()
+        .query_row(
+            "SELECT statuses, agents FROM ccai_directory WHERE company = ?1",
+            [lease.company.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((statuses, agents)) = row else {
+        return Ok(false);
+    };
+    let (Ok(statuses), Ok(agents)) = (
+        serde_json::from_str::<Vec<CcaiStatus>>(&statuses),
+        serde_json::from_str::<Vec<(i64, String)>>(&agents),
+    ) else {
+        return Ok(false);
+    };
+    state.0.ccai_directory.replace(statuses, agents);
+    Ok(true)
+}
+
+/// Several instances (issue 18): the lists as the lease holder last read them, for the stand-bys,
+/// which may not spend the company's CCAI budget themselves.
+pub const SCHEMA_V1: &str = "
+CREATE TABLE ccai_directory (
+    company TEXT PRIMARY KEY,
+    statuses TEXT NOT NULL,
+    agents TEXT NOT NULL,
+    at_ms INTEGER NOT NULL
+);
+";
 
 /// A5: the Manager API's page size is at most 100.
 pub const PAGE_SIZE: usize = MAX_PER;
@@ -96,6 +173,15 @@ impl Directory {
     pub async fn refresh(&self, priority: Priority) -> Result<(), CcaiError> {
         let statuses = self.fetch_statuses(priority).await?;
         let agents = self.fetch_agents(priority).await?;
+        self.replace(
+            statuses,
+            agents.into_iter().map(|a| (a.id, a.email)).collect(),
+        );
+        Ok(())
+    }
+
+    /// Both lists at once: statuses, and agents as (id, e-mail).
+    pub fn replace(&self, statuses: Vec<CcaiStatus>, agents: Vec<(i64, String)>) {
         let mut snap = self
             .snapshot
             .write()
@@ -103,12 +189,19 @@ impl Directory {
         snap.statuses = CcaiCatalog::new(statuses);
         snap.by_email.clear();
         snap.by_id.clear();
-        for a in agents {
+        for (id, email) in agents {
             // Not documented: whether CCAI compares e-mails case-sensitively; people don't.
-            snap.by_email.insert(a.email.trim().to_lowercase(), a.id);
-            snap.by_id.insert(a.id, a.email);
+            snap.by_email.insert(email.trim().to_lowercase(), id);
+            snap.by_id.insert(id, email);
         }
-        Ok(())
+    }
+
+    /// Both lists as they are now (to share with the other instances).
+    pub fn lists(&self) -> (Vec<CcaiStatus>, Vec<(i64, String)>) {
+        let snap = self.read();
+        let statuses = snap.statuses.iter().cloned().collect();
+        let agents = snap.by_id.iter().map(|(id, e)| (*id, e.clone())).collect();
+        (statuses, agents)
     }
 
     pub fn agent_id_by_email(&self, email: &str) -> Option<i64> {
@@ -133,6 +226,11 @@ impl Directory {
 
     pub fn status(&self, id: CcaiStatusId) -> Option<CcaiStatus> {
         self.read().statuses.get(&id).cloned()
+    }
+
+    /// Every CCAI status, as last read (A9).
+    pub fn statuses(&self) -> Vec<CcaiStatus> {
+        self.read().statuses.iter().cloned().collect()
     }
 
     /// The name to send for `id` (A8), or why not: unknown, system-defined, or a repeated name.

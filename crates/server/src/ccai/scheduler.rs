@@ -33,6 +33,9 @@ pub enum StatusReport {
     Applied {
         change: ChangeId,
         status: String,
+        /// When CCAI's answer saying so was read (wall clock, ms): the moment the change is known
+        /// applied, before it is stored and pushed.
+        at_ms: u64,
     },
     Failed {
         change: ChangeId,
@@ -54,6 +57,8 @@ enum Cmd {
         reply: Reply,
     },
     Status(StatusChange),
+    /// This instance stopped acting for the company: forget the status changes not yet sent.
+    ForgetStatuses,
 }
 
 enum Done {
@@ -73,6 +78,11 @@ pub struct SchedulerStats {
     pub sent: AtomicU64,
     pub rate_limited: AtomicU64,
     pub status_batches: AtomicU64,
+    /// Sum and maximum of the status batches' round trips (send → CCAI's answer read), in ms: on a
+    /// busy machine they, not the budget, are most of a change's latency (each window counts from the
+    /// answer).
+    pub batch_answer_ms_total: AtomicU64,
+    pub batch_answer_ms_max: AtomicU64,
 }
 
 /// A handle on the one scheduler task; cheap to clone.
@@ -140,6 +150,12 @@ impl CcaiScheduler {
             })
             .map_err(|_| CcaiError::Stopped)?;
         rx.await.map_err(|_| CcaiError::Stopped)?
+    }
+
+    /// Forgets every status change not yet sent (the company lease moved away; issue 18): they stay
+    /// open in the database for the instance that acts for the company now.
+    pub fn forget_statuses(&self) {
+        let _ = self.tx.send(Cmd::ForgetStatuses);
     }
 
     /// Queues an agent's status change (`change.target` is a CCAI status name, A8).
@@ -220,6 +236,7 @@ impl Task {
                 self.machine.submit(id, priority, retry, now);
             }
             Cmd::Status(change) => self.machine.set_status(change),
+            Cmd::ForgetStatuses => self.machine.forget_statuses(),
         }
     }
 
@@ -253,8 +270,15 @@ impl Task {
                     "/apps/api/v1/agent_statuses",
                     serde_json::json!({ "status": status, "agent_ids": agent_ids, "team_ids": [] }),
                 );
+                let stats = self.stats.clone();
                 tokio::spawn(async move {
+                    let sent = Instant::now();
                     let answer = classify_batch(client.send(&call).await);
+                    let took = sent.elapsed().as_millis() as u64;
+                    stats
+                        .batch_answer_ms_total
+                        .fetch_add(took, Ordering::Relaxed);
+                    stats.batch_answer_ms_max.fetch_max(took, Ordering::Relaxed);
                     let _ = done.send(Done::Batch { batch, answer });
                 });
             }
@@ -293,7 +317,11 @@ impl Task {
     fn drain_events(&mut self) {
         while let Some(event) = self.machine.poll_event() {
             let report = match event {
-                Event::Applied { change, status, .. } => StatusReport::Applied { change, status },
+                Event::Applied { change, status, .. } => StatusReport::Applied {
+                    change,
+                    status,
+                    at_ms: crate::now_ms(),
+                },
                 Event::Failed { change, reason, .. } => StatusReport::Failed { change, reason },
                 Event::Superseded { change, by } => StatusReport::Superseded { change, by },
                 Event::Done { request } | Event::GaveUp { request } => {

@@ -1,5 +1,7 @@
-//! The admin API: the company's settings (versioned, checked, exported and imported) and the agents
-//! (who is signed in; sign one out). Every route needs an [`AdminSession`].
+//! The admin API: the company's settings (versioned, checked, exported and imported), what the options
+//! page needs to edit them without calling a vendor itself (both vendors' status lists, read live; F1's
+//! custom fields created in Kustomer; the server's own check of both vendors), and the agents (who is
+//! signed in; sign one out). Every route needs an [`AdminSession`].
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -7,19 +9,25 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use ccai_core::server_api::{SettingsRefused, VersionedSettings};
+use ccai_core::server_api::{CreateFields, FieldsCreated, SettingsRefused, VersionedSettings};
 
 use super::auth::{AdminSession, AuthError};
 use super::{error, parse_json};
 use crate::session;
 use crate::settings::{self, SaveError};
 use crate::state::AppState;
+use crate::vendor::VendorError;
+use crate::{catalogs, fields, preflight};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/v1/settings", get(get_settings).put(put_settings))
         .route("/admin/v1/settings/export", get(export))
         .route("/admin/v1/settings/import", post(import))
+        .route("/admin/v1/catalogs/kustomer", get(kustomer_statuses))
+        .route("/admin/v1/catalogs/ccai", get(ccai_statuses))
+        .route("/admin/v1/fields", post(create_fields))
+        .route("/admin/v1/checks", get(vendor_checks))
         .route("/admin/v1/agents", get(agents))
         .route("/admin/v1/agents/{email}/signout", post(sign_out))
 }
@@ -75,14 +83,15 @@ fn saved(state: &AppState, result: Result<u64, SaveError>) -> Response {
         Err(e @ SaveError::Conflict { .. }) => {
             error(StatusCode::PRECONDITION_FAILED, e.to_string())
         }
-        Err(SaveError::Refused(problems)) => (
+        Err(SaveError::Refused(details)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(SettingsRefused {
                 error: format!(
                     "nothing was saved: the settings have {} problem(s)",
-                    problems.len()
+                    details.len()
                 ),
-                problems,
+                problems: details.iter().map(ToString::to_string).collect(),
+                details,
             }),
         )
             .into_response(),
@@ -163,6 +172,7 @@ async fn import(
                 Json(SettingsRefused {
                     error: "nothing was imported: the file cannot be read".into(),
                     problems: vec![problem],
+                    details: Vec::new(),
                 }),
             )
                 .into_response()
@@ -170,6 +180,82 @@ async fn import(
     };
     let result = settings::save(&state, base, sync, &admin.agent.email).await;
     saved(&state, result)
+}
+
+/// A vendor that could not be read: 502, with the vendor and what failed in words.
+fn vendor_failed(e: &VendorError) -> Response {
+    error(StatusCode::BAD_GATEWAY, e.to_string())
+}
+
+/// `GET /admin/v1/catalogs/kustomer`: Kustomer's routing statuses (B7), read live with the API key,
+/// for the mapping editor's rows.
+async fn kustomer_statuses(State(state): State<AppState>, _admin: AdminSession) -> Response {
+    match catalogs::kustomer_statuses(&state).await {
+        Ok(list) => Json(list.iter().cloned().collect::<Vec<_>>()).into_response(),
+        Err(e) => vendor_failed(&e),
+    }
+}
+
+/// `GET /admin/v1/catalogs/ccai`: CCAI's user statuses (A9), read live through the company's budget,
+/// for the mapping editor's choices.
+async fn ccai_statuses(State(state): State<AppState>, _admin: AdminSession) -> Response {
+    match catalogs::ccai_statuses(&state).await {
+        Ok(list) => Json(list.iter().cloned().collect::<Vec<_>>()).into_response(),
+        Err(e) => vendor_failed(&e),
+    }
+}
+
+/// `GET /admin/v1/checks`: the server's own check of both vendors with the company's credentials
+/// (`preflight::admin_checks`). Always 200 when the server could ask: a vendor's refusal is the
+/// answer's content, not this request's failure.
+async fn vendor_checks(State(state): State<AppState>, _admin: AdminSession) -> Response {
+    Json(preflight::admin_checks(&state).await).into_response()
+}
+
+/// `POST /admin/v1/fields` (F1): creates in Kustomer the custom fields that are missing and records
+/// every field's creation time in the settings (F2) as the next version.
+async fn create_fields(
+    State(state): State<AppState>,
+    admin: AdminSession,
+    body: Bytes,
+) -> Response {
+    let body: CreateFields = if body.is_empty() {
+        CreateFields::default()
+    } else {
+        match parse_json(&body) {
+            Ok(b) => b,
+            Err(r) => return r,
+        }
+    };
+    let outcome = match fields::create_missing(&state, &body.display_names).await {
+        Ok(o) => o,
+        Err(e) => return vendor_failed(&e),
+    };
+    let recorded = match settings::current(&state) {
+        Ok((version, s)) if s.fields == outcome.fields => Ok(version),
+        Ok(_) => {
+            let made = outcome.fields.clone();
+            settings::update(&state, &admin.agent.email, move |s| s.fields = made.clone()).await
+        }
+        Err(e) => return internal(e),
+    };
+    match recorded {
+        Ok(_) => match settings::current(&state) {
+            Ok((version, settings)) => (
+                [etag(version)],
+                Json(FieldsCreated {
+                    created: outcome.created,
+                    existing: outcome.existing,
+                    fields: outcome.fields,
+                    settings: VersionedSettings { version, settings },
+                }),
+            )
+                .into_response(),
+            Err(e) => internal(e),
+        },
+        // The fields exist in Kustomer now; only their record in the settings failed.
+        Err(e) => saved(&state, Err(e)),
+    }
 }
 
 async fn agents(State(state): State<AppState>, _admin: AdminSession) -> Response {

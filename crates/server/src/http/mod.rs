@@ -3,6 +3,8 @@
 
 pub mod admin;
 pub mod auth;
+pub mod kustomer;
+pub mod operations;
 pub mod session;
 pub mod status;
 
@@ -23,7 +25,9 @@ pub fn router(state: AppState) -> Router {
         .merge(session::router())
         .merge(crate::push::router())
         .merge(admin::router())
+        .merge(operations::router())
         .merge(status::router())
+        .merge(kustomer::router())
         .merge(crate::intake::router())
         .with_state(state)
 }

@@ -8,8 +8,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use ccai_core::budget::Priority;
-use ccai_core::server_api::{OwnerClaim, StatusChange, StatusOutcome};
-use serde::{Deserialize, Serialize};
+use ccai_core::server_api::{
+    AgentCcai, CallOutcome, CallRequest, KustomerStatusView, OwnerClaim, StatusChange,
+    StatusOutcome,
+};
 
 use super::auth::AgentSession;
 use super::error;
@@ -20,8 +22,9 @@ use crate::status::intake::{self, IntakeError};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/owner", post(owner))
-        .route("/api/v1/status", post(status))
+        .route("/api/v1/status", post(status).get(kustomer_status))
         .route("/api/v1/calls", post(call))
+        .route("/api/v1/ccai", axum::routing::get(agent_ccai))
 }
 
 impl IntoResponse for IntakeError {
@@ -55,7 +58,9 @@ async fn status(
     match intake::accept(&state, &session, &change) {
         Ok(outcome) => {
             let code = match outcome {
-                StatusOutcome::Queued | StatusOutcome::Duplicate => StatusCode::OK,
+                StatusOutcome::Queued | StatusOutcome::Duplicate | StatusOutcome::AlreadySet => {
+                    StatusCode::OK
+                }
                 StatusOutcome::Fenced { .. } => StatusCode::CONFLICT,
                 StatusOutcome::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             };
@@ -65,20 +70,54 @@ async fn status(
     }
 }
 
-/// `POST /api/v1/calls` body: the number as the agent clicked it.
-#[derive(Deserialize)]
-pub struct CallRequest {
-    pub number: String,
+/// `GET /api/v1/status`: the agent's Kustomer status as the server knows it, and which path supplied
+/// it (the page or Kustomer's work sessions), so the adapter can say which one is in use.
+async fn kustomer_status(
+    State(state): State<AppState>,
+    session: AgentSession,
+) -> Json<KustomerStatusView> {
+    Json(crate::status::kustomer_side::view(
+        &state,
+        &session.agent.email,
+    ))
 }
 
-/// What became of a click-to-call.
-#[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum CallOutcome {
-    /// 201: CCAI assigned the call to the agent (A13).
-    Started { e164: String },
-    /// 202: CCAI wants the agent to finish in its widget (pick an outbound number or a ticket).
-    FinishInWidget { e164: String },
+/// `GET /api/v1/ccai`: the tenant's statuses (as the server last read them) and the agent's status at
+/// CCAI now (A10's `id[]` filter, one request through the company's budget at read priority): what the
+/// adapter's status menu shows, and where an owner term starts from.
+async fn agent_ccai(State(state): State<AppState>, session: AgentSession) -> Response {
+    let statuses = state.0.ccai_directory.statuses();
+    if statuses.is_empty() {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            IntakeError::NotReady.to_string(),
+        );
+    }
+    let id = session.agent.ccai_agent_id;
+    let call = CcaiCall::get("/manager/api/v1/agents")
+        .query("id[]", id)
+        .query("per", 1);
+    let read: Result<(Vec<crate::ccai::directory::CcaiAgent>, _), _> =
+        crate::ccai::client::manager_get(&state, "GET agents?id[]", call).await;
+    let agents = match read {
+        Ok((agents, _)) => agents,
+        Err(e) => return error(StatusCode::BAD_GATEWAY, e.to_string()),
+    };
+    let current = agents
+        .into_iter()
+        .find(|a| a.id == id)
+        .and_then(|a| a.status)
+        .map(|s| ccai_core::status::CcaiStatus {
+            id: ccai_core::status::CcaiStatusId(s.id),
+            name: s.name,
+            color: None,
+        });
+    Json(AgentCcai {
+        ccai_agent_id: id,
+        statuses,
+        current,
+    })
+    .into_response()
 }
 
 /// Click-to-call as the session's agent (A13). Sent once: CCAI documents no idempotency, and a
@@ -113,7 +152,21 @@ async fn call(
     );
     match state.0.ccai.request(Priority::Urgent, call).await {
         Ok(resp) if resp.status == 201 || resp.status == 200 => {
-            Json(CallOutcome::Started { e164: number.e164 }).into_response()
+            // A12's `id` (a number in CCAI's examples; taken as text either way). A body without it
+            // still started the call.
+            let call_id = resp
+                .json::<serde_json::Value>()
+                .ok()
+                .and_then(|v| match &v["id"] {
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    _ => None,
+                });
+            Json(CallOutcome::Started {
+                e164: number.e164,
+                call_id,
+            })
+            .into_response()
         }
         Ok(resp) if resp.status == 202 => {
             Json(CallOutcome::FinishInWidget { e164: number.e164 }).into_response()

@@ -245,6 +245,13 @@ impl Kustomer {
         })
     }
 
+    /// How long every request of the org must still wait after Kustomer's last 429 (B4), if at all:
+    /// the server's other Kustomer users (the standing check) yield to it too.
+    pub fn paused_for(&self) -> Option<Duration> {
+        let until = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+        until.and_then(|t| t.checked_duration_since(Instant::now()))
+    }
+
     fn pause(&self, d: Duration) {
         let until = Instant::now() + d.min(MAX_PAUSE);
         let mut p = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());

@@ -4,13 +4,13 @@
 //! the path that always works; the page's change, when the extension's selectors see it, is only
 //! faster. There is no work-session webhook (B16): poll.
 //!
-//! Each agent is told their status on first sight (S8: status at sign-in) and whenever it changes, as
-//! `KustomerStatusChanged`, which feeds status inheritance (S2) in the agent's owner tab.
+//! Each reading goes to `status::kustomer_side`, which carries status inheritance (S2) and status at
+//! sign-in (S8) out on the server, de-duplicated against the page's changes and never over a newer
+//! one; the agent is told each new status (`KustomerStatusChanged`, with the path that supplied it).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use ccai_core::server_api::Push;
 use serde::Deserialize;
 
 use crate::state::AppState;
@@ -31,22 +31,25 @@ pub enum WorkSessionsError {
     Status { status: u16, body: String },
 }
 
-/// One page of `GET /v1/routing/work-sessions` (JSON:API, B5 links).
+/// One page of `GET /v1/routing/work-sessions` or `GET /v1/routing/users/{id}/work-sessions` (JSON:API,
+/// B5 links).
 #[derive(Deserialize)]
-struct Page {
+pub(crate) struct Page {
     #[serde(default)]
-    data: Vec<Resource>,
+    pub(crate) data: Vec<Resource>,
     #[serde(default)]
-    links: Links,
+    pub(crate) links: Links,
 }
 
 #[derive(Deserialize, Default)]
-struct Links {
-    next: Option<String>,
+pub(crate) struct Links {
+    pub(crate) next: Option<String>,
 }
 
 #[derive(Deserialize)]
-struct Resource {
+pub(crate) struct Resource {
+    #[serde(default)]
+    pub(crate) id: String,
     #[serde(default)]
     attributes: serde_json::Value,
     #[serde(default)]
@@ -54,6 +57,23 @@ struct Resource {
 }
 
 impl Resource {
+    /// B8: a session is live until an `offline`-type status ends it (`signedOutAt` set, `active`
+    /// false). Not documented (text read): the attribute names; `active` is read first, then
+    /// `signedOutAt`.
+    pub(crate) fn is_live(&self) -> bool {
+        match self
+            .attributes
+            .get("active")
+            .and_then(serde_json::Value::as_bool)
+        {
+            Some(active) => active,
+            None => self
+                .attributes
+                .get("signedOutAt")
+                .is_none_or(serde_json::Value::is_null),
+        }
+    }
+
     /// Not documented (text read): the field names of a work session beyond B8's prose; read the
     /// relationship first, then an attribute of the same meaning.
     fn user_id(&self) -> Option<String> {
@@ -77,25 +97,28 @@ fn str_attr(attrs: &serde_json::Value, name: &str) -> Option<String> {
     attrs.get(name)?.as_str().map(str::to_owned)
 }
 
+/// One agent's live work session: `(kustomer user id, status id, when the request that read it was
+/// sent, server clock ms)`.
+type Reading = (String, String, u64);
+
 pub struct WorkSessions {
     state: AppState,
-    /// What each agent (by e-mail) was last told.
-    told: HashMap<String, String>,
     /// Requests made, for `/stats` and the load test.
     pub requests: u64,
 }
 
 impl WorkSessions {
     pub fn new(state: AppState) -> Self {
-        Self {
-            state,
-            told: HashMap::new(),
-            requests: 0,
-        }
+        Self { state, requests: 0 }
     }
 
     pub async fn run(mut self, every: Duration) {
         loop {
+            // Only the instance that acts for the company spends its Kustomer budget (issue 18).
+            if !self.state.acts_for_company() {
+                tokio::time::sleep(every).await;
+                continue;
+            }
             let wait = match self.poll_once().await {
                 Ok(_) => every,
                 Err(WorkSessionsError::RateLimited(d)) => d.max(every),
@@ -108,45 +131,45 @@ impl WorkSessions {
         }
     }
 
-    /// One round over the org; returns how many agents were told something.
+    /// One round over the org; returns how many signed-in agents had a live work session.
     pub async fn poll_once(&mut self) -> Result<usize, WorkSessionsError> {
-        let by_user: HashMap<String, String> = self
+        let agents = self
             .state
             .0
             .store
             .signed_in_agents(crate::now_ms())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|a| (a.kustomer_user_id, a.email))
-            .collect();
-        if by_user.is_empty() {
+            .unwrap_or_default();
+        // A signed-out agent is read afresh at the next sign-in (S8).
+        crate::status::kustomer_side::lock(&self.state)
+            .retain(|email| agents.iter().any(|a| a.email == email));
+        if agents.is_empty() {
             return Ok(0);
         }
-        let statuses = self.fetch_all().await?;
-        let now = crate::now_ms();
-        let mut told = 0;
-        for (user, status) in statuses {
-            let Some(email) = by_user.get(&user) else {
+        let by_user: HashMap<&str, &crate::http::auth::Agent> = agents
+            .iter()
+            .map(|a| (a.kustomer_user_id.as_str(), a))
+            .collect();
+        let readings = self.fetch_all().await?;
+        let mut seen = 0;
+        for (user, status, requested_at_ms) in readings {
+            let Some(agent) = by_user.get(user.as_str()) else {
                 continue;
             };
-            if self.told.get(email) == Some(&status) {
-                continue;
+            seen += 1;
+            if let Err(e) = crate::status::kustomer_side::on_reading(
+                &self.state,
+                agent,
+                &status,
+                requested_at_ms,
+            ) {
+                eprintln!("ccai-server: {}'s work-session status: {e}", agent.email);
             }
-            self.told.insert(email.clone(), status.clone());
-            self.state.0.hub.send(
-                email,
-                Push::KustomerStatusChanged {
-                    kustomer_status_id: status,
-                    at_ms: now,
-                },
-            );
-            told += 1;
         }
-        Ok(told)
+        Ok(seen)
     }
 
-    /// `(kustomer user id, status id)` of every active work session.
-    async fn fetch_all(&mut self) -> Result<Vec<(String, String)>, WorkSessionsError> {
+    /// Every active work session, each with the time its page was asked for.
+    async fn fetch_all(&mut self) -> Result<Vec<Reading>, WorkSessionsError> {
         let cfg = &self.state.0.cfg;
         let base = cfg.kustomer_api.trim_end_matches('/').to_owned();
         // B8: `user=false` (or absent) is every user's sessions; `user=true` would be the machine
@@ -156,6 +179,7 @@ impl WorkSessions {
         let mut out = Vec::new();
         for _ in 0..MAX_PAGES {
             self.requests += 1;
+            let requested_at_ms = crate::now_ms();
             let resp = self
                 .state
                 .0
@@ -191,7 +215,7 @@ impl WorkSessions {
             out.extend(
                 page.data
                     .iter()
-                    .filter_map(|r| Some((r.user_id()?, r.status_id()?))),
+                    .filter_map(|r| Some((r.user_id()?, r.status_id()?, requested_at_ms))),
             );
             match page.links.next.as_deref().and_then(|n| resolve(&url, n)) {
                 Some(next) => url = next,

@@ -3,7 +3,7 @@
 //! has no e-mail); Kustomer assigns by user id. An agent who never signed in is unknown: their
 //! deliveries are acknowledged and logged, not applied.
 
-use rusqlite::OptionalExtension;
+use crate::store::db::OptionalExtension;
 
 use crate::store::{Store, StoreError};
 
@@ -12,9 +12,8 @@ impl Store {
     pub fn records_agent_email(&self, ccai_agent_id: i64) -> Result<Option<String>, StoreError> {
         Ok(self
             .lock()
-            .query_row(
-                "SELECT email FROM agents WHERE ccai_agent_id = ?1 ORDER BY signed_in_at_ms DESC LIMIT 1",
-                [ccai_agent_id],
+            .prepare_cached("SELECT email FROM agents WHERE ccai_agent_id = ?1 ORDER BY signed_in_at_ms DESC LIMIT 1")?
+            .query_row([ccai_agent_id],
                 |r| r.get(0),
             )
             .optional()?)
@@ -24,11 +23,8 @@ impl Store {
     pub fn records_kustomer_user(&self, email: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .lock()
-            .query_row(
-                "SELECT kustomer_user_id FROM agents WHERE email = ?1",
-                [email],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT kustomer_user_id FROM agents WHERE email = ?1")?
+            .query_row([email], |r| r.get(0))
             .optional()?)
     }
 }

@@ -19,6 +19,7 @@ use ccai_core::records::{
 };
 use serde_json::{json, Map, Value};
 
+use super::notes::{NoteOutcome, Notes};
 use super::store::channel_text;
 use crate::kustomer::client::{data_id, encode, Kustomer, KustomerError};
 
@@ -53,6 +54,8 @@ pub struct Target<'a> {
     pub prefix: &'a str,
     /// The Kustomer user id of an agent's e-mail (the server's agents, A5).
     pub user_of: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    /// Where notes go (alone, or in bulk under load).
+    pub notes: &'a Notes,
 }
 
 /// What one write did.
@@ -191,7 +194,11 @@ pub async fn apply(
                 files.push(attachment(k, a).await?);
             }
             let note = json!({ "conversation": id, "body": body, "attachments": files });
-            at_most_once(k, "/v1/notes", &note, false).await
+            match t.notes.add(note).await {
+                NoteOutcome::Made => Ok(Done::default()),
+                NoteOutcome::NotRepeated => Ok(not_repeated("/v1/notes")),
+                NoteOutcome::Refused(e) => Err(e.into()),
+            }
         }
     }
 }

@@ -30,26 +30,38 @@ use super::translate::{translate_next, Step};
 use crate::state::AppState;
 
 /// One worker: owns the customer keys hashed to it, drains each in order.
+///
+/// A key that could not finish (it waits for an earlier session's end, or a store error) is retried on
+/// the tick only, not on every other key's news: a worker with many waiting keys would otherwise read
+/// them all again for each delivery it is told of.
 pub async fn run_worker(state: AppState, mut rx: mpsc::UnboundedReceiver<String>) {
-    let mut dirty: BTreeSet<String> = BTreeSet::new();
+    let mut ready: BTreeSet<String> = BTreeSet::new();
+    let mut waiting: BTreeSet<String> = BTreeSet::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
         tokio::select! {
             key = rx.recv() => match key {
-                Some(k) => { dirty.insert(k); }
+                Some(k) => { ready.insert(k); }
                 None => return,
             },
-            _ = tick.tick() => {}
+            _ = tick.tick() => ready.append(&mut waiting),
         }
         while let Ok(k) = rx.try_recv() {
-            dirty.insert(k);
+            ready.insert(k);
         }
-        let keys: Vec<String> = dirty.iter().cloned().collect();
-        for key in keys {
-            if drain(&state, &key).await {
-                dirty.remove(&key);
+        while let Some(key) = ready.pop_first() {
+            waiting.remove(&key);
+            // Only the instance that acts for the company writes to Kustomer (issue 18): the work
+            // stays in the inbox for the holder, which takes every unfinished key when it takes over.
+            if !state.acts_for_company() {
+                continue;
             }
-            // Otherwise it stays dirty: the tick retries it.
+            if !drain(&state, &key).await {
+                waiting.insert(key);
+            }
+            while let Ok(k) = rx.try_recv() {
+                ready.insert(k);
+            }
         }
     }
 }
@@ -63,28 +75,18 @@ pub fn worker_of(customer_key: &str, workers: usize) -> usize {
 
 /// Applies everything the key has; true when nothing is left.
 async fn drain(state: &AppState, key: &str) -> bool {
-    let store = &state.0.store;
     loop {
-        let mut waiting = false;
-        loop {
-            match translate_next(state, key) {
-                Ok(Step::Took) => {}
-                Ok(Step::Empty) => break,
-                Ok(Step::Waiting) => {
-                    waiting = true;
-                    break;
-                }
-                Err(e) => {
-                    eprintln!("ccai-server: records: translating a delivery of {key}: {e}");
-                    return false;
-                }
-            }
-        }
-        let p = match store.records_next_event(key) {
-            Ok(Some(p)) => p,
-            Ok(None) => return !waiting,
+        // The store's work runs on the blocking pool: a worker waiting for SQLite must not hold one of
+        // the runtime's few threads, which serve the intake, the pushes and every other request.
+        let (st, k) = (state.clone(), key.to_owned());
+        let next = tokio::task::spawn_blocking(move || next_event(&st, &k))
+            .await
+            .unwrap_or_else(|e| Err(format!("the store's task failed: {e}")));
+        let p = match next {
+            Ok(Next::Event(p)) => p,
+            Ok(Next::Nothing { waiting }) => return !waiting,
             Err(e) => {
-                eprintln!("ccai-server: records: reading the events of {key}: {e}");
+                eprintln!("ccai-server: records: {key}: {e}");
                 return false;
             }
         };
@@ -92,6 +94,36 @@ async fn drain(state: &AppState, key: &str) -> bool {
             eprintln!("ccai-server: records: event {} of {key}: {e}", p.event_id);
             return false;
         }
+    }
+}
+
+/// What a customer key has to apply next.
+enum Next {
+    Event(Pending),
+    /// Nothing now; `waiting`: a delivery waits for an earlier session's end.
+    Nothing {
+        waiting: bool,
+    },
+}
+
+/// Translates the key's pending deliveries, then reads its next event (synchronous: the store only).
+fn next_event(state: &AppState, key: &str) -> Result<Next, String> {
+    let mut waiting = false;
+    loop {
+        match translate_next(state, key) {
+            Ok(Step::Took) => {}
+            Ok(Step::Empty) => break,
+            Ok(Step::Waiting) => {
+                waiting = true;
+                break;
+            }
+            Err(e) => return Err(format!("translating a delivery: {e}")),
+        }
+    }
+    match state.0.store.records_next_event(key) {
+        Ok(Some(p)) => Ok(Next::Event(p)),
+        Ok(None) => Ok(Next::Nothing { waiting }),
+        Err(e) => Err(format!("reading the events: {e}")),
     }
 }
 
@@ -116,6 +148,9 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
             return Err(format!("unreadable stored event: {e}"));
         }
     };
+    // The write this run marked as about to go out (in the commit before it): its `attempted` is ours,
+    // not a previous run's, so it is sent as new. Any other attempted write's end is unknown.
+    let mut marked: Option<u32> = None;
     if p.state == "pending" {
         let facts = if is_noop(&event) {
             KustomerFacts::default()
@@ -138,6 +173,7 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
         store
             .records_decide(&p.event_id, &writes, &bind)
             .map_err(|e| e.to_string())?;
+        marked = (!writes.is_empty()).then_some(0);
     }
     let (outbox, bind) = store
         .records_outbox(&p.event_id)
@@ -147,20 +183,22 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
         kustomer: &records.kustomer,
         prefix: &state.0.cfg.external_id_prefix,
         user_of: &users,
+        notes: &records.notes,
     };
     let mut created = Created::default();
-    for row in outbox {
+    for (i, row) in outbox.iter().enumerate() {
         let write: Write = serde_json::from_str(&row.op).map_err(|e| e.to_string())?;
         if row.done {
-            remember(&write, row.result_id, &mut created);
+            remember(&write, row.result_id.clone(), &mut created);
             continue;
         }
+        let maybe_sent = row.attempted && marked != Some(row.idx);
         if !row.attempted {
             store
                 .records_op_attempted(&p.event_id, row.idx)
                 .map_err(|e| e.to_string())?;
         }
-        let result = match apply(&target, &write, &created, row.attempted).await {
+        let result = match apply(&target, &write, &created, maybe_sent).await {
             Ok(done) => {
                 if done.not_repeated {
                     records.metrics.not_repeated.fetch_add(1, Ordering::Relaxed);
@@ -203,9 +241,14 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
             }
             _ => None,
         };
+        let next = outbox
+            .get(i + 1)
+            .filter(|r| !r.done && !r.attempted)
+            .map(|r| r.idx);
         store
-            .records_op_done(&p.event_id, row.idx, result.as_deref(), learned)
+            .records_op_done(&p.event_id, row.idx, result.as_deref(), learned, next)
             .map_err(|e| e.to_string())?;
+        marked = next;
         remember(&write, result, &mut created);
     }
     let session_conv = match bind.as_str() {
@@ -230,27 +273,36 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
     Ok(())
 }
 
-/// Tells the agent where their call is: the conversation the rules chose for the session, now.
+/// Tells the agent which conversation the rules chose for their call (screen pop), once it is known and
+/// unless they were told already.
 fn push(state: &AppState, key: &str, intent: Option<&str>) {
     let Some(intent) = intent.and_then(|s| serde_json::from_str::<PushIntent>(s).ok()) else {
         return;
     };
     let store = &state.0.store;
-    let conversation_id = store.records_binding(&intent.session_id).ok().flatten();
+    let records = &state.0.records;
+    let Some(conversation_id) = store.records_binding(&intent.session_id).ok().flatten() else {
+        return;
+    };
+    if !records.first_telling(
+        &intent.session_id,
+        &intent.agent_email,
+        &conversation_id,
+        intent.ends,
+    ) {
+        return;
+    }
     let customer_id = store.records_customer(key).ok().flatten().map(|c| c.id);
     state.0.hub.send(
         &intent.agent_email,
-        Push::Call {
+        Push::CallRecord {
             session_id: intent.session_id.clone(),
-            state: intent.state,
             conversation_id,
             customer_id,
-            at_ms: intent.at_ms,
         },
     );
-    let records = &state.0.records;
     if let Some(t0) = records.take_received(&intent.delivery_id) {
-        records.metrics.record_push(t0.elapsed());
+        records.metrics.record_record(t0.elapsed());
     }
 }
 

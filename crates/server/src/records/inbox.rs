@@ -1,10 +1,10 @@
 //! CCAI's deliveries (A20) as the intake stores them, before it answers, and the transaction that turns
 //! one into the rules' events.
 
+use crate::store::db::{params, OptionalExtension};
 use ccai_core::records::ccai_events::{CcaiSessionEvent, SessionState};
 use ccai_core::records::Channel;
 use ccai_core::server_api::CallState;
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -39,14 +39,17 @@ pub struct Delivery {
     pub body: String,
 }
 
-/// The push a delivery asks for once the events before it are applied.
+/// What a delivery asks for once its events are applied: tell its agent the conversation the rules
+/// chose for the session (`Push::CallRecord`). The call's state itself was pushed by the intake.
+/// (Rows written before the split also carry `state` and `at_ms`; they are ignored.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushIntent {
     pub delivery_id: String,
     pub agent_email: String,
     pub session_id: String,
-    pub state: CallState,
-    pub at_ms: u64,
+    /// The call ended with this delivery: the session's last telling.
+    #[serde(default)]
+    pub ends: bool,
 }
 
 /// The agent's call state at an A20 state: Assigned rings (the agent accepted the offer), Active is
@@ -86,11 +89,8 @@ impl Store {
             let body = serde_json::to_string(e)?;
             let hash = hex(&Sha256::digest(body.as_bytes()));
             let seen: Option<String> = tx
-                .query_row(
-                    "SELECT body_hash FROM records_deliveries WHERE event_id = ?1",
-                    [&id],
-                    |r| r.get(0),
-                )
+                .prepare_cached("SELECT body_hash FROM records_deliveries WHERE event_id = ?1")?
+                .query_row([&id], |r| r.get(0))
                 .optional()?;
             if let Some(h) = seen {
                 if h != hash {
@@ -101,17 +101,15 @@ impl Store {
             }
             let session = e.session_id();
             let key: Option<String> = tx
-                .query_row(
+                .prepare_cached(
                     "SELECT customer_key FROM records_session_state WHERE session_id = ?1",
-                    [&session],
-                    |r| r.get(0),
-                )
+                )?
+                .query_row([&session], |r| r.get(0))
                 .optional()?;
             let key = match key {
                 Some(k) => {
-                    tx.execute(
-                        "UPDATE records_session_state SET first_ts = MIN(first_ts, ?2) WHERE session_id = ?1",
-                        params![session, e.timestamp as i64],
+                    tx.prepare_cached("UPDATE records_session_state SET first_ts = CASE WHEN first_ts < ?2 THEN first_ts ELSE ?2 END WHERE session_id = ?1")?
+            .execute(params![session, e.timestamp as i64],
                     )?;
                     k
                 }
@@ -122,19 +120,22 @@ impl Store {
                     continue;
                 }
                 None => {
-                    tx.execute(
+                    tx.prepare_cached(
                         "INSERT INTO records_session_state (session_id, customer_key, first_ts)
                          VALUES (?1, ?2, ?3)",
-                        params![session, inc.customer_key, e.timestamp as i64],
-                    )?;
+                    )?
+                    .execute(params![
+                        session,
+                        inc.customer_key,
+                        e.timestamp as i64
+                    ])?;
                     inc.customer_key.clone()
                 }
             };
-            tx.execute(
-                "INSERT INTO records_deliveries (event_id, body_hash, channel, session_id, customer_key,
+            tx.prepare_cached("INSERT INTO records_deliveries (event_id, body_hash, channel, session_id, customer_key,
                     ts, rank, body, received_at_ms, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending')",
-                params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending')")?
+            .execute(params![
                     id,
                     hash,
                     channel_text(inc.channel),
@@ -159,11 +160,10 @@ impl Store {
     ) -> Result<Option<Delivery>, StoreError> {
         Ok(self
             .lock()
-            .query_row(
-                "SELECT event_id, channel, session_id, ts, received_at_ms, body FROM records_deliveries
+            .prepare_cached("SELECT event_id, channel, session_id, ts, received_at_ms, body FROM records_deliveries
                  WHERE customer_key = ?1 AND state = 'pending'
-                 ORDER BY ts, rank, received_at_ms LIMIT 1",
-                [customer_key],
+                 ORDER BY ts, rank, received_at_ms LIMIT 1")?
+            .query_row([customer_key],
                 |r| {
                     let channel: String = r.get(1)?;
                     Ok(Delivery {
@@ -194,39 +194,36 @@ impl Store {
     ) -> Result<Option<String>, StoreError> {
         Ok(self
             .lock()
-            .query_row(
+            .prepare_cached(
                 "SELECT session_id FROM records_session_state
                  WHERE customer_key = ?1 AND session_id != ?2 AND first_ts < ?3 AND max_rank < 5
                    AND waited = 0
                  ORDER BY first_ts LIMIT 1",
-                params![customer_key, session_id, ts as i64],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![customer_key, session_id, ts as i64], |r| r.get(0))
             .optional()?)
     }
 
     /// Stops waiting for a session whose end never came (it no longer holds the customer's later ones).
     pub fn records_stop_waiting_for(&self, session_id: &str) -> Result<(), StoreError> {
-        self.lock().execute(
-            "UPDATE records_session_state SET waited = 1 WHERE session_id = ?1",
-            [session_id],
-        )?;
+        self.lock()
+            .prepare_cached("UPDATE records_session_state SET waited = 1 WHERE session_id = ?1")?
+            .execute([session_id])?;
         Ok(())
     }
 
     pub fn records_session_so_far(&self, session_id: &str) -> Result<SessionSoFar, StoreError> {
         Ok(self
             .lock()
-            .query_row(
+            .prepare_cached(
                 "SELECT last_body, max_rank FROM records_session_state WHERE session_id = ?1",
-                [session_id],
-                |r| {
-                    Ok(SessionSoFar {
-                        last_body: r.get(0)?,
-                        max_rank: r.get::<_, i64>(1)?.clamp(0, 6) as u8,
-                    })
-                },
-            )
+            )?
+            .query_row([session_id], |r| {
+                Ok(SessionSoFar {
+                    last_body: r.get(0)?,
+                    max_rank: r.get::<_, i64>(1)?.clamp(0, 6) as u8,
+                })
+            })
             .optional()?
             .unwrap_or_default())
     }
@@ -247,11 +244,11 @@ impl Store {
         let push = push.map(serde_json::to_string).transpose()?;
         let mut conn = self.lock();
         let tx = conn.transaction()?;
-        let mut seq: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(seq), 0) FROM records_events WHERE customer_key = ?1",
-            [customer_key],
-            |r| r.get(0),
-        )?;
+        let mut seq: i64 = tx
+            .prepare_cached(
+                "SELECT COALESCE(MAX(seq), 0) FROM records_events WHERE customer_key = ?1",
+            )?
+            .query_row([customer_key], |r| r.get(0))?;
         let mut rows: Vec<(String, Option<&str>)> = events
             .iter()
             .map(|(eid, body)| (eid.clone(), Some(body.as_str())))
@@ -263,48 +260,46 @@ impl Store {
         for (i, (eid, body)) in rows.into_iter().enumerate() {
             seq += 1;
             let p = if i + 1 == last { push.as_deref() } else { None };
-            tx.execute(
-                "INSERT OR IGNORE INTO records_events (event_id, delivery_id, customer_key, seq, body, push,
+            tx.prepare_cached(
+                "INSERT INTO records_events (event_id, delivery_id, customer_key, seq, body, push,
                     received_at_ms, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending')",
-                params![eid, id, customer_key, seq, body, p, now_ms as i64],
-            )?;
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending') ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![eid, id, customer_key, seq, body, p, now_ms as i64])?;
         }
         if fresh {
-            tx.execute(
-                "UPDATE records_session_state SET last_body = ?2, max_rank = MAX(max_rank, ?3)
+            tx.prepare_cached(
+                "UPDATE records_session_state SET last_body = ?2, max_rank = CASE WHEN max_rank > ?3 THEN max_rank ELSE ?3 END
                  WHERE session_id = ?1",
-                params![
-                    delivery.session_id(),
-                    serde_json::to_string(delivery)?,
-                    i64::from(delivery.state.rank())
-                ],
-            )?;
+            )?
+            .execute(params![
+                delivery.session_id(),
+                serde_json::to_string(delivery)?,
+                i64::from(delivery.state.rank())
+            ])?;
         }
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE records_deliveries SET state = 'translated' WHERE event_id = ?1",
-            [&id],
-        )?;
+        )?
+        .execute([&id])?;
         tx.commit()?;
         Ok(())
     }
 
     /// A delivery acknowledged but not applied (its reason is logged by the caller).
     pub fn records_delivery_skipped(&self, event_id: &str) -> Result<(), StoreError> {
-        self.lock().execute(
-            "UPDATE records_deliveries SET state = 'skipped' WHERE event_id = ?1",
-            [event_id],
-        )?;
+        self.lock()
+            .prepare_cached("UPDATE records_deliveries SET state = 'skipped' WHERE event_id = ?1")?
+            .execute([event_id])?;
         Ok(())
     }
 
     /// Deliveries by state (`pending`, `translated`, `skipped`), for the tests and `/stats`.
     pub fn records_count_deliveries(&self, state: &str) -> Result<u64, StoreError> {
-        Ok(self.lock().query_row(
-            "SELECT COUNT(*) FROM records_deliveries WHERE state = ?1",
-            [state],
-            |r| r.get::<_, i64>(0),
-        )? as u64)
+        Ok(self
+            .lock()
+            .prepare_cached("SELECT COUNT(*) FROM records_deliveries WHERE state = ?1")?
+            .query_row([state], |r| r.get::<_, i64>(0))? as u64)
     }
 }
 

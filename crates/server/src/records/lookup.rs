@@ -9,7 +9,7 @@
 //!   new customer) are not looked up here; the customers the server creates carry its external id, by
 //!   which a creation is found again after a crash (`apply.rs`).
 //! - Once: a found customer is written to the store at once, so the key's later events, and a restart,
-//!   read it from there; a customer the server created stays recorded as created (`INSERT OR IGNORE`).
+//!   read it from there; a customer the server created stays recorded as created (`ON CONFLICT DO NOTHING`).
 //! - Misses: a "no such customer" is kept in memory for `MISS_TTL` only. It spares the second search of an
 //!   IVR call (its start, then its answer, which creates the customer); it is short, and never persisted,
 //!   so a customer someone else creates in Kustomer meanwhile is found by the next call, not duplicated.

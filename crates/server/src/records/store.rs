@@ -4,8 +4,8 @@
 //! (customer key → Kustomer customer, conversations, session → conversation). Every change that
 //! matters is one transaction, so a kill at any instant leaves a state the restart finishes from.
 
+use crate::store::db::{self, params, OptionalExtension};
 use ccai_core::records::{Channel, ConversationFacts, ConversationStatus, CustomerFacts};
-use rusqlite::{params, OptionalExtension};
 
 use crate::store::{Store, StoreError};
 
@@ -70,6 +70,18 @@ CREATE INDEX records_conversations_by_customer ON records_conversations(customer
 CREATE TABLE records_bindings (session_id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL);
 ";
 
+/// The component's second step: the intake asks whether a session already has a later delivery (so
+/// that a late one does not push a stale call state).
+pub const SCHEMA_V2: &str = "
+CREATE INDEX records_deliveries_by_session ON records_deliveries(session_id, ts, rank);
+";
+
+/// The third: the door no longer asks the store whether a delivery is the latest of its session (it
+/// pushes before storing, from memory: `super::CallPushes`), so the second step's index goes.
+pub const SCHEMA_V3: &str = "
+DROP INDEX IF EXISTS records_deliveries_by_session;
+";
+
 /// A rules' event waiting to be applied.
 pub struct Pending {
     pub event_id: String,
@@ -98,7 +110,7 @@ impl Store {
     /// Customer keys with deliveries or events still to apply (after a restart).
     pub fn records_unfinished(&self) -> Result<Vec<String>, StoreError> {
         let conn = self.lock();
-        let mut st = conn.prepare(
+        let mut st = conn.prepare_cached(
             "SELECT customer_key FROM records_events WHERE state IN ('pending', 'decided')
              UNION SELECT customer_key FROM records_deliveries WHERE state = 'pending'",
         )?;
@@ -112,11 +124,10 @@ impl Store {
     pub fn records_next_event(&self, customer_key: &str) -> Result<Option<Pending>, StoreError> {
         Ok(self
             .lock()
-            .query_row(
-                "SELECT event_id, seq, body, push, received_at_ms, state, delivery_id FROM records_events
+            .prepare_cached("SELECT event_id, seq, body, push, received_at_ms, state, delivery_id FROM records_events
                  WHERE customer_key = ?1 AND state IN ('pending', 'decided')
-                 ORDER BY seq LIMIT 1",
-                [customer_key],
+                 ORDER BY seq LIMIT 1")?
+            .query_row([customer_key],
                 |r| {
                     Ok(Pending {
                         event_id: r.get(0)?,
@@ -132,7 +143,8 @@ impl Store {
             .optional()?)
     }
 
-    /// Stores the decision: the event's writes go to the outbox, in one transaction.
+    /// Stores the decision: the event's writes go to the outbox, in one transaction, the first marked as
+    /// about to go out (what `records_op_attempted` would commit next: one commit instead of two).
     pub fn records_decide(
         &self,
         event_id: &str,
@@ -142,20 +154,28 @@ impl Store {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         for (i, w) in writes.iter().enumerate() {
-            tx.execute(
-                "INSERT OR REPLACE INTO records_ops (event_id, idx, op) VALUES (?1, ?2, ?3)",
-                params![event_id, i as i64, w],
-            )?;
+            tx.prepare_cached(
+                "INSERT INTO records_ops (event_id, idx, op) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (event_id, idx) DO UPDATE SET op = excluded.op, result_id = NULL,
+                    attempted = 0, done = 0",
+            )?
+            .execute(params![event_id, i as i64, w])?;
+        }
+        if !writes.is_empty() {
+            tx.prepare_cached(
+                "UPDATE records_ops SET attempted = 1 WHERE event_id = ?1 AND idx = 0",
+            )?
+            .execute([event_id])?;
         }
         // The binding is kept as an outbox row too, so a resumed event still knows it.
-        tx.execute(
-            "INSERT OR REPLACE INTO records_ops (event_id, idx, op, done) VALUES (?1, -1, ?2, 1)",
-            params![event_id, bind_session],
-        )?;
-        tx.execute(
-            "UPDATE records_events SET state = 'decided' WHERE event_id = ?1",
-            [event_id],
-        )?;
+        tx.prepare_cached(
+            "INSERT INTO records_ops (event_id, idx, op, done) VALUES (?1, -1, ?2, 1)
+             ON CONFLICT (event_id, idx) DO UPDATE SET op = excluded.op, result_id = NULL,
+                attempted = 0, done = 1",
+        )?
+        .execute(params![event_id, bind_session])?;
+        tx.prepare_cached("UPDATE records_events SET state = 'decided' WHERE event_id = ?1")?
+            .execute([event_id])?;
         tx.commit()?;
         Ok(())
     }
@@ -163,7 +183,7 @@ impl Store {
     /// The outbox of one event, in order, and its stored session binding (`""` when none).
     pub fn records_outbox(&self, event_id: &str) -> Result<(Vec<OutboxOp>, String), StoreError> {
         let conn = self.lock();
-        let mut st = conn.prepare(
+        let mut st = conn.prepare_cached(
             "SELECT idx, op, result_id, attempted, done FROM records_ops WHERE event_id = ?1 ORDER BY idx",
         )?;
         let mut bind = String::new();
@@ -196,38 +216,50 @@ impl Store {
 
     /// Remembers that a write is about to go out: from here on its end is unknown until `op_done`.
     pub fn records_op_attempted(&self, event_id: &str, idx: u32) -> Result<(), StoreError> {
-        self.lock().execute(
-            "UPDATE records_ops SET attempted = 1 WHERE event_id = ?1 AND idx = ?2",
-            params![event_id, idx as i64],
-        )?;
+        self.lock()
+            .prepare_cached(
+                "UPDATE records_ops SET attempted = 1 WHERE event_id = ?1 AND idx = ?2",
+            )?
+            .execute(params![event_id, idx as i64])?;
         Ok(())
     }
 
     /// Marks one write done, with what it created, and records the new customer or conversation.
+    ///
+    /// `next`: the write that goes out right after, marked as about to go out in the same commit.
     pub fn records_op_done(
         &self,
         event_id: &str,
         idx: u32,
         result_id: Option<&str>,
         learned: Option<Learned<'_>>,
+        next: Option<u32>,
     ) -> Result<(), StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE records_ops SET done = 1, result_id = ?3 WHERE event_id = ?1 AND idx = ?2",
-            params![event_id, idx as i64, result_id],
-        )?;
+        )?
+        .execute(params![event_id, idx as i64, result_id])?;
+        if let Some(next) = next {
+            tx.prepare_cached(
+                "UPDATE records_ops SET attempted = 1 WHERE event_id = ?1 AND idx = ?2",
+            )?
+            .execute(params![event_id, next as i64])?;
+        }
         match learned {
             Some(Learned::Customer {
                 key,
                 id,
                 created_by_session,
             }) => {
-                tx.execute(
-                    "INSERT OR REPLACE INTO records_customers (customer_key, kustomer_id, created_by_session)
-                     VALUES (?1, ?2, ?3)",
-                    params![key, id, created_by_session],
-                )?;
+                tx.prepare_cached(
+                    "INSERT INTO records_customers (customer_key, kustomer_id, created_by_session)
+                     VALUES (?1, ?2, ?3)
+                     ON CONFLICT (customer_key) DO UPDATE SET kustomer_id = excluded.kustomer_id,
+                        created_by_session = excluded.created_by_session",
+                )?
+                .execute(params![key, id, created_by_session])?;
             }
             Some(Learned::Conversation {
                 customer_key,
@@ -236,11 +268,11 @@ impl Store {
                 menu,
                 voicemail,
             }) => {
-                tx.execute(
-                    "INSERT OR IGNORE INTO records_conversations (id, customer_key, channel, menu, voicemail, created_order)
+                tx.prepare_cached("INSERT INTO records_conversations (id, customer_key, channel, menu, voicemail, created_order)
                      VALUES (?1, ?2, ?3, ?4, ?5,
-                             (SELECT COALESCE(MAX(created_order), 0) + 1 FROM records_conversations))",
-                    params![id, customer_key, channel_text(channel), menu, voicemail],
+                             (SELECT COALESCE(MAX(created_order), 0) + 1 FROM records_conversations))
+             ON CONFLICT DO NOTHING")?
+            .execute(params![id, customer_key, channel_text(channel), menu, voicemail],
                 )?;
             }
             None => {}
@@ -259,15 +291,14 @@ impl Store {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         if let Some((session_id, conversation_id)) = session {
-            tx.execute(
-                "INSERT OR REPLACE INTO records_bindings (session_id, conversation_id) VALUES (?1, ?2)",
-                params![session_id, conversation_id],
-            )?;
+            tx.prepare_cached(
+                "INSERT INTO records_bindings (session_id, conversation_id) VALUES (?1, ?2)
+                 ON CONFLICT (session_id) DO UPDATE SET conversation_id = excluded.conversation_id",
+            )?
+            .execute(params![session_id, conversation_id])?;
         }
-        tx.execute(
-            "UPDATE records_events SET state = ?2 WHERE event_id = ?1",
-            params![event_id, state],
-        )?;
+        tx.prepare_cached("UPDATE records_events SET state = ?2 WHERE event_id = ?1")?
+            .execute(params![event_id, state])?;
         tx.commit()?;
         Ok(())
     }
@@ -276,29 +307,24 @@ impl Store {
     pub fn records_binding(&self, session_id: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .lock()
-            .query_row(
-                "SELECT conversation_id FROM records_bindings WHERE session_id = ?1",
-                [session_id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT conversation_id FROM records_bindings WHERE session_id = ?1")?
+            .query_row([session_id], |r| r.get(0))
             .optional()?)
     }
 
     /// Rules' events by state, for the figures and the tests.
     pub fn records_count(&self, state: &str) -> Result<u64, StoreError> {
-        Ok(self.lock().query_row(
-            "SELECT COUNT(*) FROM records_events WHERE state = ?1",
-            [state],
-            |r| r.get::<_, i64>(0),
-        )? as u64)
+        Ok(self
+            .lock()
+            .prepare_cached("SELECT COUNT(*) FROM records_events WHERE state = ?1")?
+            .query_row([state], |r| r.get::<_, i64>(0))? as u64)
     }
 
     pub fn records_customer(&self, key: &str) -> Result<Option<CustomerFacts>, StoreError> {
         Ok(self
             .lock()
-            .query_row(
-                "SELECT kustomer_id, created_by_session FROM records_customers WHERE customer_key = ?1",
-                [key],
+            .prepare_cached("SELECT kustomer_id, created_by_session FROM records_customers WHERE customer_key = ?1")?
+            .query_row([key],
                 |r| {
                     Ok(CustomerFacts {
                         id: r.get(0)?,
@@ -317,11 +343,12 @@ impl Store {
         key: &str,
         kustomer_id: &str,
     ) -> Result<(), StoreError> {
-        self.lock().execute(
-            "INSERT OR IGNORE INTO records_customers (customer_key, kustomer_id, created_by_session)
-             VALUES (?1, ?2, NULL)",
-            params![key, kustomer_id],
-        )?;
+        self.lock()
+            .prepare_cached(
+                "INSERT INTO records_customers (customer_key, kustomer_id, created_by_session)
+             VALUES (?1, ?2, NULL) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![key, kustomer_id])?;
         Ok(())
     }
 
@@ -333,11 +360,11 @@ impl Store {
         customer_key: &str,
         c: &ConversationFacts,
     ) -> Result<(), StoreError> {
-        self.lock().execute(
-            "INSERT OR IGNORE INTO records_conversations (id, customer_key, channel, menu, voicemail, created_order)
+        self.lock().prepare_cached("INSERT INTO records_conversations (id, customer_key, channel, menu, voicemail, created_order)
              VALUES (?1, ?2, ?3, ?4, ?5,
-                     (SELECT COALESCE(MAX(created_order), 0) + 1 FROM records_conversations))",
-            params![
+                     (SELECT COALESCE(MAX(created_order), 0) + 1 FROM records_conversations))
+             ON CONFLICT DO NOTHING")?
+            .execute(params![
                 c.id,
                 customer_key,
                 c.channel.map_or("other", channel_text),
@@ -353,11 +380,10 @@ impl Store {
     pub fn records_conversation(&self, id: &str) -> Result<Option<ConversationFacts>, StoreError> {
         Ok(self
             .lock()
-            .query_row(
+            .prepare_cached(
                 "SELECT id, channel, menu, voicemail FROM records_conversations WHERE id = ?1",
-                [id],
-                conversation_row,
-            )
+            )?
+            .query_row([id], conversation_row)
             .optional()?)
     }
 
@@ -367,12 +393,11 @@ impl Store {
     ) -> Result<Option<ConversationFacts>, StoreError> {
         Ok(self
             .lock()
-            .query_row(
+            .prepare_cached(
                 "SELECT c.id, c.channel, c.menu, c.voicemail FROM records_bindings s
                  JOIN records_conversations c ON c.id = s.conversation_id WHERE s.session_id = ?1",
-                [session_id],
-                conversation_row,
-            )
+            )?
+            .query_row([session_id], conversation_row)
             .optional()?)
     }
 }
@@ -393,7 +418,7 @@ pub enum Learned<'a> {
     },
 }
 
-fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationFacts> {
+fn conversation_row(r: &db::Row<'_>) -> db::Result<ConversationFacts> {
     let channel: String = r.get(1)?;
     Ok(ConversationFacts {
         id: r.get(0)?,

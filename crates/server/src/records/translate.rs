@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use ccai_core::records::ccai_events::CcaiSessionEvent;
 use ccai_core::records::ccai_translate::{translate, SessionSoFar};
+use ccai_core::server_api::CallState;
 
 use super::inbox::{call_state, PushIntent};
 use crate::state::AppState;
@@ -112,7 +113,8 @@ pub fn translate_next(state: &AppState, key: &str) -> Result<Step, String> {
         .map(|e| serde_json::to_string(e).map(|b| (e.event_id.clone(), b)))
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
-    // A stale delivery (older than what was applied) tells the agent nothing new.
+    // Once this delivery's events are applied, its agent is told the session's conversation (the
+    // call's state itself went out from the intake). A stale delivery tells the agent nothing new.
     let push = match (
         fresh,
         call_state(&delivery.state),
@@ -127,8 +129,7 @@ pub fn translate_next(state: &AppState, key: &str) -> Result<Step, String> {
                     delivery_id: d.event_id.clone(),
                     agent_email,
                     session_id: delivery.session_id(),
-                    state: call,
-                    at_ms: delivery.timestamp,
+                    ends: call == CallState::Ended,
                 })
         }
         _ => None,

@@ -4,16 +4,20 @@
 //! 2. an `epoch` that is not the agent's current term → `Fenced` (another tab or computer owns it);
 //! 3. a Kustomer status without a row in the admin's mapping, or a CCAI target that cannot be set by
 //!    name (unknown, system-defined, a repeated name: A8, A9) → `Refused` with the reason;
-//! 4. stored, then queued to the scheduler → `Queued`.
+//! 4. the same change the server read in Kustomer's work sessions moments before and carries already
+//!    → stored as `merged`, `AlreadySet` (written to CCAI once: `status::kustomer_side`);
+//! 5. stored, then queued to the scheduler → `Queued`.
 //!
 //! Checks 1, 2 and the insert hold the store's lock together, so an owner claim cannot slip between
 //! the fence check and the insert.
 
 use ccai_core::budget::StatusChange as QueuedChange;
-use ccai_core::mapping::MappingEntry;
 use ccai_core::server_api::{StatusChange, StatusOutcome};
-use ccai_core::status::{CcaiStatusId, KustomerStatusId};
+use ccai_core::status::CcaiStatusId;
 
+use ccai_core::kustomer_status::{StatusPath, Verdict};
+
+use super::kustomer_side;
 use super::store::{self, Inserted, NewChange};
 use crate::http::auth::AgentSession;
 use crate::state::AppState;
@@ -34,20 +38,27 @@ pub enum IntakeError {
     NotReady,
 }
 
-/// A new owner term for the session's agent; every older epoch is fenced from now on, and the
-/// agent's push connections are told (the one that claimed sees its own epoch and carries on).
+/// A new owner term for the session's agent; every older epoch is fenced from now on, and the session
+/// that held the term before is told on its own connections only (the agent's other sessions, on other
+/// computers, are not concerned; a tab of that same session that claimed sees its own epoch and
+/// carries on).
 pub fn claim_owner(state: &AppState, session: &AgentSession) -> Result<u64, IntakeError> {
-    let epoch = store::claim(
+    let claimed = store::claim(
         &state.0.store.lock(),
         &session.agent.email,
         &session.session_id,
         crate::now_ms(),
     )?;
-    state.0.hub.send(
-        &session.agent.email,
-        ccai_core::server_api::Push::Fenced { epoch },
-    );
-    Ok(epoch)
+    if let Some(fenced) = &claimed.fenced_session {
+        state.0.hub.send_session(
+            &session.agent.email,
+            fenced,
+            ccai_core::server_api::Push::Fenced {
+                epoch: claimed.epoch,
+            },
+        );
+    }
+    Ok(claimed.epoch)
 }
 
 pub fn accept(
@@ -65,7 +76,19 @@ pub fn accept(
         return Err(IntakeError::NotReady);
     }
     // Resolved before taking the lock: the catalogue is in memory, the mapping one small read.
-    let target = match resolve(state, &change.kustomer_status_id)? {
+    let decided = change.ccai_status_id.map(|id| {
+        state
+            .0
+            .ccai_directory
+            .target_name(CcaiStatusId(id))
+            .map(|name| (CcaiStatusId(id), name))
+            .map_err(|e| e.to_string())
+    });
+    let resolved = match decided {
+        Some(d) => d,
+        None => resolve(state, &change.kustomer_status_id)?,
+    };
+    let target = match resolved {
         Ok(t) => t,
         Err(reason) => {
             let conn = state.0.store.lock();
@@ -87,7 +110,17 @@ pub fn accept(
                 current_epoch: current,
             });
         }
-        store::insert(
+        // A target the tab decided is not a Kustomer-side change: nothing to merge with a reading.
+        let verdict = match change.ccai_status_id {
+            Some(_) => Verdict::New,
+            None => kustomer_side::page_verdict(
+                state,
+                &agent.email,
+                &change.kustomer_status_id,
+                received_at_ms,
+            ),
+        };
+        let inserted = store::insert(
             &conn,
             &NewChange {
                 agent_email: &agent.email,
@@ -100,12 +133,39 @@ pub fn accept(
                 changed_at_ms: change.changed_at_ms,
                 received_at_ms,
             },
-        )?
+        )?;
+        if let (Verdict::Same { .. }, Inserted::New(row)) = (&verdict, &inserted) {
+            let outcome = "read in kustomer's work sessions first and carried from there";
+            store::finish(&conn, row.id, "merged", outcome, received_at_ms)?;
+            return Ok(StatusOutcome::AlreadySet);
+        }
+        inserted
     };
     let row = match inserted {
         Inserted::New(row) => row,
         Inserted::Duplicate => return Ok(StatusOutcome::Duplicate),
     };
+    // The page's Kustomer status rides along with a decided target when the page changed it: the
+    // server then knows the page relayed it, and its work-session reading of the same status is not
+    // news to be written again.
+    if !change.kustomer_status_id.is_empty() {
+        kustomer_side::announce(
+            state,
+            &agent.email,
+            &change.kustomer_status_id,
+            received_at_ms,
+            StatusPath::Page,
+        );
+    }
+    // Stored and open: the instance that acts for the company sends it. A stand-by tells the holder
+    // (and a new holder queues every open change when it takes over, so none falls between).
+    if !state.acts_for_company() {
+        state
+            .0
+            .hub
+            .tell_others(crate::fanout::Op::StatusQueued { change: row.id });
+        return Ok(StatusOutcome::Queued);
+    }
     state
         .0
         .ccai
@@ -119,8 +179,8 @@ pub fn accept(
     Ok(StatusOutcome::Queued)
 }
 
-fn is_duplicate(conn: &rusqlite::Connection, email: &str, key: &str) -> Result<bool, StoreError> {
-    use rusqlite::OptionalExtension;
+fn is_duplicate(conn: &crate::store::db::Conn, email: &str, key: &str) -> Result<bool, StoreError> {
+    use crate::store::db::OptionalExtension;
     Ok(conn
         .query_row(
             "SELECT 1 FROM status_changes WHERE agent_email = ?1 AND idem_key = ?2",
@@ -137,17 +197,6 @@ fn resolve(
     kustomer: &str,
 ) -> Result<Result<(CcaiStatusId, String), String>, IntakeError> {
     let (_, settings) = crate::settings::current(state)?;
-    let rows: Vec<MappingEntry> = settings.mapping;
-    let wanted = KustomerStatusId::new(kustomer);
-    let Some(row) = rows.iter().find(|r| r.kustomer == wanted) else {
-        return Ok(Err(format!(
-            "kustomer status {kustomer} has no row in the admin's mapping"
-        )));
-    };
-    Ok(state
-        .0
-        .ccai_directory
-        .target_name(row.ccai)
-        .map(|name| (row.ccai, name))
-        .map_err(|e| e.to_string()))
+    Ok(kustomer_side::target(state, &settings.mapping, kustomer)
+        .map(|(id, n)| (CcaiStatusId(id), n)))
 }

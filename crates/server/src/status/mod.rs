@@ -6,10 +6,16 @@
 //!
 //! - `store`: the tables (owner epochs, changes).
 //! - `intake`: the checks of `POST /api/v1/status` and `POST /api/v1/owner`.
+//! - `kustomer_side`: S2 and S8 from both paths of an agent's Kustomer status (page, work sessions),
+//!   each change written once and never an older reading over a newer one.
+//! - `kustomer_write`: S4 on the server, the agent's own Kustomer status set through their work
+//!   session (B8), recorded so the work-session poll does not carry it back to CCAI.
 //! - this file: resuming the queue at start, and carrying the scheduler's reports to the store and the
 //!   agent's push connections.
 
 pub mod intake;
+pub mod kustomer_side;
+pub mod kustomer_write;
 pub mod store;
 
 use ccai_core::budget::StatusChange as QueuedChange;
@@ -32,14 +38,77 @@ pub async fn start(
     tasks: &mut JoinSet<()>,
 ) -> Result<(), StoreError> {
     tasks.spawn(carry_reports(state.clone(), reports));
-    let resumed = resume(state, &state.0.ccai)?;
-    if resumed > 0 {
-        eprintln!("ccai-server: {resumed} status changes from before the restart are queued again");
+    kustomer_side::restore(state)?;
+    match &state.0.lease {
+        None => {
+            let resumed = resume(state, &state.0.ccai)?;
+            if resumed > 0 {
+                eprintln!(
+                    "ccai-server: {resumed} status changes from before the restart are queued again"
+                );
+            }
+        }
+        Some(lease) => {
+            tasks.spawn(follow_lease(state.clone(), lease.watch()));
+        }
     }
     tasks.spawn(directory::keep_fresh(state.clone()));
     tasks.spawn(ActivityTail::new(state.clone()).run(state.0.cfg.activity_interval));
     tasks.spawn(WorkSessions::new(state.clone()).run(state.0.cfg.work_sessions_interval));
     Ok(())
+}
+
+/// Several instances (issue 18): when this one comes to act for the company it queues every open
+/// change, whoever accepted it (a dead holder's queue, a stand-by's), and wakes the record rules'
+/// workers for every unfinished customer; when it stops, it forgets what it had not sent, which stays
+/// open for the next holder.
+async fn follow_lease(state: AppState, mut token: tokio::sync::watch::Receiver<Option<u64>>) {
+    let mut acting = None;
+    loop {
+        let now = *token.borrow_and_update();
+        if now != acting {
+            state.0.ccai.forget_statuses();
+            if now.is_some() {
+                let resumed = resume(&state, &state.0.ccai)
+                    .and_then(|s| Ok((s, crate::records::resume(&state)?)));
+                match resumed {
+                    Ok((s, r)) if s + r > 0 => eprintln!(
+                        "ccai-server: acting for the company: {s} open status changes queued, {r} customers' session events to apply"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => {
+                        // Not acting on a queue it could not read: try again in a moment.
+                        eprintln!("ccai-server: reading the open status changes: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                        continue;
+                    }
+                }
+            }
+            acting = now;
+        }
+        if token.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// A stand-by's change, for the instance that acts for the company: queued if it is still open.
+pub fn queue_stored(state: &AppState, change: u64) {
+    if !state.acts_for_company() {
+        return;
+    }
+    match store::open_change(&state.0.store.lock(), change) {
+        Ok(Some(row)) => {
+            let _ = state.0.ccai.set_status(QueuedChange {
+                id: row.id,
+                agent: row.ccai_agent_id,
+                target: row.ccai_status_name,
+                at_ms: state.0.ccai.now_ms(),
+            });
+        }
+        Ok(None) => {}
+        Err(e) => eprintln!("ccai-server: reading status change {change}: {e}"),
+    }
 }
 
 /// Queues every change accepted before a restart and not yet answered, in the order they came.
@@ -59,44 +128,68 @@ pub fn resume(state: &AppState, sched: &CcaiScheduler) -> Result<usize, StoreErr
     Ok(rows.len())
 }
 
+/// The most reports stored in one transaction.
+const REPORTS_PER_COMMIT: usize = 512;
+
 /// Stores each outcome and tells the agent. Runs for the server's life.
+///
+/// The reports waiting at a moment (a bulk answer brings one per agent) are stored in one transaction
+/// and pushed after its commit: one commit per report made a 500-agent shift queue its outcomes
+/// behind the disk.
 pub async fn carry_reports(state: AppState, mut reports: mpsc::UnboundedReceiver<StatusReport>) {
-    while let Some(report) = reports.recv().await {
-        if let Err(e) = carry(&state, report) {
-            eprintln!("ccai-server: storing a status outcome failed: {e}");
+    let mut batch = Vec::new();
+    while reports.recv_many(&mut batch, REPORTS_PER_COMMIT).await > 0 {
+        match carry(&state, &batch) {
+            Ok(pushes) => {
+                for (email, push) in pushes {
+                    state.0.hub.send(&email, push);
+                }
+            }
+            Err(e) => eprintln!("ccai-server: storing status outcomes failed: {e}"),
         }
+        batch.clear();
     }
 }
 
-fn carry(state: &AppState, report: StatusReport) -> Result<(), StoreError> {
+/// Stores `reports` in one transaction; returns what to push to whom once it is committed.
+fn carry(state: &AppState, reports: &[StatusReport]) -> Result<Vec<(String, Push)>, StoreError> {
     let now = crate::now_ms();
-    let (id, row_state, outcome) = match &report {
-        StatusReport::Sent { changes, .. } => {
-            return store::mark_sent(&state.0.store.lock(), changes);
-        }
-        StatusReport::Applied { change, status } => (*change, "applied", status.clone()),
-        StatusReport::Failed { change, reason } => (*change, "failed", reason.clone()),
-        StatusReport::Superseded { change, by } => {
-            (*change, "superseded", format!("superseded by change {by}"))
-        }
-    };
-    let finished = store::finish(&state.0.store.lock(), id, row_state, &outcome, now)?;
-    let Some((email, key)) = finished else {
-        return Ok(());
-    };
-    let push = match report {
-        StatusReport::Applied { status, .. } => Push::StatusApplied {
-            key,
-            ccai_status: status,
-            applied_at_ms: now,
-        },
-        StatusReport::Superseded { .. } => Push::StatusFailed {
-            key,
-            reason: "superseded by a later change of yours, which is sent instead".to_owned(),
-        },
-        StatusReport::Failed { reason, .. } => Push::StatusFailed { key, reason },
-        StatusReport::Sent { .. } => return Ok(()),
-    };
-    state.0.hub.send(&email, push);
-    Ok(())
+    let mut conn = state.0.store.lock();
+    let tx = conn.transaction()?;
+    let mut pushes = Vec::new();
+    for report in reports {
+        let (id, row_state, outcome) = match report {
+            StatusReport::Sent { changes, .. } => {
+                store::mark_sent(&tx, changes)?;
+                continue;
+            }
+            StatusReport::Applied { change, status, .. } => (*change, "applied", status.clone()),
+            StatusReport::Failed { change, reason } => (*change, "failed", reason.clone()),
+            StatusReport::Superseded { change, by } => {
+                (*change, "superseded", format!("superseded by change {by}"))
+            }
+        };
+        let Some((email, key)) = store::finish(&tx, id, row_state, &outcome, now)? else {
+            continue;
+        };
+        let push = match report {
+            StatusReport::Applied { status, at_ms, .. } => Push::StatusApplied {
+                key,
+                ccai_status: status.clone(),
+                applied_at_ms: *at_ms,
+            },
+            StatusReport::Superseded { by, .. } => Push::StatusSuperseded {
+                key,
+                by_key: store::key_of(&tx, *by)?.unwrap_or_default(),
+            },
+            StatusReport::Failed { reason, .. } => Push::StatusFailed {
+                key,
+                reason: reason.clone(),
+            },
+            StatusReport::Sent { .. } => continue,
+        };
+        pushes.push((email, push));
+    }
+    tx.commit()?;
+    Ok(pushes)
 }

@@ -1,7 +1,7 @@
 //! The status tables: owner epochs per agent and every status change the server accepted, durable
 //! before the agent hears "queued", so a restart resumes the queue exactly where it was.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::db::{params, Conn as Connection, OptionalExtension};
 
 use crate::store::StoreError;
 
@@ -23,7 +23,8 @@ CREATE TABLE status_changes (
     ccai_status_name TEXT NOT NULL,
     changed_at_ms INTEGER NOT NULL,
     received_at_ms INTEGER NOT NULL,
-    -- queued | sent | applied | failed | superseded
+    -- queued | sent | applied | failed | superseded | merged (the page relayed a change the
+    -- server had read in Kustomer's work sessions and carried already: not written twice)
     state TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     outcome TEXT,
@@ -52,6 +53,74 @@ pub enum Inserted {
     Duplicate,
 }
 
+/// Each agent's latest change: `(email, view)`.
+pub fn latest_changes(
+    conn: &Connection,
+) -> Result<Vec<(String, ccai_core::server_api::ChangeView)>, StoreError> {
+    let mut q = conn.prepare(
+        "SELECT c.agent_email, c.ccai_status_name, c.state, c.outcome, c.received_at_ms
+         FROM status_changes c
+         WHERE c.id = (SELECT MAX(id) FROM status_changes WHERE agent_email = c.agent_email)",
+    )?;
+    let rows = q
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                ccai_core::server_api::ChangeView {
+                    ccai_status: r.get(1)?,
+                    state: r.get(2)?,
+                    outcome: r.get(3)?,
+                    received_at_ms: r.get::<_, i64>(4)? as u64,
+                },
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The latest `limit` failed changes, newest first.
+pub fn recent_failures(
+    conn: &Connection,
+    limit: u32,
+) -> Result<Vec<ccai_core::server_api::Refusal>, StoreError> {
+    let mut q = conn.prepare(
+        "SELECT agent_email, ccai_status_name, COALESCE(outcome, ''), COALESCE(done_at_ms, received_at_ms)
+         FROM status_changes WHERE state = 'failed' ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = q
+        .query_map([limit as i64], |r| {
+            Ok(ccai_core::server_api::Refusal {
+                email: r.get(0)?,
+                ccai_status: r.get(1)?,
+                reason: r.get(2)?,
+                at_ms: r.get::<_, i64>(3)? as u64,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// How many changes are open (accepted, not yet answered by CCAI).
+pub fn open_count(conn: &Connection) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM status_changes WHERE state IN ('queued', 'sent')",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
+/// Every agent's owner epoch.
+pub fn epochs(conn: &Connection) -> Result<Vec<(String, u64)>, StoreError> {
+    let mut q = conn.prepare("SELECT agent_email, epoch FROM owner_epochs")?;
+    let rows = q
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 /// The agent's current owner epoch (0: never claimed).
 pub fn current_epoch(conn: &Connection, agent_email: &str) -> Result<u64, StoreError> {
     let epoch: Option<i64> = conn
@@ -71,7 +140,14 @@ pub fn claim(
     agent_email: &str,
     session_id: &str,
     now_ms: u64,
-) -> Result<u64, StoreError> {
+) -> Result<Claimed, StoreError> {
+    let fenced: Option<String> = conn
+        .query_row(
+            "SELECT session_id FROM owner_epochs WHERE agent_email = ?1",
+            [agent_email],
+            |r| r.get(0),
+        )
+        .optional()?;
     let epoch: i64 = conn.query_row(
         "INSERT INTO owner_epochs (agent_email, epoch, session_id, claimed_at_ms)
          VALUES (?1, 1, ?2, ?3)
@@ -82,7 +158,28 @@ pub fn claim(
         params![agent_email, session_id, now_ms as i64],
         |r| r.get(0),
     )?;
-    Ok(epoch as u64)
+    Ok(Claimed {
+        epoch: epoch as u64,
+        fenced_session: fenced,
+    })
+}
+
+/// A new owner term: its epoch, and the session that held the term before (whose tabs are fenced).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub epoch: u64,
+    pub fenced_session: Option<String>,
+}
+
+/// The relay key of a stored change (for `StatusSuperseded`'s `by_key`).
+pub fn key_of(conn: &Connection, id: u64) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT idem_key FROM status_changes WHERE id = ?1",
+            [id as i64],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// The fields of a change the handler checked, to be stored.
@@ -134,6 +231,19 @@ pub fn insert(conn: &Connection, c: &NewChange<'_>) -> Result<Inserted, StoreErr
     })
 }
 
+/// A change from `SELECT id, agent_email, ccai_agent_id, idem_key, ccai_status_name,
+/// received_at_ms`.
+fn change_row(r: &crate::store::db::Row<'_>) -> crate::store::db::Result<ChangeRow> {
+    Ok(ChangeRow {
+        id: r.get::<_, i64>(0)? as u64,
+        agent_email: r.get(1)?,
+        ccai_agent_id: r.get(2)?,
+        key: r.get(3)?,
+        ccai_status_name: r.get(4)?,
+        received_at_ms: r.get::<_, i64>(5)? as u64,
+    })
+}
+
 /// Changes not yet answered, in the order they were accepted (a restart queues them again).
 pub fn open_changes(conn: &Connection) -> Result<Vec<ChangeRow>, StoreError> {
     let mut stmt = conn.prepare(
@@ -141,18 +251,21 @@ pub fn open_changes(conn: &Connection) -> Result<Vec<ChangeRow>, StoreError> {
          FROM status_changes WHERE state IN ('queued', 'sent') ORDER BY id",
     )?;
     let rows = stmt
-        .query_map([], |r| {
-            Ok(ChangeRow {
-                id: r.get::<_, i64>(0)? as u64,
-                agent_email: r.get(1)?,
-                ccai_agent_id: r.get(2)?,
-                key: r.get(3)?,
-                ccai_status_name: r.get(4)?,
-                received_at_ms: r.get::<_, i64>(5)? as u64,
-            })
-        })?
+        .query_map([], change_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// One change, if it is still open.
+pub fn open_change(conn: &Connection, id: u64) -> Result<Option<ChangeRow>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id, agent_email, ccai_agent_id, idem_key, ccai_status_name, received_at_ms
+             FROM status_changes WHERE id = ?1 AND state IN ('queued', 'sent')",
+            [id as i64],
+            change_row,
+        )
+        .optional()?)
 }
 
 pub fn mark_sent(conn: &Connection, ids: &[u64]) -> Result<(), StoreError> {
@@ -183,4 +296,49 @@ pub fn finish(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?)
+}
+
+/// The last change stored for an agent: what the server last knew of their Kustomer status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastStatus {
+    pub agent_email: String,
+    pub key: String,
+    pub kustomer_status_id: String,
+    pub received_at_ms: u64,
+    pub state: String,
+}
+
+/// Every agent's last stored change (a restart restores what the server knew).
+pub fn last_kustomer_statuses(conn: &Connection) -> Result<Vec<LastStatus>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT agent_email, idem_key, kustomer_status_id, received_at_ms, state
+         FROM status_changes
+         WHERE id IN (SELECT MAX(id) FROM status_changes GROUP BY agent_email)",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(LastStatus {
+                agent_email: r.get(0)?,
+                key: r.get(1)?,
+                kustomer_status_id: r.get(2)?,
+                received_at_ms: r.get::<_, i64>(3)? as u64,
+                state: r.get(4)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// When the server received each change (`idem_key` → ms), for the load test's "at the server →
+/// applied" figure.
+pub fn received_at_by_key(
+    conn: &Connection,
+) -> Result<std::collections::HashMap<String, u64>, StoreError> {
+    let mut stmt = conn.prepare("SELECT idem_key, received_at_ms FROM status_changes")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }

@@ -2,7 +2,7 @@
 //! (hashed session and refresh tokens), OAuth sign-ins in flight and SSE tickets. No secret a client
 //! holds is stored in clear: only its SHA-256 (see `session::hash`).
 
-use rusqlite::{params, OptionalExtension, Row};
+use super::db::{self, params, OptionalExtension, Row};
 
 use super::{Store, StoreError};
 use crate::http::auth::Agent;
@@ -85,7 +85,7 @@ pub struct NewTokens<'a> {
     pub refresh_expires_ms: u64,
 }
 
-fn agent_of(r: &Row) -> rusqlite::Result<Agent> {
+fn agent_of(r: &Row) -> db::Result<Agent> {
     Ok(Agent {
         email: r.get(0)?,
         kustomer_user_id: r.get(1)?,
@@ -173,6 +173,15 @@ impl Store {
              ORDER BY a.email",
         )?;
         let rows = q.query_map([now_ms as i64], agent_of)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The agents who signed in at or after `since_ms`: their sign-in just asked Kustomer who they are
+    /// (B6), so the standing check leaves them for its next round.
+    pub fn signed_in_since(&self, since_ms: u64) -> Result<Vec<String>, StoreError> {
+        let conn = self.lock();
+        let mut q = conn.prepare("SELECT email FROM agents WHERE signed_in_at_ms >= ?1")?;
+        let rows = q.query_map([since_ms as i64], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -76,6 +76,30 @@ pub fn agent(id: i64) -> Value {
     json!({ "id": id, "name": name })
 }
 
+/// One session as the bodies CCAI POSTs, one delivery each (`{"count": 1, "events": [..]}`).
+pub fn bodies(s: &Session) -> Vec<(&'static str, Value)> {
+    s.deliveries
+        .iter()
+        .map(|d| (s.channel, json!({ "count": 1, "events": [d] })))
+        .collect()
+}
+
+/// An IVR call from `phone` that starts at `t0_ms + 1 s` and is assigned to the agent a second later
+/// (not ended): enough for R2 to open the customer's conversation.
+pub fn assigned_call(session: &str, phone: &str, t0_ms: u64) -> Vec<(&'static str, Value)> {
+    let mut s = Session::new(
+        "",
+        "call",
+        json!({ "id": session, "call_type": "IVR", "lang": "en", "dn": phone, "menu_path": "Billing" }),
+    );
+    s.at("Start", t0_ms + 1000, json!({})).at(
+        "Assigned",
+        t0_ms + 2000,
+        json!({ "agent_info": agent(AGENT_ID) }),
+    );
+    bodies(&s)
+}
+
 fn ivr(id: &str, phone: &str, menu: &str, lang: &str) -> Value {
     json!({ "id": id, "call_type": "IVR", "lang": lang, "dn": phone,
             "menu_path": [{ "id": 1, "name": menu }], "queue_path_names": ["Support"] })
@@ -218,27 +242,13 @@ fn tag_digits(tag: &str, default: &str) -> String {
     )
 }
 
-/// How to deliver the day.
-#[derive(Clone, Debug, Default)]
-pub struct PlayOptions {
-    /// Interleaving of the end users (and of the faults below) is drawn from this seed.
-    pub seed: u64,
-    /// Per mille of deliveries sent twice (the copy later, as a retry).
-    pub duplicate_permille: u32,
-    /// Per mille of deliveries held back and sent after the next few (out of order).
-    pub delay_permille: u32,
-}
+/// How to deliver the day: the sandbox's (its CCAI makes the same day's deliveries in the same order).
+pub use sandbox::ccai::delivery_order::PlayOptions;
 
 /// The POSTs CCAI makes for the day: `(channel, body)`, each end user's deliveries in order, end users
-/// interleaved by the seed, duplicates and delays as `opts` asks, one to three events per body.
+/// interleaved by the seed, duplicates and delays as `opts` asks (the sandbox's `interleave`), one to
+/// three events per body.
 pub fn deliveries(day: &[Vec<Session>], opts: &PlayOptions) -> Vec<(&'static str, Value)> {
-    let mut rng = opts.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
     let stories: Vec<Vec<(&'static str, Value)>> = day
         .iter()
         .map(|sessions| {
@@ -248,35 +258,15 @@ pub fn deliveries(day: &[Vec<Session>], opts: &PlayOptions) -> Vec<(&'static str
                 .collect()
         })
         .collect();
-    let mut cursors = vec![0usize; stories.len()];
-    let mut order = Vec::new();
-    loop {
-        let live: Vec<usize> = (0..stories.len())
-            .filter(|&i| cursors[i] < stories[i].len())
-            .collect();
-        if live.is_empty() {
-            break;
-        }
-        let pick = live[(next() % live.len() as u64) as usize];
-        order.push(stories[pick][cursors[pick]].clone());
-        cursors[pick] += 1;
-    }
-    let mut out: Vec<(&'static str, Value)> = Vec::new();
-    let mut held: Vec<(usize, (&'static str, Value))> = Vec::new();
-    for e in order {
-        if (next() % 1000) < u64::from(opts.delay_permille) {
-            held.push((out.len() + 1 + (next() % 4) as usize, e.clone()));
-        } else {
-            out.push(e.clone());
-        }
-        if (next() % 1000) < u64::from(opts.duplicate_permille) {
-            held.push((out.len() + 2, e));
-        }
-        let (due, later): (Vec<_>, Vec<_>) = held.into_iter().partition(|(at, _)| *at <= out.len());
-        held = later;
-        out.extend(due.into_iter().map(|(_, e)| e));
-    }
-    out.extend(held.into_iter().map(|(_, e)| e));
+    let out = sandbox::ccai::delivery_order::interleave(&stories, opts);
+    // The body sizes: a stream of its own from the same seed.
+    let mut rng = opts.seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
     // Bodies of one to three events of one channel, in that order.
     let mut bodies: Vec<(&'static str, Value)> = Vec::new();
     let mut i = 0;

@@ -96,7 +96,7 @@ impl World {
             ccai_events_password: PASSWORD.into(),
         });
         cfg.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        cfg.db = db;
+        cfg.db = server::store::testing::database_for(&db);
         cfg.kustomer_api = format!("{}/kapi", self.base);
         cfg.kustomer_page = self.base.clone();
         cfg.ccai_base = format!("{}/ccai", self.base);
@@ -108,9 +108,13 @@ impl World {
 
     /// A server on the world's file (or `db`), with the day's two agents signed in once.
     pub async fn server(&self, db: Option<PathBuf>) -> Server {
-        let server = Server::start(self.config(db.unwrap_or_else(|| self.db_path())))
+        self.server_with(self.config(db.unwrap_or_else(|| self.db_path())))
             .await
-            .expect("server starts");
+    }
+
+    /// A server with `cfg` (from `config`, changed), with the day's two agents signed in once.
+    pub async fn server_with(&self, cfg: Config) -> Server {
+        let server = Server::start(cfg).await.expect("server starts");
         for (email, user, id, name) in [
             (AGENT, "u-agent-1", AGENT_ID, "Agent One"),
             (BO, "u-agent-2", BO_ID, "Bo Berg"),
@@ -246,6 +250,18 @@ impl World {
         self.http
             .get(format!("{}/kapi/v1{path}", self.base))
             .bearer_auth(KEY)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// A sandbox control route's JSON (`/sandbox/...`).
+    pub async fn sandbox_get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.base))
             .send()
             .await
             .expect("get")

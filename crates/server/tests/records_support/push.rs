@@ -79,6 +79,32 @@ impl AgentStream {
             }
         }
     }
+
+    /// The next `CallRecord` for `session` (the conversation the rules chose), with when it was read.
+    pub async fn record(&mut self, session: &str) -> (Instant, Push) {
+        let until = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let next = tokio::time::timeout_at(until, self.rx.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no CallRecord push for {session}"))
+                .expect("the push connection stays open");
+            if let (_, Push::CallRecord { session_id, .. }) = &next {
+                if session_id == session {
+                    return next;
+                }
+            }
+        }
+    }
+
+    /// Every push that arrives within `wait`.
+    pub async fn drain(&mut self, wait: Duration) -> Vec<Push> {
+        let until = tokio::time::Instant::now() + wait;
+        let mut out = Vec::new();
+        while let Ok(Some((_, p))) = tokio::time::timeout_at(until, self.rx.recv()).await {
+            out.push(p);
+        }
+        out
+    }
 }
 
 /// One answered IVR call from `phone`, as CCAI delivers it: Start, Assigned, Active, End.

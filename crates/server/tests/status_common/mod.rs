@@ -29,6 +29,9 @@ pub const K_FOCUS: &str = "64f0a1c2e4b0a1b2c3d4e506";
 /// Not in the mapping below.
 pub const K_BUSY: &str = "64f0a1c2e4b0a1b2c3d4e502";
 
+/// The server's admin in these tests (a Kustomer user; no CCAI agent needed to read the admin API).
+pub const ADMIN: &str = "bo@example.com";
+
 pub struct Env {
     pub sb: Sandbox,
     pub server: Option<Server>,
@@ -39,6 +42,16 @@ pub struct Env {
 }
 
 pub async fn start(ccai_rate: u32) -> Env {
+    start_with(ccai_rate, false).await
+}
+
+/// The same, with status inheritance (S2) on: the server itself carries Kustomer's work-session
+/// statuses to CCAI.
+pub async fn start_inheriting(ccai_rate: u32) -> Env {
+    start_with(ccai_rate, true).await
+}
+
+async fn start_with(ccai_rate: u32, inheritance: bool) -> Env {
     let sb = Sandbox::start(SandboxConfig {
         port: 0,
         ..SandboxConfig::default()
@@ -63,6 +76,7 @@ pub async fn start(ccai_rate: u32) -> Env {
             MappingEntry::new(K_LUNCH, CcaiStatusId::BREAK),
             MappingEntry::new(K_TRAINING, CcaiStatusId(1)),
         ],
+        inheritance,
         ..SyncSettings::default()
     };
     server::settings::save(env.state(), None, settings, "test@example.com")
@@ -82,7 +96,7 @@ impl Env {
             ccai_events_password: "unused".into(),
         });
         cfg.listen = "127.0.0.1:0".parse().expect("an address");
-        cfg.db = self.db.clone();
+        cfg.db = server::store::testing::database_for(&self.db);
         cfg.ccai_base = format!("{base}/ccai");
         cfg.ccai_subdomain = sandbox::CCAI_USER.into();
         cfg.kustomer_api = format!("{base}/kapi");
@@ -91,6 +105,7 @@ impl Env {
         cfg.ccai_rate_per_s = self.rate;
         cfg.activity_interval = Duration::from_millis(500);
         cfg.work_sessions_interval = Duration::from_millis(500);
+        cfg.admins = vec![ADMIN.into()];
         cfg
     }
 
@@ -116,9 +131,10 @@ impl Env {
         format!("{}{path}", self.server.as_ref().expect("a server").url())
     }
 
-    /// Until CCAI's status list is read (the server reads it at start).
+    /// Until CCAI's status list is read (the server reads it at start). On PostgreSQL a server
+    /// restarted after a kill first waits out the dead one's company lease (3 s), so up to 15 s.
     pub async fn wait_ready(&self) {
-        for _ in 0..200 {
+        for _ in 0..600 {
             if self.state().0.ccai_directory.is_loaded() {
                 return;
             }
@@ -182,6 +198,7 @@ impl Env {
             epoch,
             kustomer_status_id: kustomer.into(),
             changed_at_ms: server::now_ms(),
+            ccai_status_id: None,
         };
         self.post_json(
             token,
@@ -247,6 +264,16 @@ impl Env {
             .await
             .expect("json");
         v.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Every status CCAI's `agent_statuses` received for `agent`, in order (applied or already so).
+    pub async fn sent_to(&self, agent: i64) -> Vec<String> {
+        self.received()
+            .await
+            .iter()
+            .filter(|e| e["agent_id"].as_i64() == Some(agent))
+            .filter_map(|e| e["status_name"].as_str().map(str::to_owned))
+            .collect()
     }
 
     /// The statuses CCAI applied to `agent`, in order (`applied` outcomes only).

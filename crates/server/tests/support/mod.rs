@@ -38,7 +38,7 @@ pub fn config(sandbox: &Sandbox, dir: &tempfile::TempDir) -> Config {
         ccai_events_password: "events-password".into(),
     });
     cfg.listen = ([127, 0, 0, 1], 0).into();
-    cfg.db = dir.path().join("ccai-server.db");
+    cfg.db = server::store::testing::database_for(&dir.path().join("ccai-server.db"));
     cfg.kustomer_api = format!("{base}/kapi");
     cfg.kustomer_page = base.clone();
     cfg.ccai_base = format!("{base}/ccai");
@@ -204,8 +204,15 @@ impl Env {
 
     /// Opens `GET /api/v1/events` with the session.
     pub async fn events(&self, session: &str) -> Events {
+        self.events_at(&self.server().url(), session).await
+    }
+
+    /// Opens `GET /api/v1/events` with the session on the server at `base` (another instance).
+    pub async fn events_at(&self, base: &str, session: &str) -> Events {
         let res = self
-            .api(Method::GET, "/api/v1/events", session)
+            .http
+            .get(format!("{base}/api/v1/events"))
+            .bearer_auth(session)
             .send()
             .await
             .expect("events");

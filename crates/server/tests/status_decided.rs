@@ -1,0 +1,94 @@
+//! A target the owner tab decided itself (the agent's pick in the adapter's menu, S1, or its
+//! reconciler's mapping): `StatusChange.ccai_status_id` is set as it is, once, and a target that
+//! cannot be set by name is refused; `GET /api/v1/ccai` gives the adapter the statuses and the
+//! agent's status now.
+
+mod status_common;
+
+use ccai_core::server_api::Push;
+use serde_json::{json, Value};
+use status_common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decided_target_is_set_as_is_once_and_a_system_status_is_refused() {
+    let env = start(10).await;
+    let token = env.sign_in("agent@example.com", "u-agent-1", 11);
+    let epoch = env.claim(&token).await;
+    let mut events = env.events(&token).await;
+
+    let change = |key: &str, ccai: i64| json!({"key": key, "epoch": epoch, "changed_at_ms": 1, "ccai_status_id": ccai});
+    // Special Task (-3) has no row in the mapping: decided by the tab, it is set all the same.
+    let (code, body) = env
+        .post_json(&token, "/api/v1/status", &change("pick-1", -3))
+        .await;
+    assert_eq!((code, body["outcome"].as_str()), (200, Some("Queued")));
+    let (code, body) = env
+        .post_json(&token, "/api/v1/status", &change("pick-1", -3))
+        .await;
+    assert_eq!((code, body["outcome"].as_str()), (200, Some("Duplicate")));
+    let applied = wait_for(
+        &mut events,
+        1,
+        10,
+        |p| matches!(p, Push::StatusApplied { key, .. } if key == "pick-1"),
+    )
+    .await;
+    assert!(
+        matches!(&applied[0], Push::StatusApplied { ccai_status, .. } if ccai_status == "Special Task"),
+        "{applied:?}"
+    );
+    assert_eq!(
+        env.applied_to(11).await,
+        vec!["Special Task".to_string()],
+        "once"
+    );
+
+    // In-call (-7) is CCAI's own: refused in words, nothing sent.
+    let (code, body) = env
+        .post_json(&token, "/api/v1/status", &change("pick-2", -7))
+        .await;
+    assert_eq!(code, 422, "{body}");
+    assert_eq!(body["outcome"], "Refused", "{body}");
+    assert_eq!(env.applied_to(11).await, vec!["Special Task".to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_adapter_reads_the_statuses_and_the_agents_status_now() {
+    let env = start(10).await;
+    let token = env.sign_in("agent@example.com", "u-agent-1", 11);
+    let read = || async {
+        let r = reqwest::Client::new()
+            .get(env.url("/api/v1/ccai"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("answers");
+        (r.status().as_u16(), r.json::<Value>().await.expect("json"))
+    };
+    let (code, body) = read().await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["ccai_agent_id"], 11);
+    let names: Vec<&str> = body["statuses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"Available") && names.contains(&"Meal"),
+        "{names:?}"
+    );
+    let epoch = env.claim(&token).await;
+    let (code, _) = env.change(&token, "k-1", epoch, K_LUNCH).await;
+    assert_eq!(code, 200);
+    // The status CCAI has now, read at the request: Break after the mapped Lunch.
+    let mut now = Value::Null;
+    for _ in 0..50 {
+        now = read().await.1;
+        if now["current"]["name"] == "Break" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(now["current"]["name"], "Break", "{now}");
+}

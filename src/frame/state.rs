@@ -1,0 +1,85 @@
+//! The adapter frame's reactive state, provided once at the root.
+
+use ccai_core::protocol::PageFacts;
+use leptos::prelude::*;
+
+use ccai_core::status::CcaiStatus;
+
+/// Something the agent must know, shown in the panel's live region.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    Loading,
+    NotConfigured,
+    CcaiError(u16),
+    /// CCAI answered a change with a per-agent message (e.g. a system status): its words, verbatim.
+    Refused(String),
+    KustomerUnreachable,
+    /// The admin has not enabled status inheritance yet: Kustomer's status is not followed.
+    InheritanceOff,
+    /// The saved mapping has a row that no longer fits the live statuses; the other rows still sync.
+    MappingProblem(String),
+    /// This tab does not drive the status; another tab does (S6).
+    NotOwner,
+    /// (target CCAI status, why): applied when CCAI leaves its system status.
+    Deferred(String, String),
+    /// The Kustomer status (by name) has no row in the mapping: nothing was relayed.
+    Unmapped(String),
+    UnmappedCcai(String),
+    /// A5: (Kustomer e-mail, CCAI e-mail). Status sync is stopped.
+    EmailMismatch(String, String),
+    DeferredDropped(String),
+    /// (status, HTTP code, reason): CCAI refused the request itself; later changes still go through.
+    RelayDropped(String, u16, String),
+    /// Not signed in to the company server: the "Sign in" button shows.
+    SignedOut,
+    /// The sign-in flow failed, in its own words.
+    SignInFailed(String),
+    /// The company server does not answer; changes wait.
+    ServerUnreachable,
+    /// Another computer took the agent's status (the company server fenced this one).
+    TakenElsewhere,
+}
+
+/// Whether this tab drives the agent's status (S6): the status-sync machine decides.
+pub use ccai_core::status_sync::Role;
+
+#[derive(Clone, Copy)]
+pub struct AdapterState {
+    pub minimised: RwSignal<bool>,
+    /// CCAI's statuses, as the company server read them (A9).
+    pub statuses: RwSignal<Vec<CcaiStatus>>,
+    /// The status CCAI confirmed, never merely the one requested (USERS.md: "status that lies").
+    pub current: RwSignal<Option<i64>>,
+    pub agent_id: RwSignal<Option<i64>>,
+    pub notice: RwSignal<Option<Notice>>,
+    pub page: RwSignal<Option<PageFacts>>,
+    pub busy: RwSignal<bool>,
+    pub role: RwSignal<Role>,
+    /// The relay's state in words (live, retrying at…, paused, failed), mirrored in every tab.
+    pub sync: RwSignal<Option<String>>,
+    /// The relay waits for a new sign-in (CCAI answered 401).
+    pub paused: RwSignal<bool>,
+}
+
+impl AdapterState {
+    pub fn new() -> Self {
+        Self {
+            minimised: RwSignal::new(false),
+            statuses: RwSignal::new(Vec::new()),
+            current: RwSignal::new(None),
+            agent_id: RwSignal::new(None),
+            notice: RwSignal::new(Some(Notice::Loading)),
+            page: RwSignal::new(None),
+            busy: RwSignal::new(false),
+            role: RwSignal::new(Role::Unknown),
+            sync: RwSignal::new(None),
+            paused: RwSignal::new(false),
+        }
+    }
+
+    pub fn current_status(&self) -> Option<CcaiStatus> {
+        let id = self.current.get()?;
+        self.statuses
+            .with(|all| all.iter().find(|s| s.id.0 == id).cloned())
+    }
+}
