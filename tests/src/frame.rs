@@ -99,6 +99,35 @@ impl<'a> Adapter<'a> {
         Ok(())
     }
 
+    /// Picks the status at `index` in the menu with the mouse, as an agent does: opens the menu
+    /// whenever it is closed (on busy cores it can close again as focus settles after the click that
+    /// opened it) and clicks the option once it is shown, for 20 s at most.
+    pub async fn pick_option(&self, index: usize) -> TestResult {
+        let option = format!("#status-option-{index}");
+        let c = &self.browser.client;
+        wait_for(
+            "the open menu's option",
+            Duration::from_secs(20),
+            || async {
+                let hidden = self
+                    .eval("return document.querySelector('#status-list').hidden")
+                    .await
+                    .ok()?;
+                if hidden == Value::Bool(true) {
+                    c.find(Locator::Css("#status-button"))
+                        .await
+                        .ok()?
+                        .click()
+                        .await
+                        .ok()?;
+                    return None;
+                }
+                c.find(Locator::Css(&option)).await.ok()?.click().await.ok()
+            },
+        )
+        .await
+    }
+
     /// Waits until the status button shows a CCAI status (the statuses loaded).
     pub async fn wait_statuses_loaded(&self) -> TestResult {
         wait_for(

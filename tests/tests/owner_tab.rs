@@ -353,24 +353,7 @@ async fn s6_a_follower_menu_used_during_start_up_writes_nothing() -> TestResult 
         .iter()
         .position(|s| s == "Break")
         .ok_or("no Break status")?;
-    browser
-        .client
-        .find(Locator::Css("#status-button"))
-        .await?
-        .click()
-        .await?;
-    // The list opens on the next frame: on busy cores the option is not yet interactable at once
-    // (the full run timed out at 5 s once).
-    let option = format!("#status-option-{brk}");
-    wait_for(
-        "the open menu's Break option",
-        Duration::from_secs(20),
-        || async {
-            let element = browser.client.find(Locator::Css(&option)).await.ok()?;
-            element.click().await.ok()
-        },
-    )
-    .await?;
+    adapter.pick_option(brk).await?;
     adapter.leave().await?;
 
     // Well past the follower's start, a direct write would have landed. The server's own writes
