@@ -15,7 +15,8 @@ DIST=${DIST_DIR:-$ROOT/dist/extension}
 WASM=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/app.wasm
 
 die() { echo "build.sh: $*" >&2; exit 1; }
-step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Each step says when it started (seconds since build.sh began), so a slow CI run shows where it went.
+step() { printf '\033[1m==> [%ss] %s\033[0m\n' "$SECONDS" "$*"; }
 
 need_tools() {
   command -v cargo >/dev/null || die "cargo not found: install Rust with rustup."
