@@ -203,11 +203,10 @@ async fn inject(app: App, service: Service, peer: Peer, mut req: Request, next: 
                 && method == "POST"
                 && relative == "/apps/api/v1/agent_statuses"
             {
-                let headers = req.headers().clone();
                 let body = axum::body::to_bytes(req.into_body(), 1 << 20)
                     .await
                     .unwrap_or_default();
-                if let Ok(parsed) = StatusRequest::parse(&headers, &body) {
+                if let Ok(parsed) = StatusRequest::parse(&body) {
                     let mut st = app.lock();
                     let agents = parsed.agents(&st.ccai);
                     record(&mut st.ccai, at_ms, &parsed, &agents, &label, false);

@@ -173,3 +173,33 @@ async fn a8_names_match_any_case_and_a_repeated_name_means_the_first_listed() {
     assert_eq!(env.agent_status(11).await, -4);
     env.sandbox.stop().await;
 }
+
+#[tokio::test]
+async fn unknown_keys_and_headers_change_nothing_and_the_received_log_is_in_order() {
+    let env = Env::start().await;
+    // A4: unknown keys are ignored. A7: CCAI has no idempotency key, so a repeated one is just
+    // another request.
+    for s in ["Break", "Available", "Break"] {
+        let (code, v) = env
+            .json(
+                env.set_ccai(
+                    json!({ "status": s, "agent_ids": [11], "team_ids": [], "future_key": true }),
+                )
+                .header("Idempotency-Key", "same"),
+            )
+            .await;
+        assert_eq!((code, v[0]["current_status"].as_str()), (200, Some(s)));
+    }
+    assert_eq!(env.agent_status(11).await, -2);
+    let r = env.received().await;
+    let outcomes: Vec<&str> = r.iter().map(|e| e["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["applied", "applied", "applied"]);
+    let times: Vec<f64> = r.iter().map(|e| e["at_ms"].as_f64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+    let seqs: Vec<u64> = r.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+    env.json(env.control(Method::POST, "/reset")).await;
+    assert!(env.received().await.is_empty());
+    assert_eq!(env.agent_status(11).await, 0);
+    env.sandbox.stop().await;
+}

@@ -82,27 +82,34 @@ async fn drop_closes_the_connection_and_applies_nothing() {
 }
 
 #[tokio::test]
-async fn lost_response_applies_then_drops_and_a_retry_with_the_key_is_a_duplicate() {
+async fn lost_response_applies_the_change_though_the_client_sees_a_drop() {
     let env = Env::start().await;
     env.faults(
         json!({ "service": "ccai", "method": "POST", "faults": [{ "kind": "lost_response" }] }),
     )
     .await;
-    let send = || {
-        env.set_ccai(json!({ "status": "Break", "agent_ids": [11], "team_ids": [] }))
-            .header("Idempotency-Key", "amb-1")
-    };
+    let send = || env.set_ccai(json!({ "status": "Break", "agent_ids": [11], "team_ids": [] }));
     assert!(send().send().await.is_err(), "the response is lost");
     assert_eq!(env.agent_status(11).await, -2, "but the change was applied");
+    // A7: no idempotency key; sent again, the same change is answered as one from Break to Break.
     let (code, v) = env.json(send()).await;
     assert_eq!(code, 200);
-    assert_eq!(v[0]["current_status"], "Break");
+    assert_eq!(
+        (
+            v[0]["previous_status"].as_str(),
+            v[0]["current_status"].as_str()
+        ),
+        (Some("Break"), Some("Break"))
+    );
     let r = env.received().await;
     assert_eq!(
         (r[0]["applied"].as_bool(), r[0]["response_lost"].as_bool()),
         (Some(true), Some(true))
     );
-    assert_eq!(r[1]["duplicate"], true);
+    assert_eq!(
+        (r[1]["outcome"].as_str(), r[1]["response_lost"].as_bool()),
+        (Some("unchanged"), Some(false))
+    );
     env.sandbox.stop().await;
 }
 

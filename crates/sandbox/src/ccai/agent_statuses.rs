@@ -2,48 +2,31 @@
 //! required; success is a JSON array, one entry per agent `{agent_id, name, email, agent_number,
 //! previous_status, current_status}` (names); "transitions to and from system-defined statuses like
 //! In-Call trigger an error"; bulk by team or by agent list. Everything received is logged for
-//! `GET /sandbox/ccai/received`, every status applied for `GET /sandbox/ccai/applied`.
-//!
-//! A request that carries `status_id`, `Idempotency-Key` or `X-Owner-Epoch` is the extension's legacy
-//! form (invented, until issue 16): `agent_statuses_legacy.rs`.
+//! `GET /sandbox/ccai/received`, every status applied for `GET /sandbox/ccai/applied`. Unknown keys and
+//! headers are ignored (A4; A7: CCAI has no idempotency key).
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
 use super::agents::{apply_status, message, Change};
-use super::model::{self, is_system, status_ref, user_status, Received};
+use super::model::{self, is_system, status_ref, Received};
 use crate::faults::LostResponse;
 use crate::state::App;
 
 /// The fields of an `agent_statuses` request that the sandbox reads; unknown keys are ignored.
 pub struct StatusRequest {
     pub status: Option<String>,
-    pub status_id: Option<i64>,
     pub agent_ids: Vec<i64>,
     pub team_ids: Vec<i64>,
-    pub key: Option<String>,
-    pub epoch: Option<u64>,
 }
 
 impl StatusRequest {
-    /// Lenient parse (also used to log requests that a fault answered). `Err` is a client error.
-    pub fn parse(headers: &HeaderMap, body: &[u8]) -> Result<StatusRequest, String> {
-        let header = |n: &str| {
-            headers
-                .get(n)
-                .and_then(|v| v.to_str().ok())
-                .map(|s| s.trim().to_owned())
-        };
-        let epoch = match header("x-owner-epoch") {
-            Some(e) => Some(
-                e.parse::<u64>()
-                    .map_err(|_| format!("X-Owner-Epoch must be an unsigned integer, got '{e}'"))?,
-            ),
-            None => None,
-        };
+    /// Lenient parse, for the received log (also of requests that a fault answered): what can be
+    /// read, with missing fields empty. `Err` when the body is not JSON.
+    pub fn parse(body: &[u8]) -> Result<StatusRequest, String> {
         let v: Value =
             serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
         let ids = |k: &str| -> Vec<i64> {
@@ -54,20 +37,14 @@ impl StatusRequest {
         };
         Ok(StatusRequest {
             status: v.get("status").and_then(Value::as_str).map(str::to_owned),
-            status_id: v.get("status_id").and_then(Value::as_i64),
             agent_ids: ids("agent_ids"),
             team_ids: ids("team_ids"),
-            key: header("idempotency-key").filter(|k| !k.is_empty()),
-            epoch,
         })
     }
 
+    /// The status the request names, by A8's name.
     pub fn resolve_status(&self) -> Option<&'static model::UserStatus> {
-        match (self.status_id, &self.status) {
-            (Some(id), _) => user_status(id),
-            (None, Some(name)) => model::user_status_by_name(name),
-            (None, None) => None,
-        }
+        self.status.as_deref().and_then(model::user_status_by_name)
     }
 
     /// The agents named directly and through their teams, in order, without repeats.
@@ -108,40 +85,24 @@ pub fn record(
             seq,
             at_ms,
             agent_id,
-            status_id: status.map(|s| s.id).or(req.status_id),
+            status_id: status.map(|s| s.id),
             status_name: status
                 .map(|s| s.name.to_owned())
                 .or_else(|| req.status.clone()),
-            idempotency_key: req.key.clone(),
-            epoch: req.epoch,
             applied,
-            duplicate: outcome == "duplicate",
             outcome: outcome.into(),
             response_lost: false,
         });
     }
 }
 
-/// `POST /apps/api/v1/agent_statuses`: A8, or the legacy form when the request carries one of its
-/// invented inputs.
+/// `POST /apps/api/v1/agent_statuses` (A8).
 pub async fn agent_statuses(
     State(app): State<App>,
     lost: Option<Extension<LostResponse>>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let invented_header =
-        headers.contains_key("idempotency-key") || headers.contains_key("x-owner-epoch");
-    let invented_field = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .is_some_and(|v| v.get("status_id").is_some());
-    let res = if invented_header || invented_field {
-        super::agent_statuses_legacy::handle(&app, lost.is_some(), &headers, &body)
-    } else {
-        documented(&app, lost.is_some(), &body)
-    };
-    crate::control::notify_activity(&app);
-    res
+    documented(&app, lost.is_some(), &body)
 }
 
 /// The three fields A8 marks required, or the 400 that says which is missing or malformed.
@@ -165,11 +126,8 @@ fn parse(body: &[u8]) -> Result<StatusRequest, String> {
     };
     Ok(StatusRequest {
         status: Some(status),
-        status_id: None,
         agent_ids: ids("agent_ids")?,
         team_ids: ids("team_ids")?,
-        key: None,
-        epoch: None,
     })
 }
 
@@ -260,8 +218,6 @@ fn documented(app: &App, lost: bool, body: &[u8]) -> Response {
                 status_id: target.id,
                 source: "api",
                 reason: None,
-                key: None,
-                epoch: None,
                 call_id: None,
             };
             apply_status(ccai, at_ms, change);
@@ -293,12 +249,9 @@ fn documented(app: &App, lost: bool, body: &[u8]) -> Response {
 
 /// What can be read of a malformed request, for the received log.
 fn parse_lenient(body: &[u8]) -> StatusRequest {
-    StatusRequest::parse(&HeaderMap::new(), body).unwrap_or(StatusRequest {
+    StatusRequest::parse(body).unwrap_or(StatusRequest {
         status: None,
-        status_id: None,
         agent_ids: vec![],
         team_ids: vec![],
-        key: None,
-        epoch: None,
     })
 }

@@ -143,8 +143,6 @@ pub struct Change {
     /// `api`, `system` or `control` (see [`Activity::source`]).
     pub source: &'static str,
     pub reason: Option<String>,
-    pub key: Option<String>,
-    pub epoch: Option<u64>,
     /// The call that caused it (In-call, Wrap-up), for A11's `call_id`.
     pub call_id: Option<i64>,
 }
@@ -157,8 +155,6 @@ impl Change {
             status_id,
             source: "system",
             reason: Some(reason.into()),
-            key: None,
-            epoch: None,
             call_id: None,
         }
     }
@@ -195,8 +191,6 @@ pub fn apply_status(ccai: &mut model::CcaiState, at_ms: f64, change: Change) -> 
         current_status: status_ref(change.status_id),
         source: change.source,
         reason: change.reason,
-        idempotency_key: change.key,
-        epoch: change.epoch,
         call: None,
     });
     Some(previous)

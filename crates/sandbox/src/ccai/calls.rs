@@ -109,8 +109,6 @@ pub(super) fn announce(ccai: &mut CcaiState, at_ms: f64, agent_id: Option<i64>, 
         current_status: status_ref(status),
         source: "system",
         reason: Some(format!("call_{}", call["status"].as_str().unwrap_or(""))),
-        idempotency_key: None,
-        epoch: None,
         call: Some(call),
     });
 }

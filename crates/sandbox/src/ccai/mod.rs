@@ -4,7 +4,6 @@
 
 pub mod activity_logs;
 pub mod agent_statuses;
-mod agent_statuses_legacy;
 pub mod agents;
 pub mod call_control;
 pub mod call_object;

@@ -1,7 +1,5 @@
 //! CCAI Platform's side as the sandbox keeps it: user statuses, agents, and what CCAI received.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use serde_json::Value;
 
@@ -63,7 +61,7 @@ pub fn user_status(id: i64) -> Option<&'static UserStatus> {
 }
 
 /// Name lookup picks the first match in list order, so a name shared by a built-in and a custom status
-/// means the built-in. Clients that care send `status_id`.
+/// means the built-in (A8 takes a name; A9 lets names repeat).
 pub fn user_status_by_name(name: &str) -> Option<&'static UserStatus> {
     USER_STATUSES
         .iter()
@@ -153,10 +151,6 @@ pub struct Activity {
     /// Why CCAI moved the agent, e.g. `call_started`, `wrap_up_ended`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub idempotency_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub epoch: Option<u64>,
     /// For `type: "call"`: the call as `GET /apps/api/v1/calls/{id}` shows it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call: Option<Value>,
@@ -170,12 +164,9 @@ pub struct Received {
     pub agent_id: Option<i64>,
     pub status_id: Option<i64>,
     pub status_name: Option<String>,
-    pub idempotency_key: Option<String>,
-    pub epoch: Option<u64>,
     pub applied: bool,
-    pub duplicate: bool,
-    /// `applied`, `unchanged`, `refused_system_status`, `duplicate`, `stale_epoch`, `unknown_status`,
-    /// `unknown_agent`, `bad_request`, or `fault_<kind>` when an injected fault answered instead.
+    /// `applied`, `unchanged`, `refused_system_status`, `unknown_status`, `unknown_agent`,
+    /// `bad_request`, or `fault_<kind>` when an injected fault answered instead.
     pub outcome: String,
     /// The change was applied but its response was dropped by a `lost_response` fault.
     pub response_lost: bool,
@@ -188,10 +179,6 @@ pub struct CcaiState {
     pub received: Vec<Received>,
     /// A11's agent activity log, and when each status was applied (`GET /sandbox/ccai/applied`).
     pub log: crate::ccai::activity_logs::Log,
-    /// `Idempotency-Key` → the first answer (status code, body).
-    pub idempotency: HashMap<String, (u16, Value)>,
-    /// Highest `X-Owner-Epoch` seen per agent: the fence against a revived stale owner tab.
-    pub epochs: HashMap<i64, u64>,
     pub next_seq: u64,
     pub calls: crate::ccai::calls::Calls,
     /// Differs after every reset, so timers set before a reset do nothing after it.
@@ -222,8 +209,6 @@ impl CcaiState {
             activities: Vec::new(),
             received: Vec::new(),
             log: Default::default(),
-            idempotency: HashMap::new(),
-            epochs: HashMap::new(),
             next_seq: 0,
             calls: Default::default(),
             instance: crate::state::random_u64(),
