@@ -116,7 +116,7 @@ async fn a10_agents_have_the_documented_fields_and_tail_by_status_updated_at() {
     let base = format!("{}/ccai/manager/api/v1/agents", env.base);
     let (_, _, _, _, all) = page(&env, &base).await;
     let a = &all[0];
-    for key in [
+    let keys = [
         "id",
         "email",
         "created_at",
@@ -137,9 +137,23 @@ async fn a10_agents_have_the_documented_fields_and_tail_by_status_updated_at() {
         "roles",
         "teams",
         "channels",
-    ] {
+    ];
+    for key in keys {
         assert!(a.get(key).is_some(), "A10 field {key}: {a}");
     }
+    assert_eq!(
+        a.as_object().unwrap().len(),
+        keys.len(),
+        "no invented keys: {a}"
+    );
+    let (_, v) = env
+        .json(env.ccai(Method::GET, "/manager/api/v1/agents?email=bo@example.com"))
+        .await;
+    assert_eq!(
+        v.as_array().unwrap().len(),
+        all.as_array().unwrap().len(),
+        "A10 has no email filter: it is ignored"
+    );
     assert_eq!(
         a["status"],
         json!({ "id": 0, "wfm_id": 11, "name": "Available", "color": "green" })

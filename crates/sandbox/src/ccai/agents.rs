@@ -27,8 +27,7 @@ pub async fn user_statuses() -> Json<Value> {
     Json(Value::Array(list))
 }
 
-/// An agent as A10 lists it, plus three legacy keys the extension reads (`name`,
-/// `status_changed_at_ms`, `team_ids`: invented, until issue 16; A4 lets clients ignore them).
+/// An agent as A10 lists it.
 pub fn agent_json(a: &Agent, ccai: &model::CcaiState, counts: (usize, usize)) -> Value {
     let teams: Vec<Value> = a
         .team_ids
@@ -67,9 +66,6 @@ pub fn agent_json(a: &Agent, ccai: &model::CcaiState, counts: (usize, usize)) ->
         "roles": ["agent"],
         "teams": teams,
         "channels": [],
-        "name": a.name(),
-        "status_changed_at_ms": a.status_changed_at_ms,
-        "team_ids": a.team_ids,
     })
 }
 
@@ -90,8 +86,8 @@ pub fn one_agent_json(ccai: &model::CcaiState, a: &Agent) -> Value {
 }
 
 /// A10 + A5 + A6: `GET /manager/api/v1/agents?page=&per=&status_updated_at[from]=&sort_column=
-/// status_updated_at&sort_direction=ASC`, filters `id[]`, `status_id[]`. `?email=` is invented (A10:
-/// "Not documented: an `email` filter"), used only by the extension until issue 16.
+/// status_updated_at&sort_direction=ASC`, filters `id[]`, `status_id[]`. A10 documents no `email`
+/// filter: a client finds an agent by e-mail in the list.
 pub async fn agents(
     State(app): State<App>,
     OriginalUri(uri): OriginalUri,
@@ -106,7 +102,6 @@ pub async fn agents(
         (Ok(i), Ok(s)) => (i, s),
         (Err(res), _) | (_, Err(res)) => return res,
     };
-    let email = q.get("email").map(|e| e.trim().to_owned());
     let st = app.lock();
     let ccai = &st.ccai;
     let rows = ccai
@@ -115,11 +110,6 @@ pub async fn agents(
         .enumerate()
         .filter(|(_, a)| ids.as_ref().is_none_or(|i| i.contains(&a.id)))
         .filter(|(_, a)| statuses.as_ref().is_none_or(|s| s.contains(&a.status_id)))
-        .filter(|(_, a)| {
-            email
-                .as_ref()
-                .is_none_or(|e| a.email.eq_ignore_ascii_case(e))
-        })
         .map(|(index, a)| Row {
             id: a.id,
             times: vec![
@@ -174,7 +164,6 @@ pub fn apply_status(ccai: &mut model::CcaiState, at_ms: f64, change: Change) -> 
         return Some(previous);
     }
     agent.status_id = change.status_id;
-    agent.status_changed_at_ms = at_ms;
     agent.status_updated_at_ms = now;
     agent.status_generation += 1;
     let by = (change.source != "api").then_some(change.agent_id);

@@ -93,8 +93,6 @@ pub struct Agent {
     pub last_name: String,
     pub agent_number: String,
     pub status_id: i64,
-    /// Monotonic (`Shared::at_ms`), for the legacy `status_changed_at_ms`.
-    pub status_changed_at_ms: f64,
     /// A10 `status_updated_at`, Unix ms.
     pub status_updated_at_ms: i64,
     /// A10 `created_at`, Unix ms.
@@ -123,7 +121,6 @@ impl Agent {
             last_name: last.into(),
             agent_number: number.into(),
             status_id,
-            status_changed_at_ms: 0.0,
             status_updated_at_ms: now,
             created_at_ms: now,
             team_ids: vec![],

@@ -139,15 +139,6 @@ impl ListQuery {
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
     }
-
-    /// A plain value the caller reads itself (the legacy `email`).
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 /// Not documented (A6): accepted time formats. The sandbox takes RFC 3339 (`2026-12-06T10:00:00Z`,
