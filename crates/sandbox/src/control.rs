@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::ccai::agents::{apply_status, one_agent_json, Change};
-use crate::ccai::model::{user_status, AVAILABLE, IN_CALL, IN_CHAT, MISSED_CALL, WRAP_UP};
+use crate::ccai::model::{user_status, AVAILABLE, WRAP_UP};
 use crate::faults::Schedule;
 use crate::kustomer::model::AGENT_USER_ID;
 use crate::kustomer::routing::{set_status, Origin};
@@ -67,7 +67,6 @@ struct CcaiStatus {
     /// For Wrap-up: when CCAI moves the agent on to Available by itself. Default: the config's
     /// `wrap_up_ms`; 0 = never (end it with `/wrap-up/end`).
     wrap_up_ms: Option<u64>,
-    reason: Option<String>,
 }
 
 /// Sets an agent's CCAI status as CCAI itself would (system statuses included), e.g. a call starts
@@ -80,21 +79,10 @@ async fn ccai_status(
     if user_status(body.status_id).is_none() {
         return bad(format!("unknown CCAI status id {}", body.status_id));
     }
-    let reason = body.reason.unwrap_or_else(|| {
-        match body.status_id {
-            IN_CALL => "call_started",
-            WRAP_UP => "call_ended",
-            IN_CHAT => "chat_started",
-            MISSED_CALL => "call_missed",
-            _ => "changed_in_ccai",
-        }
-        .into()
-    });
-    let change = Change::system(id, body.status_id, &reason);
+    let change = Change::system(id, body.status_id);
     let (agent, generation, instance) = {
         let mut st = app.lock();
-        let at_ms = app.at_ms();
-        if apply_status(&mut st.ccai, at_ms, change).is_none() {
+        if apply_status(&mut st.ccai, change).is_none() {
             return (
                 StatusCode::NOT_FOUND,
                 Json(json!({ "message": format!("Agent {id} not found") })),
@@ -108,7 +96,6 @@ async fn ccai_status(
         let (json, generation) = agent.unwrap_or_default();
         (json, generation, st.ccai.instance)
     };
-    notify_activity(&app);
     let wrap_up_ms = body.wrap_up_ms.unwrap_or(app.cfg.wrap_up_ms);
     if body.status_id == WRAP_UP && wrap_up_ms > 0 {
         let app = app.clone();
@@ -131,29 +118,16 @@ async fn end_wrap_up(State(app): State<App>, Path(id): Path<i64>) -> Response {
 /// CCAI's automatic next status after wrap-up: Available. Skipped when the agent has moved on since
 /// the timer was set (`expected` = generation and sandbox instance at scheduling time).
 fn finish_wrap_up(app: &App, id: i64, expected: Option<(u64, u64)>) -> bool {
-    let done = {
-        let mut st = app.lock();
-        let instance = st.ccai.instance;
-        let still = st.ccai.agents.iter().find(|a| a.id == id).is_some_and(|a| {
-            a.status_id == WRAP_UP
-                && expected.is_none_or(|(g, i)| g == a.status_generation && i == instance)
-        });
-        if still {
-            let at_ms = app.at_ms();
-            let change = Change::system(id, AVAILABLE, "wrap_up_ended");
-            apply_status(&mut st.ccai, at_ms, change);
-        }
-        still
-    };
-    if done {
-        notify_activity(app);
+    let mut st = app.lock();
+    let instance = st.ccai.instance;
+    let still = st.ccai.agents.iter().find(|a| a.id == id).is_some_and(|a| {
+        a.status_id == WRAP_UP
+            && expected.is_none_or(|(g, i)| g == a.status_generation && i == instance)
+    });
+    if still {
+        apply_status(&mut st.ccai, Change::system(id, AVAILABLE));
     }
-    done
-}
-
-pub fn notify_activity(app: &App) {
-    let latest = app.lock().ccai.activities.last().map_or(0, |a| a.seq);
-    app.activity_seq.send_replace(latest);
+    still
 }
 
 #[derive(Deserialize)]

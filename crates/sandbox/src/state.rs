@@ -26,8 +26,6 @@ pub struct Shared {
     /// The recent page events with their sequence numbers, for the polling fallback
     /// (`GET /kapi/v1/sandbox-events?after=`). Outside [`State`] so a reset does not rewind it.
     page_log: Mutex<(u64, VecDeque<(u64, PageEvent)>)>,
-    /// The latest CCAI activity sequence number, so long-polls wake at once.
-    pub activity_seq: watch::Sender<u64>,
     /// Flips to true on [`crate::Sandbox::stop`], ending the endless streams so shutdown completes.
     pub shutdown: watch::Sender<bool>,
     /// Zero of `at_ms` in the logs: monotonic, so latency figures are not disturbed by clock changes.
@@ -51,7 +49,6 @@ impl Shared {
     pub fn new(cfg: SandboxConfig) -> App {
         let state = State::seeded(&cfg);
         let (page_events, _) = broadcast::channel(1024);
-        let (activity_seq, _) = watch::channel(0);
         let (shutdown, _) = watch::channel(false);
         let session_token = format!("sandbox-session-{:016x}", random_u64());
         let oauth_clients = Mutex::new(cfg.oauth_clients.clone());
@@ -65,7 +62,6 @@ impl Shared {
             state: Mutex::new(state),
             page_events,
             page_log: Mutex::new((0, VecDeque::new())),
-            activity_seq,
             shutdown,
             started: Instant::now(),
             session_token,
@@ -121,7 +117,6 @@ impl Shared {
         let fresh = State::seeded(&self.cfg);
         *self.lock() = fresh;
         self.kustomer_rate.clear();
-        self.activity_seq.send_replace(0);
         self.ccai_rate.reset();
         self.ccai_events.clear_log();
         self.push(PageEvent::Reset);

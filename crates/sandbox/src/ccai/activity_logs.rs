@@ -48,7 +48,8 @@ pub struct Applied {
     pub status: &'static str,
     /// Unix milliseconds (wall clock), comparable with the load test's own clock.
     pub applied_at_ms: i64,
-    /// `api` (agent_statuses), `system` (a call, the end of wrap-up) or `control`.
+    /// `api` (agent_statuses) or `system` (CCAI moved the agent: a call, the end of wrap-up, a control
+    /// hook playing CCAI).
     pub source: &'static str,
     /// False when the agent already had that status (an `agent_statuses` that changed nothing).
     pub changed: bool,

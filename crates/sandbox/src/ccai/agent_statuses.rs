@@ -217,10 +217,9 @@ fn documented(app: &App, lost: bool, body: &[u8]) -> Response {
                 agent_id,
                 status_id: target.id,
                 source: "api",
-                reason: None,
                 call_id: None,
             };
-            apply_status(ccai, at_ms, change);
+            apply_status(ccai, change);
             if current == target.id {
                 "unchanged"
             } else {

@@ -1,5 +1,5 @@
-//! Manager API agents (API-NOTES A10), user statuses (A9) and the legacy agent activity feed, and [`apply_status`], the one place
-//! where an agent's CCAI status changes (API, call, wrap-up end or control hook alike).
+//! Manager API agents (API-NOTES A10), user statuses (A9), and [`apply_status`], the one place where
+//! an agent's CCAI status changes (API, call, wrap-up end or control hook alike).
 
 use std::collections::HashMap;
 
@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::model::{self, status_ref, Activity, Agent, USER_STATUSES};
+use super::model::{self, status_ref, Agent, USER_STATUSES};
 use super::paging::{respond, ListQuery, Row};
 use crate::state::{iso_from_millis, App};
 
@@ -130,31 +130,28 @@ pub async fn agents(
 pub struct Change {
     pub agent_id: i64,
     pub status_id: i64,
-    /// `api`, `system` or `control` (see [`Activity::source`]).
+    /// `api` (agent_statuses) or `system` (CCAI moved the agent: call, wrap-up end, control hook).
     pub source: &'static str,
-    pub reason: Option<String>,
     /// The call that caused it (In-call, Wrap-up), for A11's `call_id`.
     pub call_id: Option<i64>,
 }
 
 impl Change {
     /// A change CCAI makes itself (a call, the end of wrap-up, a control hook playing CCAI).
-    pub fn system(agent_id: i64, status_id: i64, reason: &str) -> Change {
+    pub fn system(agent_id: i64, status_id: i64) -> Change {
         Change {
             agent_id,
             status_id,
             source: "system",
-            reason: Some(reason.into()),
             call_id: None,
         }
     }
 }
 
-/// Moves an agent to a status and records the activity. The caller holds the lock and has checked
-/// that the move is allowed. Returns the previous status id, or `None` for an unknown agent. Feeds the
-/// legacy feed, A11's activity log and the applied log.
-pub fn apply_status(ccai: &mut model::CcaiState, at_ms: f64, change: Change) -> Option<i64> {
-    let seq = ccai.seq();
+/// Moves an agent to a status and records it. The caller holds the lock and has checked that the
+/// move is allowed. Returns the previous status id, or `None` for an unknown agent. Feeds A11's
+/// activity log and the applied log.
+pub fn apply_status(ccai: &mut model::CcaiState, change: Change) -> Option<i64> {
     let now = model::unix_ms();
     let agent = ccai.agent_mut(change.agent_id)?;
     let previous = agent.status_id;
@@ -171,16 +168,5 @@ pub fn apply_status(ccai: &mut model::CcaiState, at_ms: f64, change: Change) -> 
         .status(change.agent_id, change.status_id, now, change.call_id, by);
     ccai.log
         .applied(change.agent_id, change.status_id, now, change.source, true);
-    ccai.activities.push(Activity {
-        seq,
-        at_ms,
-        agent_id: change.agent_id,
-        kind: "status_change",
-        previous_status: status_ref(previous),
-        current_status: status_ref(change.status_id),
-        source: change.source,
-        reason: change.reason,
-        call: None,
-    });
     Some(previous)
 }

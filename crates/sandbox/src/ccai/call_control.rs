@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use ccai_core::records::ccai_events::SessionState;
 use serde_json::{json, Value};
 
-use super::calls::{announce, call_json, connect, end, message, new_call, with_call};
+use super::calls::{call_json, connect, end, message, new_call, with_call};
 use crate::state::App;
 
 /// Control hooks under `/sandbox/ccai/calls`: the far end and incoming calls.
@@ -35,12 +35,8 @@ async fn incoming(State(app): State<App>, Json(mut body): Json<Value>) -> Respon
             Err(e) => return message(StatusCode::BAD_REQUEST, e),
         };
         super::calls::notify(ccai, i);
-        let call = call_json(&ccai.calls.list[i], ccai, at_ms);
-        let agent = ccai.calls.list[i].agent_id;
-        announce(ccai, at_ms, agent, call.clone());
-        call
+        call_json(&ccai.calls.list[i], ccai, at_ms)
     };
-    crate::control::notify_activity(&app);
     if let Some(id) = out["id"].as_i64() {
         let states = vec![
             SessionState::Start,

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::agents::{apply_status, Change};
 use super::call_object::call_object;
-use super::calls::{announce, call_json, connect, end, new_call, notify, system_status};
+use super::calls::{connect, end, new_call, notify, system_status};
 use super::model::{is_system, unix_ms, CcaiState, AVAILABLE, IN_CALL, WRAP_UP};
 use super::session_events::{event, event_uuid, Channel, Delivery, EmitError};
 use crate::state::{random_u64, App};
@@ -54,7 +54,6 @@ struct Run {
 
 /// Creates the call (checked now, so the hook can refuse at once) and returns how to go on with it.
 fn start(app: &App, agent_id: i64, req: &CallRequest) -> Result<(Run, i64), CallError> {
-    let at_ms = app.at_ms();
     let mut st = app.lock();
     let ccai = &mut st.ccai;
     let agent = ccai.agent(agent_id).ok_or(CallError::NoAgent(agent_id))?;
@@ -80,7 +79,7 @@ fn start(app: &App, agent_id: i64, req: &CallRequest) -> Result<(Run, i64), Call
     let i = new_call(ccai, &body, kind, status).map_err(CallError::Number)?;
     if req.outbound {
         notify(ccai, i);
-        system_status(ccai, at_ms, i, Some(agent_id), IN_CALL, "call_started");
+        system_status(ccai, i, Some(agent_id), IN_CALL);
     } else {
         // Inbound: queued for nobody yet; the agent is assigned at A20's Assigned.
         ccai.calls.list[i].agent_id = None;
@@ -128,13 +127,9 @@ async fn step(
         let ccai = &mut st.ccai;
         f(ccai, run.i, at_ms);
         ccai.calls.list[run.i].updated_at_unix_ms = run.last_ms as i64;
-        let agent = ccai.calls.list[run.i].agent_id;
-        let legacy = call_json(&ccai.calls.list[run.i], ccai, at_ms);
-        announce(ccai, at_ms, agent, legacy);
         let id = event_uuid(run.seed, run.sent);
         event(state, run.last_ms, item(ccai, run.i, at_ms, routed), id)
     };
-    crate::control::notify_activity(app);
     run.sent += 1;
     app.ccai_events.send(Channel::Call, vec![ev]).await
 }
@@ -188,12 +183,12 @@ async fn play(
             &mut run,
             SessionState::Final,
             inbound,
-            |ccai, i, at| {
+            |ccai, i, _| {
                 let still = ccai.agent(agent_id).is_some_and(|a| a.status_id == WRAP_UP);
                 if still {
-                    let mut change = Change::system(agent_id, AVAILABLE, "wrap_up_ended");
+                    let mut change = Change::system(agent_id, AVAILABLE);
                     change.call_id = Some(ccai.calls.list[i].id);
-                    apply_status(ccai, at, change);
+                    apply_status(ccai, change);
                 }
             },
         )

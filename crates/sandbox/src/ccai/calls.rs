@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use super::agents::{apply_status, Change};
 use super::model::unix_ms;
-use super::model::{status_ref, Activity, CcaiState, AVAILABLE, IN_CALL, MISSED_CALL, WRAP_UP};
+use super::model::{CcaiState, AVAILABLE, IN_CALL, MISSED_CALL, WRAP_UP};
 use crate::state::{iso_now, App};
 
 #[derive(Default)]
@@ -91,45 +91,16 @@ pub(super) fn is_e164(n: &str) -> bool {
     })
 }
 
-/// Puts a call event into the agent activity feed.
-pub(super) fn announce(ccai: &mut CcaiState, at_ms: f64, agent_id: Option<i64>, call: Value) {
-    let Some(agent_id) = agent_id else { return };
-    let seq = ccai.seq();
-    let status = ccai
-        .agents
-        .iter()
-        .find(|a| a.id == agent_id)
-        .map_or(AVAILABLE, |a| a.status_id);
-    ccai.activities.push(Activity {
-        seq,
-        at_ms,
-        agent_id,
-        kind: "call",
-        previous_status: status_ref(status),
-        current_status: status_ref(status),
-        source: "system",
-        reason: Some(format!("call_{}", call["status"].as_str().unwrap_or(""))),
-        call: Some(call),
-    });
-}
-
 /// CCAI moves the agent because of call `i` (A11 entries carry its `call_id`).
-pub(super) fn system_status(
-    ccai: &mut CcaiState,
-    at_ms: f64,
-    i: usize,
-    agent_id: Option<i64>,
-    status_id: i64,
-    reason: &str,
-) {
+pub(super) fn system_status(ccai: &mut CcaiState, i: usize, agent_id: Option<i64>, status_id: i64) {
     if let Some(agent_id) = agent_id {
-        let mut change = Change::system(agent_id, status_id, reason);
+        let mut change = Change::system(agent_id, status_id);
         change.call_id = Some(ccai.calls.list[i].id);
-        apply_status(ccai, at_ms, change);
+        apply_status(ccai, change);
     }
 }
 
-/// Runs `f` on the call under the lock, then announces it and wakes the feed's long-polls.
+/// Runs `f` on the call under the lock; answers the call as it is after.
 pub(super) fn with_call(
     app: &App,
     id: i64,
@@ -146,12 +117,8 @@ pub(super) fn with_call(
             return message(StatusCode::CONFLICT, e);
         }
         ccai.calls.list[i].updated_at_unix_ms = unix_ms();
-        let call = call_json(&ccai.calls.list[i], ccai, at_ms);
-        let agent = ccai.calls.list[i].agent_id;
-        announce(ccai, at_ms, agent, call.clone());
-        call
+        call_json(&ccai.calls.list[i], ccai, at_ms)
     };
-    crate::control::notify_activity(app);
     Json(out).into_response()
 }
 
@@ -251,17 +218,17 @@ pub(super) fn end(ccai: &mut CcaiState, i: usize, at_ms: f64, status: &'static s
     c.ended_at = Some(iso_now());
     c.ended_at_ms = Some(at_ms);
     let agent = c.agent_id;
-    let (next, reason) = match (status, was_connected) {
-        ("missed", _) => (MISSED_CALL, "call_missed"),
-        (_, true) => (WRAP_UP, "call_ended"),
-        _ => (AVAILABLE, "call_not_connected"),
+    let next = match (status, was_connected) {
+        ("missed", _) => MISSED_CALL,
+        (_, true) => WRAP_UP,
+        _ => AVAILABLE,
     };
     let current = agent
         .and_then(|a| ccai.agents.iter().find(|x| x.id == a))
         .map(|a| a.status_id);
     // A declined or missed ring never put the agent In-call: only leave In-call, or go to Missed Call.
     if current == Some(IN_CALL) || next == MISSED_CALL {
-        system_status(ccai, at_ms, i, agent, next, reason);
+        system_status(ccai, i, agent, next);
     }
 }
 
@@ -271,7 +238,7 @@ pub(super) fn connect(ccai: &mut CcaiState, i: usize, at_ms: f64) {
     c.connected_at = Some(iso_now());
     c.connected_at_ms = Some(at_ms);
     let agent = c.agent_id;
-    system_status(ccai, at_ms, i, agent, IN_CALL, "call_connected");
+    system_status(ccai, i, agent, IN_CALL);
 }
 
 pub fn router() -> Router<App> {

@@ -133,26 +133,6 @@ impl Agent {
     }
 }
 
-/// One entry of the agent activity log (A11, `GET /manager/api/v1/agent_activity_logs`).
-#[derive(Clone, Serialize)]
-pub struct Activity {
-    pub seq: u64,
-    pub at_ms: f64,
-    pub agent_id: i64,
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub previous_status: Value,
-    pub current_status: Value,
-    /// `api` (agent_statuses), `system` (CCAI moved the agent: call, wrap-up end) or `control`.
-    pub source: &'static str,
-    /// Why CCAI moved the agent, e.g. `call_started`, `wrap_up_ended`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// For `type: "call"`: the call as `GET /apps/api/v1/calls/{id}` shows it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub call: Option<Value>,
-}
-
 /// One entry of `GET /sandbox/ccai/received`: one per agent per `agent_statuses` request.
 #[derive(Clone, Serialize)]
 pub struct Received {
@@ -172,7 +152,6 @@ pub struct Received {
 pub struct CcaiState {
     pub agents: Vec<Agent>,
     pub teams: Vec<(i64, Vec<i64>)>,
-    pub activities: Vec<Activity>,
     pub received: Vec<Received>,
     /// A11's agent activity log, and when each status was applied (`GET /sandbox/ccai/applied`).
     pub log: crate::ccai::activity_logs::Log,
@@ -203,7 +182,6 @@ impl CcaiState {
                 agent(13, "chris@example.com", "Chris", "Cole", "1013", AVAILABLE),
             ],
             teams: vec![(1, vec![PAGE_AGENT_ID, 12, 13])],
-            activities: Vec::new(),
             received: Vec::new(),
             log: Default::default(),
             next_seq: 0,

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::agents::message;
 use super::call_object::{call_object, OUTBOUND};
-use super::calls::{announce, call_json, is_e164, new_call, notify, system_status};
+use super::calls::{is_e164, new_call, notify, system_status};
 use super::model::{is_system, CcaiState, IN_CALL, OFFLINE};
 use crate::state::App;
 
@@ -117,12 +117,9 @@ pub async fn create(app: &App, body: &Value) -> Response {
         };
         notify(ccai, i);
         let agent = ccai.calls.list[i].agent_id;
-        system_status(ccai, at_ms, i, agent, IN_CALL, "call_started");
-        let legacy = call_json(&ccai.calls.list[i], ccai, at_ms);
-        announce(ccai, at_ms, agent, legacy);
+        system_status(ccai, i, agent, IN_CALL);
         call_object(&ccai.calls.list[i], ccai, at_ms)
     };
-    crate::control::notify_activity(app);
     if let Some(id) = out["id"].as_i64() {
         super::live_events::spawn(app, id, vec![SessionState::Start, SessionState::Assigned]);
     }
