@@ -1,9 +1,8 @@
 //! The sandbox's whole world, in memory behind one lock: Kustomer's records, CCAI's agents, the logs of
-//! what each side received, the pending faults and the idempotency caches. One `std::sync::Mutex` is
-//! enough: no handler awaits while holding it, and one lock makes every request atomic, which is what
-//! the idempotency and epoch-fence checks need.
+//! what each side received and the pending faults. One `std::sync::Mutex` is enough: no handler awaits
+//! while holding it, and one lock makes every request atomic.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -130,9 +129,6 @@ pub struct State {
     pub kustomer: KustomerState,
     pub ccai: CcaiState,
     pub faults: FaultQueue,
-    /// Kustomer POST answers by `Idempotency-Key` → (the `METHOD path` it was first used for, the answer).
-    /// CCAI keeps its own, in `ccai`.
-    pub kustomer_idempotency: HashMap<String, (String, IdempotentEntry)>,
     /// Every Kustomer API request, for tests (`GET /sandbox/kustomer/requests`).
     pub kustomer_requests: Vec<crate::kustomer::journal::Logged>,
 }
@@ -143,21 +139,9 @@ impl State {
             kustomer: KustomerState::seeded(cfg),
             ccai: CcaiState::seeded(cfg),
             faults: FaultQueue::default(),
-            kustomer_idempotency: HashMap::new(),
             kustomer_requests: Vec::new(),
         }
     }
-}
-
-/// A remembered answer to an idempotent request, or a marker that the first one is still running.
-#[derive(Clone)]
-pub enum IdempotentEntry {
-    InFlight,
-    Done {
-        status: u16,
-        content_type: Option<String>,
-        body: Vec<u8>,
-    },
 }
 
 /// What the sandbox's Kustomer server pushes to its own agent page over Server-Sent Events.

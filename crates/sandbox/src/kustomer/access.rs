@@ -205,7 +205,7 @@ fn required_roles(method: &Method, path: &str, actual: &str) -> &'static [&'stat
             &["org.permission.message.create"] // B12
         }
         ("POST", "/v1/notes") | ("POST", "/v1/notes/bulk") => &["org.permission.note.create"], // B13
-        // One route serves a conversation's messages, notes and (invented) attachments.
+        // One route serves a conversation's messages and notes.
         ("POST", "/v1/conversations/{id}/{kind}") if actual.ends_with("/messages") => {
             &["org.permission.message.create"] // B12
         }

@@ -1,6 +1,6 @@
-//! Conversations and what hangs off them: messages, notes, attachments (metadata only: name, content
-//! type, size, url), custom attributes and assignment (`assignedUsers`). Every change is pushed to the
-//! page, which refreshes the conversation if it is showing it (issue 8: a person sees the rules' results).
+//! Conversations and what hangs off them: messages, notes, the attachments their messages and notes
+//! name (B14), custom attributes and assignment (`assignedUsers`). Every change is pushed to the page,
+//! which refreshes the conversation if it is showing it (issue 8: a person sees the rules' results).
 
 use std::collections::HashMap;
 
@@ -217,7 +217,8 @@ fn placeholder() -> Conversation {
     Conversation::new(String::new(), String::new(), "")
 }
 
-/// `messages`, `notes` or `attachments` of a conversation, oldest first.
+/// `messages`, `notes` or `attachments` of a conversation, oldest first. Not in API-NOTES: the
+/// imitated page's own reads (Kustomer's web app shows the conversation's timeline).
 pub async fn list_children(
     State(app): State<App>,
     Path((id, kind)): Path<(String, String)>,
@@ -253,8 +254,8 @@ pub async fn list_children(
     )
 }
 
-/// `POST /v1/conversations/{id}/messages` (B12), `…/notes` (the note of B13 on the conversation's
-/// path) and `…/attachments` (Invented, used only by the extension until issue 16: metadata only).
+/// `POST /v1/conversations/{id}/messages` (B12) and `…/notes` (the note of B13 on the conversation's
+/// path, which the imitated page uses). Attachments go through `POST /v1/attachments` (B14).
 pub async fn create_child(
     State(app): State<App>,
     Extension(caller): Extension<Caller>,
@@ -266,7 +267,6 @@ pub async fn create_child(
     let result = match kind.as_str() {
         "messages" => super::messages::add(&mut st.kustomer, &id, &attrs),
         "notes" => super::notes::add(&mut st.kustomer, &id, &attrs, caller.user_id()),
-        "attachments" => invented_attachment(&mut st.kustomer, &id, &attrs),
         _ => Err(jsonapi::error(
             StatusCode::NOT_FOUND,
             format!("no such collection {kind}"),
@@ -280,40 +280,4 @@ pub async fn create_child(
         }
         Err(res) => res,
     }
-}
-
-/// Invented, used only by the extension until issue 16: an attachment's metadata straight on the
-/// conversation (the documented way is `POST /v1/attachments`, then a note or message naming it).
-fn invented_attachment(k: &mut KustomerState, id: &str, attrs: &Value) -> Result<Value, Response> {
-    let text = |key: &str| attrs.get(key).and_then(Value::as_str).map(str::to_owned);
-    let Some(name) = text("name") else {
-        return Err(jsonapi::error(
-            StatusCode::BAD_REQUEST,
-            "an attachment needs a name",
-        ));
-    };
-    let child_id = k.new_id('f');
-    let Some(c) = k.conversation_mut(id) else {
-        return Err(jsonapi::not_found("conversation", id));
-    };
-    let size = attrs
-        .get("size")
-        .or(attrs.get("contentLength"))
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    let url = text("url")
-        .unwrap_or_else(|| format!("/kapi/v1/conversations/{id}/attachments/{child_id}/content"));
-    let now = iso_now();
-    let a = Attachment {
-        id: child_id,
-        name,
-        content_type: text("contentType").unwrap_or_else(|| "application/octet-stream".into()),
-        size,
-        url,
-        created_at: now.clone(),
-    };
-    let out = attachment_json(id, &a);
-    c.attachments.push(a);
-    c.updated_at = now;
-    Ok(out)
 }

@@ -1,9 +1,5 @@
-//! Customers: list and search, create, read, update, and a customer's conversations.
-//!
-//! Search by phone is `GET /v1/customers?phone=<number>` (the sandbox's choice; Kustomer's own search
-//! is a POST with a query language). Numbers match on their digits, ignoring formatting, a leading `+`
-//! or `00`; a national number matches an international one that ends with it (at least 9 digits), so
-//! `+34612345678` finds both "+34 612 34 56 78" and "612 345 678". Newest first.
+//! Customers: the list (B5), look-ups (B9, `lookup.rs`), create, read, update, and a customer's
+//! conversations.
 
 use std::collections::HashMap;
 
@@ -43,6 +39,9 @@ fn digits(s: &str) -> String {
     d.strip_prefix("00").map(str::to_owned).unwrap_or(d)
 }
 
+/// The phone look-up's rule (B9 leaves the format open): digits only, ignoring formatting and a leading
+/// `+` or `00`; a national number matches an international one ending with it (both ≥ 9 digits), so
+/// `+34612345678` finds both "+34 612 34 56 78" and "612 345 678".
 pub fn phone_matches(stored: &str, query: &str) -> bool {
     let (a, b) = (digits(stored), digits(query));
     if a.is_empty() || b.is_empty() {
@@ -55,7 +54,7 @@ pub fn phone_matches(stored: &str, query: &str) -> bool {
 /// `sort=createdAt|-createdAt|updatedAt|-updatedAt`. Not documented: the operators beyond B5's
 /// examples (`createdAt` `gte`, `updatedAt` `lt`), the comparison (the sandbox compares the ISO 8601
 /// text, so send `…T…Z` as Kustomer writes it) and the default order (the sandbox: last updated
-/// first). `?phone=` and `?email=` are Invented, used only by the extension until issue 16.
+/// first). Other parameters are not filters and are ignored.
 pub async fn list(
     State(app): State<App>,
     Query(q): Query<HashMap<String, String>>,
@@ -84,14 +83,6 @@ pub async fn list(
         .kustomer
         .customers
         .iter()
-        .filter(|c| {
-            q.get("phone")
-                .is_none_or(|p| c.phones.iter().any(|(s, _)| phone_matches(s, p)))
-        })
-        .filter(|c| {
-            q.get("email")
-                .is_none_or(|e| c.emails.iter().any(|s| s.eq_ignore_ascii_case(e.trim())))
-        })
         .filter(|c| {
             bounds.iter().all(|(field, op, v)| {
                 let at = if field == "createdAt" {

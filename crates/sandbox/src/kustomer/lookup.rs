@@ -5,8 +5,8 @@
 //! Not documented (B9): the phone format in the path, encoding rules, several matches. The sandbox's
 //! choices: the value is percent-decoded (`%2B34…` and `+34…` are the same; a `+` in a path is a plus);
 //! a phone matches on its digits, ignoring formatting and a leading `+` or `00`, and a national number
-//! matches an international one ending with it (≥ 9 digits), the same rule as the sandbox's search; an
-//! e-mail matches case-insensitively; an external id exactly. Several matches (possible for phones
+//! matches an international one ending with it (≥ 9 digits; `customers::phone_matches`); an e-mail
+//! matches case-insensitively; an external id exactly. Several matches (possible for phones
 //! written differently): the most recently updated customer.
 
 use axum::response::Response;

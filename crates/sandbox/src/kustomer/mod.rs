@@ -27,8 +27,8 @@ use axum::Router;
 use crate::state::{App, PageEvent};
 
 /// Routes relative to `/kapi`. The OAuth token endpoint (B3) takes no bearer; every `/v1` route passes
-/// auth and roles (`access.rs`), then the org's budget (`rate.rs`, B4), then the journal and
-/// idempotency, then its handler. Each route's API-NOTES section is in its handler's module.
+/// auth and roles (`access.rs`), then the org's budget (`rate.rs`, B4), then the journal, then its
+/// handler. Each route's API-NOTES section is in its handler's module.
 pub fn router(app: App) -> Router<App> {
     let api = Router::new()
         .route("/v1/users/current", get(users::current_user))

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::access::{Caller, Via};
 use super::jsonapi;
-use super::model::{User, ADMIN_ROLES, AGENT_ROLES, AGENT_USER_ID, STATUS_AVAILABLE};
+use super::model::{User, ADMIN_ROLES, AGENT_ROLES, STATUS_AVAILABLE};
 
 /// The API key's machine user (B2), as `GET /v1/auth/tokens/current` names it.
 pub const MACHINE_USER_ID: &str = "u-machine-1";
@@ -30,19 +30,37 @@ pub fn user_json(u: &User) -> Value {
     )
 }
 
-/// B6: "a key returns its machine user, OAuth the person". For an OAuth token (or the page's session)
-/// this is the person. For the API key the sandbox still answers the page's agent (`u-agent-1`):
-/// Invented, used only by the extension until issue 16 (a real key answers its machine user).
+/// B6: "a key returns its machine user, OAuth the person": for the API key its machine user, for an
+/// OAuth token (or the page's session) the person.
 pub async fn current_user(
     State(app): State<App>,
     Extension(caller): Extension<Caller>,
 ) -> Response {
-    let id = caller.user_id().unwrap_or(AGENT_USER_ID);
+    let Some(id) = caller.user_id() else {
+        return jsonapi::one(machine_user_json());
+    };
     let st = app.lock();
     match st.kustomer.user(id) {
         Some(u) => jsonapi::one(user_json(u)),
         None => jsonapi::not_found("user", id),
     }
+}
+
+/// The API key's machine user (B2, B6). Not documented: its name and e-mail; the sandbox gives a name
+/// and no e-mail.
+fn machine_user_json() -> Value {
+    jsonapi::resource(
+        "user",
+        MACHINE_USER_ID,
+        json!({
+            "name": "Sandbox API key",
+            "displayName": "Sandbox API key",
+            "email": null,
+            "userType": "machine",
+            "roles": ADMIN_ROLES,
+            "active": true,
+        }),
+    )
 }
 
 /// B2: `GET /v1/auth/tokens/current` describes the credential in use. Not documented: its shape; the
