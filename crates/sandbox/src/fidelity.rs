@@ -149,12 +149,6 @@ pub fn classify(
             ("POST", "/apps/api/v1/agent_statuses") => D("A8"),
             ("POST", "/apps/api/v1/calls") => D("A13"),
             ("PATCH", "/apps/api/v1/chats/{id}") => D("A18"),
-            (_, "/manager/api/v1/agents/{id}/activities") => {
-                U("no activity long-poll: the documented feed is the activity log (A11)")
-            }
-            (_, "/apps/api/v1/calls/{id}/{action}") | (_, "/apps/api/v1/chats/{id}/{action}") => {
-                U("no call or chat control API (A16, A18)")
-            }
             _ => U("no such CCAI route in API-NOTES"),
         };
     }
@@ -164,6 +158,9 @@ pub fn classify(
     let Some(r) = route.strip_prefix("/kapi") else {
         return U("no such vendor route");
     };
+    if headers.contains_key("idempotency-key") {
+        return U("Kustomer has no idempotency key (B18)");
+    }
     let lookup = path.rsplit('/').next().unwrap_or("");
     match (m, r) {
         ("POST", "/oauth/token") => D("B3"),
@@ -290,18 +287,6 @@ mod tests {
         let cases = [
             (
                 Method::GET,
-                "/ccai/manager/api/v1/agents/{id}/activities",
-                "/ccai/manager/api/v1/agents/1/activities",
-                "wait_ms=25000",
-            ),
-            (
-                Method::POST,
-                "/ccai/apps/api/v1/calls/{id}/{action}",
-                "/ccai/apps/api/v1/calls/9/hold",
-                "",
-            ),
-            (
-                Method::GET,
                 "/ccai/manager/api/v1/agents",
                 "/ccai/manager/api/v1/agents",
                 "email=a%40b.c",
@@ -334,15 +319,14 @@ mod tests {
         }
         let mut headers = HeaderMap::new();
         headers.insert("idempotency-key", "k1".parse().expect("header"));
-        assert!(matches!(
-            classify(
-                &Method::POST,
-                "/ccai/apps/api/v1/agent_statuses",
-                "/ccai/apps/api/v1/agent_statuses",
-                "",
-                &headers
-            ),
-            Verdict::Undocumented(_)
-        ));
+        for route in ["/ccai/apps/api/v1/agent_statuses", "/kapi/v1/customers"] {
+            assert!(
+                matches!(
+                    classify(&Method::POST, route, route, "", &headers),
+                    Verdict::Undocumented(_)
+                ),
+                "{route} with Idempotency-Key"
+            );
+        }
     }
 }
