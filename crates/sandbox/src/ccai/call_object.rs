@@ -2,7 +2,7 @@
 //! /apps/api/v1/calls` answers with (A13), and `GET /manager/api/v1/calls` lists (A17, fields as A12),
 //! tailed by `updated_at[from]` or `created_at[from]` (A6).
 //!
-//! The sandbox keeps one call model (`calls.rs`, whose own JSON is the extension's legacy shape); this
+//! The sandbox keeps one call model (`calls.rs`, whose own JSON the control hooks answer with); this
 //! module shows it in A12's words.
 
 use axum::extract::{OriginalUri, Query, State};

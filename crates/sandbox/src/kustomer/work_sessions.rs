@@ -7,8 +7,8 @@
 //! - `GET /v1/routing/users/{id}/work-sessions`, `GET /v1/routing/work-sessions/{id}` — B8.
 //! - `PUT /v1/routing/work-sessions/{id}` — B8. Not documented: the body; the sandbox takes
 //!   `{"statusId"}`, and a status of type `offline` ends the session; an ended session → 409.
-//! - `POST /v1/routing/users/{id}/work-sessions` `{"statusId"}` — Invented, used only by the extension
-//!   until issue 16 (how the page comes back from Offline).
+//! - `POST /v1/routing/users/{id}/work-sessions` `{"statusId"}` — not in API-NOTES: the imitated
+//!   page's own way back from Offline (`static/app.js`, `variant.js`). The product does not call it.
 //!
 //! The page's status menu and the API share this one model (`routing::set_status`): a change from
 //! either is pushed to the page.
@@ -201,7 +201,8 @@ pub async fn put(
     jsonapi::one(out)
 }
 
-/// Invented, used only by the extension until issue 16: starts a new live session (ending any other).
+/// The page's plumbing (not in API-NOTES): starts a new live session (ending any other), for the page
+/// coming back from Offline.
 pub async fn start(
     State(app): State<App>,
     Path(user_id): Path<String>,
