@@ -70,7 +70,7 @@ pub struct PageQuery {
 /// with `/v1/…` on its own origin: a client resolves them against the origin. `pageSize` is capped at
 /// `max` (B5: typically 100).
 ///
-/// `path` is the list's path with its other query parameters (e.g. `/kapi/v1/customers?phone=1`).
+/// `path` is the list's path with its other query parameters (e.g. `/kapi/v1/conversations?status=open`).
 pub fn page_capped(
     items: Vec<Value>,
     query: &PageQuery,
