@@ -86,7 +86,8 @@ pub async fn session_token(browser: &Browser) -> TestResult<String> {
     .await
 }
 
-fn company(sandbox: &Sandbox) -> TestResult<&server::Server> {
+/// The company server the sandbox started beside it, in this process.
+pub(crate) fn company(sandbox: &Sandbox) -> TestResult<&server::Server> {
     sandbox
         .company
         .server

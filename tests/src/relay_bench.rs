@@ -226,11 +226,7 @@ pub async fn failover(losses: &[Loss]) -> TestResult<Vec<(Loss, f64)>> {
             },
         )
         .await?;
-        let new_term = sandbox.ccai_received().await?.iter().rev().find_map(|r| {
-            (r["applied"] == json!(true) && r["status_id"] == json!(id))
-                .then(|| r["epoch"].as_u64())
-                .flatten()
-        });
+        let new_term = applied_term(&sandbox, id)?;
         if new_term <= old_term {
             // The owner relayed it before it left: not a failover, and a figure that flatters.
             return Err(format!(
@@ -254,6 +250,20 @@ pub async fn failover(losses: &[Loss]) -> TestResult<Vec<(Loss, f64)>> {
     browser.close().await;
     sandbox.inner.stop().await;
     Ok(out)
+}
+
+/// The owner term under which the company server accepted the newest change to CCAI status `id`
+/// that CCAI applied (CCAI's requests carry no term: the server keeps it with the change).
+fn applied_term(sandbox: &Sandbox, id: i64) -> TestResult<Option<u64>> {
+    let server = crate::options_page::company(sandbox)?;
+    let epoch =
+        server::store::db::OptionalExtension::optional(server.state.0.store.lock().query_row(
+            "SELECT epoch FROM status_changes WHERE ccai_status_id = ?1 AND state = 'applied'
+         ORDER BY id DESC LIMIT 1",
+            [id],
+            |r| r.get::<_, i64>(0),
+        ))?;
+    Ok(epoch.map(|e| e as u64))
 }
 
 /// How many navigations away `failover_figures` times (`bfcache_failover_ms` is their median).

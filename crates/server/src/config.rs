@@ -36,6 +36,8 @@ pub struct Config {
     pub db: Database,
     /// How long start-up keeps trying a database it cannot reach before it gives up.
     pub db_wait: Duration,
+    /// The most PostgreSQL connections this instance opens (SQLite always uses one).
+    pub db_connections: usize,
     /// Kustomer's API base, before `/v1` (B1: `https://{org}.api.kustomerapp.com`).
     pub kustomer_api: String,
     /// Kustomer's page host, where `/oauth/authorize` is (B3: `https://{org}.kustomerapp.com`).
@@ -96,6 +98,7 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8091)),
             db: Database::default(),
             db_wait: Duration::from_secs(60),
+            db_connections: crate::store::DEFAULT_PG_CONNECTIONS,
             kustomer_api: "http://127.0.0.1:8080/kapi".into(),
             kustomer_page: "http://127.0.0.1:8080".into(),
             kustomer_api_key: secrets.kustomer_api_key,
@@ -161,6 +164,9 @@ impl Config {
                 "--db" => cfg.db = database_flag(&value()?).map_err(bad)?,
                 "--db-wait-seconds" => {
                     cfg.db_wait = Duration::from_secs(positive(&value()?).map_err(bad)?)
+                }
+                "--db-connections" => {
+                    cfg.db_connections = positive(&value()?).map_err(bad)? as usize
                 }
                 "--kustomer-api" => cfg.kustomer_api = url(value()?).map_err(bad)?,
                 "--kustomer-page" => cfg.kustomer_page = url(value()?).map_err(bad)?,

@@ -81,7 +81,7 @@ pub struct Server {
 
 impl Server {
     pub async fn start(mut cfg: Config) -> Result<Server, StartError> {
-        let store = Arc::new(Store::open_waiting(&cfg.db, cfg.db_wait).await?);
+        let store = Arc::new(Store::open_waiting(&cfg.db, cfg.db_connections, cfg.db_wait).await?);
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(20))
             .build()?;

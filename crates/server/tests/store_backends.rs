@@ -337,7 +337,7 @@ async fn a_database_away_at_start_is_named_without_its_password_and_tried_again(
     let port = closed_port();
     let db = Database::Postgres(format!("postgres://ccai:s3cret@127.0.0.1:{port}/ccai"));
     let started = Instant::now();
-    let err = Store::open_waiting(&db, Duration::from_millis(2_500))
+    let err = Store::open_waiting(&db, 1, Duration::from_millis(2_500))
         .await
         .err()
         .expect("nothing listens there");
@@ -367,7 +367,7 @@ async fn a_database_away_at_start_is_named_without_its_password_and_tried_again(
             .expect("bind");
         proxy(l, real).await
     });
-    let store = Store::open_waiting(&db, Duration::from_secs(20))
+    let store = Store::open_waiting(&db, 1, Duration::from_secs(20))
         .await
         .expect("started once it came up");
     assert_eq!(
@@ -418,6 +418,52 @@ async fn a_lost_connection_fails_calls_then_is_replaced() {
         }
     }
     relay.abort();
+}
+
+/// On PostgreSQL the store is a pool: one connection while the work is one at a time, another only
+/// when every open one is busy, never more than asked for, and one busy caller does not hold up
+/// another (on the single connection it had before, a long transaction stopped every status change).
+#[test]
+fn postgres_connections_open_when_every_open_one_is_busy() {
+    let pg = engines("pool").pop().expect("pg").0;
+    let store = Store::open_pool(&pg, 3).expect("open");
+    let backend = |conn: &server::store::db::Conn| -> i64 {
+        conn.query_row("SELECT pg_backend_pid()", [], |r| r.get::<_, i64>(0))
+            .expect("pid")
+    };
+    for _ in 0..5 {
+        drop(store.lock());
+    }
+    assert_eq!(store.connections_open(), 1, "one at a time needs one");
+
+    let mut a = store.lock();
+    let tx = a.transaction().expect("a long transaction");
+    let b = store.lock();
+    let c = store.lock();
+    assert_eq!(store.connections_open(), 3);
+    let pids: std::collections::HashSet<i64> = [backend(&tx), backend(&b), backend(&c)].into();
+    assert_eq!(pids.len(), 3, "three callers, three sessions");
+    std::thread::scope(|s| {
+        let fourth = s.spawn(|| backend(&store.lock()));
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(!fourth.is_finished(), "a fourth caller waits for one");
+        assert_eq!(store.connections_open(), 3, "never more than asked for");
+        let freed = backend(&c);
+        drop(c);
+        assert_eq!(fourth.join().expect("the fourth caller"), freed);
+    });
+    drop(b);
+    drop(tx);
+    drop(a);
+
+    let sqlite = engines("pool_sqlite").remove(0);
+    let store = Store::open_pool(&sqlite.0, 3).expect("open sqlite");
+    drop(store.lock());
+    assert_eq!(
+        store.connections_open(),
+        1,
+        "SQLite keeps its one connection"
+    );
 }
 
 /// The measurement behind the choice in ARCHITECTURE.md ("one layer, two engines"): one indexed read

@@ -175,7 +175,19 @@ pub fn pg_runtime() -> Result<&'static tokio::runtime::Runtime> {
 
 /// Waits for a client call; the connection it talks to runs on `pg_runtime`, never on the caller's.
 fn wait<F: std::future::Future>(f: F) -> F::Output {
-    futures_executor::block_on(f)
+    blocking(|| futures_executor::block_on(f))
+}
+
+/// Runs `f`, which blocks on the database. On a multi-threaded tokio runtime (the server's) the worker
+/// hands its other tasks to another thread first, so a round trip to PostgreSQL holds up no push,
+/// poll or request of anyone else; elsewhere (a current-thread test runtime, a plain thread) it just runs.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
 }
 
 /// A connection to either engine. Its methods take `&self`, as rusqlite's do.

@@ -8,7 +8,8 @@ pub mod identity;
 pub mod target;
 pub mod testing;
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, TryLockError};
 use std::time::{Duration, Instant};
 
 pub use db::DbError;
@@ -116,18 +117,87 @@ pub fn pg_schema(sql: &str) -> String {
 /// under this advisory lock (any number that no other lock of the server uses).
 const MIGRATION_LOCK: i64 = 0x0063_6361_696d_6967; // "ccaimig"
 
+/// How many PostgreSQL connections one instance opens at most, unless `--db-connections` says.
+pub const DEFAULT_PG_CONNECTIONS: usize = 8;
+
 pub struct Store {
-    conn: Mutex<Conn>,
+    /// The connection pool. SQLite has one connection (its writers take turns anyway); PostgreSQL
+    /// opens up to `--db-connections`, the first at start and each further one when every open one
+    /// is busy, so a quiet instance or a test holds one.
+    slots: Vec<OnceLock<Slot>>,
+    /// Where the next `lock` starts looking, so work spreads over the open connections.
+    next: AtomicUsize,
+    /// Told whenever a connection is given back, for callers waiting for one.
+    freed: Freed,
     database: Database,
-    /// When the last reconnection was tried (PostgreSQL): at most one a second while the database is away.
+}
+
+#[derive(Default)]
+struct Freed {
+    gate: Mutex<()>,
+    given_back: Condvar,
+}
+
+/// A connection of the pool, given back when dropped.
+pub struct Pooled<'a> {
+    conn: Option<MutexGuard<'a, Conn>>,
+    freed: &'a Freed,
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        match &self.conn {
+            Some(c) => c,
+            None => unreachable!("only `drop` takes the connection"),
+        }
+    }
+}
+
+impl std::ops::DerefMut for Pooled<'_> {
+    fn deref_mut(&mut self) -> &mut Conn {
+        match &mut self.conn {
+            Some(c) => c,
+            None => unreachable!("only `drop` takes the connection"),
+        }
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        drop(self.conn.take());
+        let _gate = self.freed.gate.lock().unwrap_or_else(|e| e.into_inner());
+        self.freed.given_back.notify_all();
+    }
+}
+
+struct Slot {
+    conn: Mutex<Conn>,
+    /// When this connection was last replaced (PostgreSQL): at most once a second while the
+    /// database is away.
     reconnect_tried: Mutex<Option<Instant>>,
 }
 
+impl Slot {
+    fn new(conn: Conn) -> Slot {
+        Slot {
+            conn: Mutex::new(conn),
+            reconnect_tried: Mutex::new(None),
+        }
+    }
+}
+
 impl Store {
-    /// Opens (or creates) the database and brings its schema up to date. One try: see `open_waiting`.
+    /// Opens (or creates) the database and brings its schema up to date, with up to
+    /// `DEFAULT_PG_CONNECTIONS` connections on PostgreSQL. One try: see `open_waiting`.
     pub fn open(database: &Database) -> Result<Store, StoreError> {
+        Store::open_pool(database, DEFAULT_PG_CONNECTIONS)
+    }
+
+    /// `open` with up to `connections` PostgreSQL connections (at least one; SQLite always has one).
+    pub fn open_pool(database: &Database, connections: usize) -> Result<Store, StoreError> {
         let mut conn = connect(database)?;
-        if conn.is_postgres() {
+        let size = if conn.is_postgres() {
             conn.query_row("SELECT pg_advisory_lock(?1)", [MIGRATION_LOCK], |_| Ok(()))?;
             let migrated = migrate(&mut conn, MIGRATIONS);
             conn.query_row(
@@ -136,13 +206,18 @@ impl Store {
                 |_| Ok(()),
             )?;
             migrated?;
+            connections.max(1)
         } else {
             migrate(&mut conn, MIGRATIONS)?;
-        }
+            1
+        };
+        let slots: Vec<OnceLock<Slot>> = (0..size).map(|_| OnceLock::new()).collect();
+        let _ = slots[0].set(Slot::new(conn));
         Ok(Store {
-            conn: Mutex::new(conn),
+            slots,
+            next: AtomicUsize::new(0),
+            freed: Freed::default(),
             database: database.clone(),
-            reconnect_tried: Mutex::new(None),
         })
     }
 
@@ -151,11 +226,12 @@ impl Store {
     /// (password masked) and what failed. Any other error (a newer schema, a failed migration) is final.
     pub async fn open_waiting(
         database: &Database,
+        connections: usize,
         patience: Duration,
     ) -> Result<Store, StoreError> {
         let started = Instant::now();
         loop {
-            match Store::open(database) {
+            match Store::open_pool(database, connections) {
                 Err(e @ StoreError::Unreachable { .. }) if started.elapsed() < patience => {
                     eprintln!("ccai-server: {e}; trying again in 2 s");
                     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -170,15 +246,64 @@ impl Store {
         self.database.masked()
     }
 
-    /// The connection, for one short piece of work (never held across an `.await`). A PostgreSQL
-    /// connection found closed is replaced first (tried at most once a second); while the database is
-    /// away, every call fails with its reason and nothing is half-done.
-    pub fn lock(&self) -> MutexGuard<'_, Conn> {
-        // A panic while holding the lock leaves the database consistent (transactions roll back on drop).
-        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+    /// How many connections are open now.
+    pub fn connections_open(&self) -> usize {
+        self.slots.iter().filter(|s| s.get().is_some()).count()
+    }
+
+    /// A connection, for one short piece of work (never held across an `.await`): a free one, else
+    /// a new one while the pool may grow, else the first to be given back. A PostgreSQL connection
+    /// found closed is replaced first (tried at most once a second); while the database is away,
+    /// every call fails with its reason and nothing is half-done.
+    pub fn lock(&self) -> Pooled<'_> {
+        if let Some(conn) = self.free_one() {
+            return conn;
+        }
+        if let Some(empty) = self.slots.iter().find(|s| s.get().is_none()) {
+            if let Ok(conn) = db::blocking(|| connect(&self.database)) {
+                // Two callers may grow the pool at once: the one that loses drops its connection.
+                let _ = empty.set(Slot::new(conn));
+                if let Some(slot) = empty.get() {
+                    if let Ok(conn) = slot.conn.try_lock() {
+                        return self.fresh(slot, conn);
+                    }
+                }
+            }
+        }
+        db::blocking(|| {
+            let mut gate = self.freed.gate.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                if let Some(conn) = self.free_one() {
+                    return conn;
+                }
+                gate = self
+                    .freed
+                    .given_back
+                    .wait(gate)
+                    .unwrap_or_else(|e| e.into_inner());
+            }
+        })
+    }
+
+    /// An open connection nobody holds, if there is one.
+    fn free_one(&self) -> Option<Pooled<'_>> {
+        let size = self.slots.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % size;
+        (0..size)
+            .filter_map(|i| self.slots[(start + i) % size].get())
+            .find_map(|slot| match slot.conn.try_lock() {
+                Ok(conn) => Some(self.fresh(slot, conn)),
+                // A panic while holding it leaves the database consistent (transactions roll back on drop).
+                Err(TryLockError::Poisoned(e)) => Some(self.fresh(slot, e.into_inner())),
+                Err(TryLockError::WouldBlock) => None,
+            })
+    }
+
+    /// `conn`, replaced first if it is a closed PostgreSQL connection.
+    fn fresh<'a>(&'a self, slot: &Slot, mut conn: MutexGuard<'a, Conn>) -> Pooled<'a> {
         if let Conn::Pg(pg) = &*conn {
-            if pg.is_closed() && self.may_reconnect() {
-                match connect(&self.database) {
+            if pg.is_closed() && may_reconnect(slot) {
+                match db::blocking(|| connect(&self.database)) {
                     Ok(fresh) => {
                         eprintln!("ccai-server: reconnected to {}", self.database.masked());
                         *conn = fresh;
@@ -187,26 +312,29 @@ impl Store {
                 }
             }
         }
-        conn
-    }
-
-    fn may_reconnect(&self) -> bool {
-        let mut last = self
-            .reconnect_tried
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if last.is_some_and(|t| now.duration_since(t) < Duration::from_secs(1)) {
-            return false;
+        Pooled {
+            conn: Some(conn),
+            freed: &self.freed,
         }
-        *last = Some(now);
-        true
     }
 
     /// The version of `component` this database is at (0: none applied).
     pub fn schema_version(&self, component: &str) -> Result<u32, StoreError> {
         version_of(&self.lock(), component)
     }
+}
+
+fn may_reconnect(slot: &Slot) -> bool {
+    let mut last = slot
+        .reconnect_tried
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let now = Instant::now();
+    if last.is_some_and(|t| now.duration_since(t) < Duration::from_secs(1)) {
+        return false;
+    }
+    *last = Some(now);
+    true
 }
 
 /// A new connection to `database`, set up for the server.
