@@ -264,11 +264,13 @@ pub async fn failover(losses: &[Loss]) -> TestResult<Vec<(Loss, f64)>> {
 /// claim was given, which every change the owner sends carries.
 fn server_term(sandbox: &Sandbox) -> TestResult<Option<u64>> {
     let server = crate::options_page::company(sandbox)?;
-    let epoch: Option<i64> = server.state.0.store.lock().query_row(
-        "SELECT MAX(epoch) FROM owner_epochs",
-        [],
-        |r| r.get(0),
-    )?;
+    let epoch: Option<i64> =
+        server
+            .state
+            .0
+            .store
+            .lock()
+            .query_row("SELECT MAX(epoch) FROM owner_epochs", [], |r| r.get(0))?;
     Ok(epoch.map(|e| e as u64))
 }
 
