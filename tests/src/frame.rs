@@ -99,11 +99,10 @@ impl<'a> Adapter<'a> {
         Ok(())
     }
 
-    /// Picks the status at `index` in the menu with the mouse, as an agent does: opens the menu
-    /// whenever it is closed (on busy cores it can close again as focus settles after the click that
-    /// opened it) and clicks the option once it is shown, for 20 s at most.
-    pub async fn pick_option(&self, index: usize) -> TestResult {
-        let option = format!("#status-option-{index}");
+    /// Picks the status `option` (a CSS selector inside the list) in the menu with the mouse, as an
+    /// agent does: opens the menu whenever it is closed (on busy cores it can close again as focus
+    /// settles after the click that opened it) and clicks the option once it is shown, for 20 s at most.
+    pub async fn pick(&self, option: &str) -> TestResult {
         let c = &self.browser.client;
         wait_for(
             "the open menu's option",
@@ -122,7 +121,7 @@ impl<'a> Adapter<'a> {
                         .ok()?;
                     return None;
                 }
-                c.find(Locator::Css(&option)).await.ok()?.click().await.ok()
+                c.find(Locator::Css(option)).await.ok()?.click().await.ok()
             },
         )
         .await
@@ -202,30 +201,12 @@ pub async fn wait_adapter_text(browser: &Browser, css: &str, needle: &str) -> Te
     .await
 }
 
-/// The owner term in the storage fence (the newest, if several agents have one), read through the
-/// current tab's adapter frame.
-pub async fn owner_term(browser: &Browser) -> TestResult<Option<u64>> {
-    let adapter = Adapter::enter(browser).await?;
-    let terms = browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             chrome.storage.local.get(null).then(all => done(Object.entries(all)
-               .filter(([k]) => k.startsWith('fence:')).map(([, v]) => v.term)));",
-            vec![],
-        )
-        .await;
-    adapter.leave().await?;
-    Ok(terms?
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_u64)
-        .max())
-}
-
 /// Picks the CCAI status `id` in the adapter's own status menu, with the mouse.
 pub async fn pick_in_adapter(browser: &Browser, id: i64) -> TestResult {
-    click_in_adapter(browser, "#status-button").await?;
-    click_in_adapter(browser, &format!("#status-list [data-status-id='{id}']")).await
+    let adapter = Adapter::enter(browser).await?;
+    let picked = adapter
+        .pick(&format!("#status-list [data-status-id='{id}']"))
+        .await;
+    adapter.leave().await?;
+    picked
 }

@@ -19,8 +19,8 @@ mod wait;
 
 pub use browser::{Browser, BrowserOptions};
 pub use frame::{
-    adapter_text, click_in_adapter, host_geometry, owner_term, pick_in_adapter, wait_adapter_text,
-    Adapter, Rect,
+    adapter_text, click_in_adapter, host_geometry, pick_in_adapter, wait_adapter_text, Adapter,
+    Rect,
 };
 pub use wait::wait_for;
 

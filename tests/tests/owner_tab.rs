@@ -353,7 +353,7 @@ async fn s6_a_follower_menu_used_during_start_up_writes_nothing() -> TestResult 
         .iter()
         .position(|s| s == "Break")
         .ok_or("no Break status")?;
-    adapter.pick_option(brk).await?;
+    adapter.pick(&format!("#status-option-{brk}")).await?;
     adapter.leave().await?;
 
     // Well past the follower's start, a direct write would have landed. The server's own writes
