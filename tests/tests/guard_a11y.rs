@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use e2e::guard::a11y::{self, Screen, SCREENS};
 use e2e::kustomer_page::{kstatus, seed_mapping};
-use e2e::{sandbox_config, wait_for, Adapter, Browser, BrowserOptions, Sandbox, TestResult};
+use e2e::{
+    sandbox_config, wait_adapter_text, wait_for, Adapter, Browser, BrowserOptions, Sandbox,
+    TestResult,
+};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use serde_json::{json, Value};
@@ -149,24 +152,10 @@ async fn open_adapter(sandbox: &Sandbox, lang: &str) -> TestResult<Browser> {
 async fn keyboard_reaches_every_adapter_control_in_order_with_visible_focus() -> TestResult {
     let sandbox = Sandbox::start().await?;
     let browser = open_adapter(&sandbox, "en-US").await?;
-    let adapter = Adapter::enter(&browser).await?;
     // The panel's controls depend on the tab's role, which settles after the statuses load: while
     // the tab is not the owner, "Use this tab" shows (CI once walked a panel that changed midway).
-    wait_for(
-        "this tab to drive the status",
-        Duration::from_secs(15),
-        || async {
-            let v = adapter
-                .eval(
-                    "return document.querySelector('#owner-text').textContent !== ''
-                   && document.querySelector('#use-this-tab').hidden",
-                )
-                .await
-                .ok()?;
-            (v == json!(true)).then_some(())
-        },
-    )
-    .await?;
+    wait_adapter_text(&browser, "#owner-text", "This tab").await?;
+    Adapter::enter(&browser).await?;
     assert_walk(&browser, "adapter, open").await?;
     // Minimised: the bar's two controls remain, nothing hidden is reachable.
     press(&browser, Key::Enter).await?;
