@@ -14,6 +14,12 @@ pub enum Notice {
     /// CCAI answered a change with a per-agent message (e.g. a system status): its words, verbatim.
     Refused(String),
     KustomerUnreachable,
+    /// Bidirectional sync could not set the Kustomer status: Kustomer shows the agent offline.
+    KustomerOffline,
+    /// Bidirectional sync's Kustomer status was refused by Kustomer.
+    KustomerRefused,
+    /// Bidirectional sync's Kustomer status was not set: no answer from the server or Kustomer.
+    KustomerNotSet,
     /// The admin has not enabled status inheritance yet: Kustomer's status is not followed.
     InheritanceOff,
     /// The saved mapping has a row that no longer fits the live statuses; the other rows still sync.

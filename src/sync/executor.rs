@@ -6,15 +6,16 @@ use std::future::Future;
 
 use ccai_core::ownership::{fence_allows, Epoch, Msg};
 use ccai_core::relay::RelaySnapshot;
-use ccai_core::server_api::{KustomerStatusRequest, KustomerStatusSet};
+use ccai_core::server_api::KustomerStatusRequest;
 use ccai_core::status::KustomerStatusId;
-use ccai_core::status_sync::{Action, Lifecycle, Mirror};
+use ccai_core::status_sync::{Action, KustomerWriteOutcome, Lifecycle, Mirror, WriteAnswer};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::MessageEvent;
 
 use super::{service, Driver};
 use crate::chrome::storage;
+use crate::company::Client;
 
 fn fence_key(agent_id: i64) -> String {
     format!("fence:{agent_id}")
@@ -29,6 +30,27 @@ fn relay_key(agent_id: i64) -> String {
 /// queue over the one its successor stored meanwhile.
 fn store_lock(agent_id: i64) -> String {
     format!("ccai-store:{agent_id}")
+}
+
+/// The HTTP status of the company server's answer to the Kustomer write; `None` when nothing
+/// answered. A client error reads as the status writes' do (`service::answer_for`: signed out is 401).
+async fn put_kustomer_status(client: &Client, status: &KustomerStatusId) -> Option<u16> {
+    let body = KustomerStatusRequest {
+        kustomer_status_id: status.as_str().to_owned(),
+    };
+    let sent = async {
+        let body = crate::company::json_text(&body)?;
+        client
+            .send("PUT", "/api/v1/kustomer-status", Some(body))
+            .await
+    };
+    match sent.await {
+        Ok(answer) => Some(answer.code),
+        Err(e) => match service::answer_for(&e) {
+            WriteAnswer::Status { code, .. } => Some(code),
+            _ => None,
+        },
+    }
 }
 
 impl Driver {
@@ -105,7 +127,7 @@ impl Driver {
                     let answer = match client {
                         Some(client) => d.write_status(&client, &write).await,
                         // Signed out: the relay pauses until "Sign in".
-                        None => ccai_core::status_sync::WriteAnswer::Status {
+                        None => WriteAnswer::Status {
                             code: 401,
                             retry_after_s: None,
                         },
@@ -185,28 +207,23 @@ impl Driver {
     /// Bidirectional sync (S4): the mapped Kustomer status, set by the company server in this agent's
     /// work session (`PUT /api/v1/kustomer-status`; the browser holds no Kustomer key). Kustomer then
     /// pushes it to every tab's page, whose content script reports it back: the reconciler knows it is
-    /// ours. Signed out, a refusal (e.g. no live work session) or no answer: the machine is told it
-    /// failed.
+    /// ours. The answer's status goes to the machine as it came, which decides what it means.
     fn set_kustomer(&self, status: KustomerStatusId) {
         let client = self.with_io(|io| io.client.clone()).flatten();
         let d = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let ok = match client {
-                Some(client) => {
-                    let body = KustomerStatusRequest {
-                        kustomer_status_id: status.as_str().to_owned(),
-                    };
-                    let result = client
-                        .put::<_, KustomerStatusSet>("/api/v1/kustomer-status", &body)
-                        .await;
-                    if let Err(e) = &result {
-                        web_sys::console::info_1(&format!("kustomer status: {e}").into());
-                    }
-                    result.is_ok()
-                }
-                None => false,
+            let code = match client {
+                Some(client) => put_kustomer_status(&client, &status).await,
+                // Signed out: reported as a 401, as for status writes.
+                None => Some(401),
             };
-            d.feed(|m, _| m.handle_kustomer_result(ok));
+            let outcome = KustomerWriteOutcome::from_answer(code);
+            if outcome != KustomerWriteOutcome::Applied {
+                web_sys::console::info_1(
+                    &format!("kustomer status: {outcome:?} ({code:?})").into(),
+                );
+            }
+            d.feed(|m, _| m.handle_kustomer_result(outcome));
         });
     }
 

@@ -66,6 +66,9 @@ impl Driver {
         match notice {
             SyncNotice::MappingProblem(problem) => Notice::MappingProblem(problem.clone()),
             SyncNotice::KustomerUnreachable => Notice::KustomerUnreachable,
+            SyncNotice::KustomerOffline => Notice::KustomerOffline,
+            SyncNotice::KustomerRefused => Notice::KustomerRefused,
+            SyncNotice::KustomerNotSet => Notice::KustomerNotSet,
             SyncNotice::InheritanceOff => Notice::InheritanceOff,
             SyncNotice::NotOwner => Notice::NotOwner,
             SyncNotice::Deferred { ccai, reason } => {

@@ -22,7 +22,7 @@ const OUTCOME_WAIT_MS: u32 = 20_000;
 
 /// What a failed call means to the machine: signed out waits for "Sign in" (the queue keeps
 /// everything); no answer retries under the same key, which the server de-duplicates.
-fn answer_for(e: &CompanyError) -> WriteAnswer {
+pub(super) fn answer_for(e: &CompanyError) -> WriteAnswer {
     match e {
         CompanyError::SignedOut
         | CompanyError::NoServer

@@ -24,6 +24,7 @@
 
 mod answer;
 mod elsewhere;
+mod kustomer_write;
 mod settings;
 mod term;
 #[cfg(test)]
@@ -40,6 +41,7 @@ use crate::settings::SyncSettings;
 use crate::status::{CcaiCatalog, CcaiStatus, CcaiStatusId, KustomerCatalog, KustomerStatusId};
 
 pub use answer::{meaning, Meaning};
+pub use kustomer_write::KustomerWriteOutcome;
 pub use vocab::{Action, Mirror, Role, Setup, SyncNotice, TermStart, View, Write, WriteAnswer};
 
 /// The page lifecycle events that move ownership.
@@ -358,13 +360,6 @@ impl StatusSync {
             .is_some_and(|t| t.stopping == Some(Stopping::Storing))
         {
             self.end_term();
-        }
-    }
-
-    /// Bidirectional sync wrote Kustomer, or failed to.
-    pub fn handle_kustomer_result(&mut self, ok: bool) {
-        if !ok {
-            self.notify(SyncNotice::KustomerUnreachable);
         }
     }
 

@@ -97,7 +97,15 @@ pub enum Role {
 pub enum SyncNotice {
     /// The saved mapping has a row that no longer fits the live statuses; the other rows still sync.
     MappingProblem(String),
+    /// Kustomer's statuses could not be read at start-up: the mapping cannot be checked.
     KustomerUnreachable,
+    /// Bidirectional sync could not set the agent's Kustomer status: Kustomer shows them offline
+    /// (no live work session).
+    KustomerOffline,
+    /// Bidirectional sync's status was refused by Kustomer.
+    KustomerRefused,
+    /// Bidirectional sync's status was not set: the company server or Kustomer did not answer.
+    KustomerNotSet,
     /// The admin has not enabled status inheritance: Kustomer's status is not followed.
     InheritanceOff,
     /// This tab does not drive the status; another tab does (S6).

@@ -9,6 +9,7 @@ use crate::settings::SyncSettings;
 use crate::status::{KustomerCatalog, KustomerStatus, StatusType};
 
 mod elsewhere;
+mod kustomer_write;
 mod settings;
 mod sim;
 mod stale_store;
