@@ -12,7 +12,10 @@ cd "$(dirname "$0")"
 ROOT=$PWD
 # DIST_DIR lets several builds (people, CI jobs) keep their own unpacked extension.
 DIST=${DIST_DIR:-$ROOT/dist/extension}
-WASM=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/app.wasm
+WASM_DIR=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release
+WASM=$WASM_DIR/app.wasm
+# The extension's WASM entries (Cargo features of the crate), each its own file in pkg/.
+ENTRIES="adapter options operations phones"
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 # Each step says when it started (seconds since build.sh began), so a slow CI run shows where it went.
@@ -40,13 +43,20 @@ size_line() { # name file... (several files count as one concatenation)
 build_extension() {
   local sandbox_port=${1:-}
   need_tools
-  step "cargo build (wasm32, release)"
-  cargo build --release --target wasm32-unknown-unknown -p ccai-kustomer
-  step "assemble dist/extension"
   rm -rf "$DIST"; mkdir -p "$DIST/pkg"
   cp -r extension/. "$DIST/"
-  wasm-bindgen --target web --no-typescript --out-dir "$DIST/pkg" --out-name app "$WASM"
-  node_modules/.bin/wasm-opt -Oz "$DIST/pkg/app_bg.wasm" -o "$DIST/pkg/app_bg.wasm"
+  # One WASM file per entry (issue 19): the crate built once per feature, so each page loads only what
+  # its entry reaches (the adapter's start-up carries neither the options page nor libphonenumber).
+  # The dependencies compile once; only the crate itself and the link run again.
+  local entry
+  for entry in $ENTRIES; do
+    step "cargo build (wasm32, release): $entry"
+    cargo build --release --target wasm32-unknown-unknown -p ccai-kustomer --no-default-features --features "$entry"
+    cp "$WASM" "$WASM_DIR/$entry.wasm"
+    wasm-bindgen --target web --no-typescript --out-dir "$DIST/pkg" --out-name "$entry" "$WASM_DIR/$entry.wasm"
+    node_modules/.bin/wasm-opt -Oz "$DIST/pkg/${entry}_bg.wasm" -o "$DIST/pkg/${entry}_bg.wasm"
+  done
+  step "assemble dist/extension"
   # The content script is injected into every Kustomer page: ship it minified (top-level names, which
   # the content-script files share, are kept). The readable source stays in extension/content/.
   for js in "$DIST"/content/*.js; do
@@ -62,8 +72,11 @@ JSON
 JSON
   fi
   step "sizes"
-  size_line "pkg/app_bg.wasm" "$DIST/pkg/app_bg.wasm"
-  size_line "pkg/app.js" "$DIST/pkg/app.js"
+  # What the adapter loads before its first paint (issue 19's adapter_startup_bytes_gz), then the rest.
+  size_line "adapter start-up" "$DIST/pkg/adapter_bg.wasm" "$DIST/pkg/adapter.js" "$DIST/adapter.js" "$DIST/adapter.css"
+  for entry in $ENTRIES; do
+    size_line "pkg/${entry}_bg.wasm" "$DIST/pkg/${entry}_bg.wasm"
+  done
   size_line "content script" "$DIST"/content/*.js
   mapfile -t shipped < <(find "$DIST" -type f ! -path '*/icons/*' | sort)
   size_line "extension (less icons)" "${shipped[@]}"

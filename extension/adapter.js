@@ -1,6 +1,6 @@
 // Loader of the adapter frame. It registers the port listener synchronously, before the WASM loads,
 // so the content script's first facts are buffered rather than lost, then hands the port to Rust.
-import init, { start_adapter } from './pkg/app.js';
+import init, { start_adapter } from './pkg/adapter.js';
 
 const nonce = location.hash.slice(1);
 const pending = [];
@@ -21,10 +21,27 @@ chrome.runtime.onConnect.addListener((p) => {
 });
 
 let lastSize = null;
+let painted;
+const firstPaint = new Promise((resolve) => { painted = resolve; });
 function post(msg) {
   if (msg && msg.type === 'Resize') lastSize = msg;
+  if (msg && msg.type === 'Ready') painted();
   if (port) port.postMessage(msg);
 }
+
+// The phone module (libphonenumber, its own WASM file): imported the first time the adapter asks, and
+// never before the panel's first paint, so neither its bytes nor its compile delay the agent's panel.
+let phones = null;
+globalThis.ccaiPhones = {
+  async ask(question) {
+    phones ??= firstPaint.then(async () => {
+      const m = await import('./pkg/phones.js');
+      await m.default({ module_or_path: './pkg/phones_bg.wasm' });
+      return m;
+    });
+    return (await phones).phone_answer(question);
+  },
+};
 
 // The frame is sized to the panel: the panel grows upwards from the bottom-left corner.
 function watchSize(el) {
@@ -47,7 +64,7 @@ function lock(name, steal, onGranted, onLost) {
   return () => { cancelled = true; abort.abort(); release(); };
 }
 
-await init({ module_or_path: './pkg/app_bg.wasm' });
+await init({ module_or_path: './pkg/adapter_bg.wasm' });
 start_adapter({
   post,
   subscribe(fn) { deliver = fn; pending.splice(0).forEach(fn); },

@@ -1,5 +1,5 @@
-// Loader of the operations page: the same WASM bundle as the adapter, another entry point.
-import init, { start_operations } from './pkg/app.js';
+// Loader of the operations page: its own WASM file (issue 19).
+import init, { start_operations } from './pkg/operations.js';
 
-await init({ module_or_path: './pkg/app_bg.wasm' });
+await init({ module_or_path: './pkg/operations_bg.wasm' });
 start_operations();

@@ -1,5 +1,5 @@
-// Loader of the options page: the same WASM bundle as the adapter, another entry point.
-import init, { start_options } from './pkg/app.js';
+// Loader of the options page: its own WASM file (issue 19).
+import init, { start_options } from './pkg/options.js';
 
-await init({ module_or_path: './pkg/app_bg.wasm' });
+await init({ module_or_path: './pkg/options_bg.wasm' });
 start_options();

@@ -1,8 +1,21 @@
-//! The extension's WASM: the adapter frame shown inside the Kustomer page, and the options page.
+//! The extension's WASM: the adapter frame shown inside the Kustomer page, the options page, the
+//! operations page and the phone module. Each is built as its own file (issue 19: one Cargo feature per
+//! entry, `build.sh`), so a page loads only the code its entry reaches; all four by default.
 //!
 //! Architecture invariant: this crate is the browser edge. Decisions live in `ccai-core`; this crate
 //! turns browser events into core inputs and core outputs into fetches, storage writes and views.
 //! Everything here runs in the extension's own origin, never in the page's.
+
+// A build with one entry leaves the other entries' code unused (the linker drops it).
+#![cfg_attr(
+    not(all(
+        feature = "adapter",
+        feature = "options",
+        feature = "operations",
+        feature = "phones"
+    )),
+    allow(dead_code, unused_imports)
+)]
 
 mod adapter;
 mod chrome;
@@ -21,6 +34,7 @@ use wasm_bindgen::prelude::*;
 
 pub use adapter::Bridge;
 
+#[cfg(feature = "adapter")]
 /// Entry point of `adapter.html`, called by `adapter.js` with the port to the content script.
 #[wasm_bindgen]
 pub fn start_adapter(bridge: Bridge) {
@@ -29,6 +43,7 @@ pub fn start_adapter(bridge: Bridge) {
     adapter::mount(bridge);
 }
 
+#[cfg(feature = "options")]
 /// Entry point of `options.html`.
 #[wasm_bindgen]
 pub fn start_options() {
@@ -37,12 +52,25 @@ pub fn start_options() {
     options::mount();
 }
 
+#[cfg(feature = "operations")]
 /// Entry point of `operations.html` (issue 18: the people who run the server, admins only).
 #[wasm_bindgen]
 pub fn start_operations() {
     console_error_panic_hook::set_once();
     upgrade::forget_earlier_secrets();
     operations::mount();
+}
+
+/// The phone module (`pkg/phones.js`), loaded by the adapter on first use: one question in JSON
+/// (`ccai_core::phone::wire::PhoneQuestion`), its answer in JSON; an unreadable question gets `null`.
+#[cfg(feature = "phones")]
+#[wasm_bindgen]
+pub fn phone_answer(question: &str) -> String {
+    use ccai_core::phone::wire::{answer, PhoneQuestion};
+    serde_json::from_str::<PhoneQuestion>(question)
+        .ok()
+        .and_then(|q| serde_json::to_string(&answer(&q)).ok())
+        .unwrap_or_else(|| "null".to_owned())
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]

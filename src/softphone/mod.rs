@@ -9,6 +9,7 @@
 //! carries out its actions. Nothing here talks to CCAI or Kustomer: only to the company server.
 
 mod leave_guard;
+mod phone_module;
 mod phones;
 mod place;
 mod pushed;
@@ -87,8 +88,9 @@ struct Shared {
     state: AdapterState,
     /// National numbers are read in these countries (settings, C2).
     countries: Vec<String>,
-    /// Candidates that arrived before the settings were read: answered once they are, so the first
-    /// page's numbers follow the admin's countries, not the defaults.
+    /// Candidates waiting their turn: those that arrived before the settings were read (so the first
+    /// page's numbers follow the admin's countries, not the defaults), then those that arrived while
+    /// an earlier batch was being answered. `None`: nothing is being answered.
     waiting: Option<Vec<ccai_core::protocol::PhoneCandidate>>,
     /// The numbers found in a text, by text (`phones.rs`).
     verdicts: phones::Verdicts,
@@ -114,13 +116,17 @@ pub fn start(bridge: Rc<Bridge>, state: AdapterState, calls: CallState) {
     wasm_bindgen_futures::spawn_local(async move {
         let settings = crate::settings::load().await;
         pushed::apply_settings(calls, &settings);
-        let waiting = calls.shared().and_then(|s| s.borrow_mut().waiting.take());
-        if let Some(batch) = waiting.filter(|b| !b.is_empty()) {
-            phones::answer(calls, &batch);
+        // The candidates that came meanwhile are answered now (the phone module loads with the first
+        // of them); any that come while they are wait their turn.
+        let waiting = calls.shared().and_then(|s| {
+            let mut s = s.borrow_mut();
+            let batch = s.waiting.take().filter(|b| !b.is_empty());
+            s.waiting = batch.as_ref().map(|_| Vec::new());
+            batch
+        });
+        if let Some(batch) = waiting {
+            phones::answer_in_turn(calls, batch);
         }
-        // libphonenumber builds its metadata and its matcher's regexes on first use: pay it now, not
-        // on the first batch.
-        let _ = ccai_core::phone::find("+34 612 34 56 78", &["ES"]);
         pushed::follow(calls);
     });
 }

@@ -1,12 +1,16 @@
 //! The page's texts (C1, C2, issue 17): the content script sends what changed, the core finds the
-//! numbers in each (libphonenumber's matcher, `ccai_core::phone::find`), and the content script puts
-//! a control on each span returned. This only carries that out: texts are untrusted, the core refuses
-//! any longer than `MAX_SCAN`, and a batch is capped.
+//! numbers in each (libphonenumber's matcher, `ccai_core::phone::find`, in the phone module that
+//! `phone_module.rs` loads on first use), and the content script puts a control on each span
+//! returned. This only carries that out: texts are untrusted, the core refuses any longer than
+//! `MAX_SCAN`, and a batch is capped. Batches are answered one at a time, in the order they came: the
+//! content script forgets every candidate up to a batch's `last` id once it is answered.
 
-use ccai_core::phone::{self, Dialable};
+use ccai_core::phone::wire::{FoundSpan, PhoneAnswer, PhoneQuestion};
+use ccai_core::phone::{self, Dialable, PhoneError};
 use ccai_core::protocol::{FrameMessage, PageMessage, PhoneCandidate};
 use leptos::prelude::*;
 
+use super::phone_module::ask;
 use super::CallState;
 use crate::chrome::i18n::{t1, t2};
 
@@ -25,40 +29,23 @@ type Spans = Vec<(u32, u32, String)>;
 /// The answers remembered, by text.
 pub(super) type Verdicts = std::collections::HashMap<String, Spans>;
 
-fn spans_of(calls: CallState, text: &str, countries: &[String]) -> Spans {
-    let cached = calls
-        .shared()
-        .and_then(|s| s.borrow().verdicts.get(text).cloned());
-    if let Some(hit) = cached {
-        return hit;
-    }
-    let spans: Spans = phone::find(text, countries)
-        .into_iter()
-        .map(|f| {
-            let start = u32::try_from(f.start).unwrap_or(u32::MAX);
-            let end = u32::try_from(f.end).unwrap_or(u32::MAX);
-            (start, end, label(&f.dialable))
-        })
-        .collect();
-    if text.len() <= CACHE_TEXT_MAX {
-        if let Some(s) = calls.shared() {
-            let c = &mut s.borrow_mut().verdicts;
-            if c.len() >= CACHE_MAX {
-                c.clear();
-            }
-            c.insert(text.to_owned(), spans.clone());
-        }
-    }
-    spans
-}
-
 /// The number as the control names it: international format, and the extension in the agent's
 /// language ("+1 800-901-3355, extension 7246433"), so a screen reader says which one is dialled.
-fn label(d: &Dialable) -> String {
-    match &d.extension {
-        Some(ext) => t2("phoneWithExtension", &d.number, ext),
-        None => d.number.clone(),
+fn label(number: &str, extension: Option<&str>) -> String {
+    match extension {
+        Some(ext) => t2("phoneWithExtension", number, ext),
+        None => number.to_owned(),
     }
+}
+
+fn spans(found: Vec<FoundSpan>) -> Spans {
+    found
+        .into_iter()
+        .map(|f| {
+            let label = label(&f.number, f.extension.as_deref());
+            (f.start, f.end, label)
+        })
+        .collect()
 }
 
 /// Handles the phone messages of the content script; returns false for any other message.
@@ -74,16 +61,20 @@ pub fn on_page_message(calls: CallState, msg: &PageMessage) -> bool {
                         true
                     }
                     Some(_) => true,
-                    None => false,
+                    None => {
+                        // This batch is answered now; the next ones wait for it.
+                        s.waiting = Some(Vec::new());
+                        false
+                    }
                 }
             });
             if !queued {
-                answer(calls, &batch);
+                answer_in_turn(calls, batch);
             }
             true
         }
         PageMessage::PhoneChosen { text, .. } => {
-            chosen(calls, text);
+            chosen(calls, text.clone());
             true
         }
         PageMessage::PageFacts(_) | PageMessage::PageLeaving => false,
@@ -97,21 +88,103 @@ fn countries(calls: CallState) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub(super) fn normalise(calls: CallState, text: &str) -> Result<Dialable, phone::PhoneError> {
-    phone::normalise(text, &countries(calls))
+/// What the agent typed, read in the admin's countries (C2); `None` if the phone module is missing.
+pub(super) async fn normalise(
+    calls: CallState,
+    text: String,
+) -> Option<Result<Dialable, PhoneError>> {
+    let question = PhoneQuestion::Normalise {
+        text,
+        countries: countries(calls),
+    };
+    read(&question).await
 }
 
-pub(super) fn answer(calls: CallState, batch: &[PhoneCandidate]) {
+async fn read(question: &PhoneQuestion) -> Option<Result<Dialable, PhoneError>> {
+    match ask(question).await? {
+        PhoneAnswer::Read { number } => Some(number),
+        PhoneAnswer::Found { .. } => None,
+    }
+}
+
+/// Answers `batch`, then every batch that came meanwhile, in order, until none waits. The caller has
+/// set `waiting` (so later batches queue behind this one).
+pub(super) fn answer_in_turn(calls: CallState, batch: Vec<PhoneCandidate>) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut batch = batch;
+        loop {
+            answer(calls, &batch).await;
+            let Some(s) = calls.shared() else { return };
+            let mut s = s.borrow_mut();
+            match s.waiting.take() {
+                Some(next) if !next.is_empty() => {
+                    s.waiting = Some(Vec::new());
+                    batch = next;
+                }
+                _ => return,
+            }
+        }
+    });
+}
+
+async fn answer(calls: CallState, batch: &[PhoneCandidate]) {
     let Some(s) = calls.shared() else { return };
     let countries = countries(calls);
     let batch = &batch[..batch.len().min(MAX_BATCH)];
+    // Only the texts not remembered go to the phone module.
+    let unknown: Vec<String> = {
+        let shared = s.borrow();
+        let mut seen = std::collections::HashSet::new();
+        batch
+            .iter()
+            .map(|c| &c.text)
+            .filter(|t| !shared.verdicts.contains_key(*t) && seen.insert(*t))
+            .cloned()
+            .collect()
+    };
+    let mut fresh = std::collections::HashMap::new();
+    if !unknown.is_empty() {
+        let question = PhoneQuestion::Find {
+            texts: unknown,
+            countries,
+        };
+        let found = match ask(&question).await {
+            Some(PhoneAnswer::Found { spans }) => spans,
+            // No phone module: the batch is answered with no numbers (the page keeps working).
+            _ => Vec::new(),
+        };
+        let PhoneQuestion::Find { texts, .. } = question else {
+            return;
+        };
+        fresh = texts
+            .into_iter()
+            .zip(found.into_iter().map(spans))
+            .collect();
+    }
     let (mut ids, mut starts, mut ends, mut displays) = (vec![], vec![], vec![], vec![]);
-    for c in batch {
-        for (start, end, display) in spans_of(calls, &c.text, &countries) {
-            ids.push(c.id);
-            starts.push(start);
-            ends.push(end);
-            displays.push(display);
+    {
+        let mut shared = s.borrow_mut();
+        for c in batch {
+            let found = fresh
+                .get(&c.text)
+                .or_else(|| shared.verdicts.get(&c.text))
+                .cloned()
+                .unwrap_or_default();
+            for (start, end, display) in found {
+                ids.push(c.id);
+                starts.push(start);
+                ends.push(end);
+                displays.push(display);
+            }
+        }
+        let cache = &mut shared.verdicts;
+        for (text, found) in fresh {
+            if text.len() <= CACHE_TEXT_MAX {
+                if cache.len() >= CACHE_MAX {
+                    cache.clear();
+                }
+                cache.insert(text, found);
+            }
         }
     }
     let last = batch.iter().map(|c| c.id).max().unwrap_or(0);
@@ -128,21 +201,27 @@ pub(super) fn answer(calls: CallState, batch: &[PhoneCandidate]) {
 /// C1: the number goes into the dialer and Call gets the focus; the agent presses Call. `text` is the
 /// span the control stood for, read as it was found (same number, same extension). A string the core
 /// refuses is said so, and nothing is dialled.
-fn chosen(calls: CallState, text: &str) {
+fn chosen(calls: CallState, text: String) {
     let Some(s) = calls.shared() else { return };
     let state = s.borrow().state;
     state.minimised.set(false);
-    match phone::read_found(text, &countries(calls)) {
-        Ok(d) => {
-            calls.message.set(None);
-            calls.dial.set(d.display);
-            focus_call();
+    wasm_bindgen_futures::spawn_local(async move {
+        let question = PhoneQuestion::ReadFound {
+            text: text.clone(),
+            countries: countries(calls),
+        };
+        match read(&question).await {
+            Some(Ok(d)) => {
+                calls.message.set(None);
+                calls.dial.set(d.display);
+                focus_call();
+            }
+            _ => {
+                let shown: String = text.chars().take(phone::MAX_TEXT).collect();
+                calls.message.set(Some(t1("phoneNotDialable", &shown)));
+            }
         }
-        Err(_) => {
-            let shown: String = text.chars().take(phone::MAX_TEXT).collect();
-            calls.message.set(Some(t1("phoneNotDialable", &shown)));
-        }
-    }
+    });
 }
 
 /// Focus moves after the panel has re-rendered (it may have been minimised).

@@ -12,27 +12,27 @@ use crate::company::{Client, CompanyError};
 /// The agent pressed Call.
 pub fn place(calls: CallState) {
     let text = calls.dial.get_untracked();
-    let dialable = match super::phones::normalise(calls, &text) {
-        Ok(d) => d,
-        Err(_) => {
-            let shown: String = text.chars().take(ccai_core::phone::MAX_TEXT).collect();
-            calls.message.set(Some(t1("phoneNotDialable", &shown)));
+    leptos::task::spawn_local(async move {
+        let dialable = match super::phones::normalise(calls, text.clone()).await {
+            Some(Ok(d)) => d,
+            _ => {
+                let shown: String = text.chars().take(ccai_core::phone::MAX_TEXT).collect();
+                calls.message.set(Some(t1("phoneNotDialable", &shown)));
+                return;
+            }
+        };
+        let started = calls.with_board(|b| {
+            b.handle_placing(
+                dialable.number.clone(),
+                dialable.extension.clone(),
+                now() as u64,
+            )
+        });
+        if started != Some(true) {
             return;
         }
-    };
-    let started = calls.with_board(|b| {
-        b.handle_placing(
-            dialable.number.clone(),
-            dialable.extension.clone(),
-            now() as u64,
-        )
-    });
-    if started != Some(true) {
-        return;
-    }
-    calls.message.set(None);
-    calls.note.set(None);
-    leptos::task::spawn_local(async move {
+        calls.message.set(None);
+        calls.note.set(None);
         // The number as found: the server normalises it again with the company's countries (C2).
         let request = CallRequest {
             number: dialable.e164.clone(),

@@ -8,6 +8,7 @@
 #[cfg(any(test, feature = "matcher-cases"))]
 pub mod cases;
 mod find;
+pub mod wire;
 
 #[cfg(test)]
 use find::by_matcher;
@@ -21,7 +22,7 @@ use rlibphonenumber::{
 pub const MAX_TEXT: usize = 64;
 
 /// A number the agent can call.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Dialable {
     /// What CCAI dials: `+` and digits.
     pub e164: String,
@@ -34,7 +35,7 @@ pub struct Dialable {
     pub number: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum PhoneError {
     #[error("empty")]
     Empty,
