@@ -14,8 +14,9 @@ ROOT=$PWD
 DIST=${DIST_DIR:-$ROOT/dist/extension}
 WASM_DIR=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release
 WASM=$WASM_DIR/app.wasm
-# The extension's WASM entries (Cargo features of the crate), each its own file in pkg/.
-ENTRIES="adapter options operations phones"
+# The extension's WASM files in pkg/, each `name:features` of the crate: the adapter frame, the admin's
+# pages (options and operations share one file: the same people, the same server API) and the phone module.
+ENTRIES="adapter:adapter admin:options,operations phones:phones"
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 # Each step says when it started (seconds since build.sh began), so a slow CI run shows where it went.
@@ -48,10 +49,11 @@ build_extension() {
   # One WASM file per entry (issue 19): the crate built once per feature, so each page loads only what
   # its entry reaches (the adapter's start-up carries neither the options page nor libphonenumber).
   # The dependencies compile once; only the crate itself and the link run again.
-  local entry
+  local entry features
   for entry in $ENTRIES; do
-    step "cargo build (wasm32, release): $entry"
-    cargo build --release --target wasm32-unknown-unknown -p ccai-kustomer --no-default-features --features "$entry"
+    features=${entry#*:}; entry=${entry%%:*}
+    step "cargo build (wasm32, release): $entry ($features)"
+    cargo build --release --target wasm32-unknown-unknown -p ccai-kustomer --no-default-features --features "$features"
     cp "$WASM" "$WASM_DIR/$entry.wasm"
     wasm-bindgen --target web --no-typescript --out-dir "$DIST/pkg" --out-name "$entry" "$WASM_DIR/$entry.wasm"
     node_modules/.bin/wasm-opt -Oz "$DIST/pkg/${entry}_bg.wasm" -o "$DIST/pkg/${entry}_bg.wasm"
@@ -75,6 +77,7 @@ JSON
   # What the adapter loads before its first paint (issue 19's adapter_startup_bytes_gz), then the rest.
   size_line "adapter start-up" "$DIST/pkg/adapter_bg.wasm" "$DIST/pkg/adapter.js" "$DIST/adapter.js" "$DIST/adapter.css"
   for entry in $ENTRIES; do
+    entry=${entry%%:*}
     size_line "pkg/${entry}_bg.wasm" "$DIST/pkg/${entry}_bg.wasm"
   done
   size_line "content script" "$DIST"/content/*.js

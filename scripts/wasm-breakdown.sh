@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The adapter's WASM by crate (issue 19): function bodies grouped by the crate their symbol names,
 # data segments and other sections apart, largest first. Reads the wasm before wasm-bindgen and
-# wasm-opt (which drop the names): `./build.sh` leaves it in target/wasm32-unknown-unknown/release/.
+# wasm-opt (which drop the names): `./build.sh` leaves each entry there (adapter.wasm, admin.wasm, phones.wasm).
 # Uses twiggy (installed with cargo if missing). The names section, wasm-bindgen's custom section and
 # its `__wbindgen_describe_*` exports are dropped by wasm-bindgen and wasm-opt: they are not shipped.
-#   scripts/wasm-breakdown.sh [path/to/app.wasm] [rows]
+#   scripts/wasm-breakdown.sh [path/to/adapter.wasm, or admin.wasm, phones.wasm] [rows]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-wasm="${1:-target/wasm32-unknown-unknown/release/app.wasm}"
+wasm="${1:-${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/adapter.wasm}"
 rows="${2:-25}"
 [ -f "$wasm" ] || { echo "no $wasm: run ./build.sh first" >&2; exit 1; }
 command -v twiggy >/dev/null || cargo install twiggy --version 0.8.0 --locked

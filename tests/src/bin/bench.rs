@@ -97,6 +97,7 @@ const BUDGETS: &[(&str, f64)] = &[
     ("soak_reordered", 0.0),
     ("extension_gz_bytes", 100.0 * 1024.0),
     ("content_script_gz_bytes", 4.0 * 1024.0),
+    ("adapter_startup_bytes_gz", 150.0 * 1024.0),
     ("adapter_startup_ms_p50", 60.0),
     ("adapter_startup_ms_p95", 120.0),
     ("phone_scan_ms_1000", 50.0),
@@ -160,6 +161,25 @@ fn sizes(ext: &Path, figures: &mut BTreeMap<String, Value>) -> TestResult {
             content += gz;
         }
     }
+    // Issue 19: what each page loads, gzipped as one stream per file, summed.
+    let gz_of =
+        |names: &[&str]| -> TestResult<u64> { names.iter().map(|n| gz_len(&ext.join(n))).sum() };
+    let startup = gz_of(&[
+        "pkg/adapter_bg.wasm",
+        "pkg/adapter.js",
+        "adapter.js",
+        "adapter.css",
+    ])?;
+    let options = gz_of(&[
+        "pkg/admin_bg.wasm",
+        "pkg/admin.js",
+        "options.js",
+        "options.css",
+    ])?;
+    let phones = gz_of(&["pkg/phones_bg.wasm", "pkg/phones.js"])?;
+    report(figures, "adapter_startup_bytes_gz", startup as f64);
+    report(figures, "options_bytes_gz", options as f64);
+    report(figures, "phone_module_bytes_gz", phones as f64);
     report(figures, "wasm_gz_bytes", wasm as f64);
     report(figures, "content_script_gz_bytes", content as f64);
     report(figures, "extension_gz_bytes", total as f64);
