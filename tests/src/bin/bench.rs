@@ -335,7 +335,7 @@ async fn relay_and_failover(figures: &mut BTreeMap<String, Value>) -> TestResult
 /// and how many succeeded, and the vendor credentials found in the browser after a sign-in and a status
 /// change (issue 16). Every budget is 0 (attempts: more is better).
 async fn guards(figures: &mut BTreeMap<String, Value>) -> TestResult {
-    use e2e::guard::{a11y, hostile, locales, secrets};
+    use e2e::guard::{a11y, hostile, locales, messages, secrets};
     let sandbox = e2e::Sandbox::start().await?;
     let violations = a11y::audit_all(&sandbox).await?;
     for v in &violations {
@@ -349,6 +349,7 @@ async fn guards(figures: &mut BTreeMap<String, Value>) -> TestResult {
     }
     let mut in_browser = secrets::browser_secrets(&sandbox).await?.found;
     in_browser.extend(secrets::build_script_secrets());
+    in_browser.extend(messages::message_secrets(&sandbox).await?.found);
     for place in &in_browser {
         println!("  vendor credential in the browser: {place}");
     }

@@ -8,4 +8,5 @@ pub mod a11y;
 pub mod hostile;
 pub mod locales;
 pub mod manifest;
+pub mod messages;
 pub mod secrets;

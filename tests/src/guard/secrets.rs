@@ -1,5 +1,5 @@
-//! No vendor credential in the browser (issue 16): the CCAI API token and the Kustomer API key are the
-//! company server's alone. After an agent has signed in and changed status (the moment the extension
+//! No vendor credential in the browser (issue 16): the CCAI API token, the Kustomer API key and the
+//! agent's Kustomer tokens are the company server's alone (every message: `messages.rs`). After an agent has signed in and changed status (the moment the extension
 //! used to need them most) and an admin's "Test connection" (the server using both), the options
 //! page, every extension storage area and every file of the built extension are searched for them;
 //! the bench reports the count as `browser_secrets_found` (budget 0).
@@ -36,7 +36,7 @@ pub struct Scan {
 }
 
 impl Scan {
-    fn search(&mut self, place: &str, text: &str, secrets: &[String]) {
+    pub fn search(&mut self, place: &str, text: &str, secrets: &[String]) {
         self.places += 1;
         for s in secrets.iter().filter(|s| text.contains(s.as_str())) {
             self.found.push(format!("{place}: {s}"));
@@ -57,7 +57,7 @@ const EARLIER_CONNECTION: &str = "const done = arguments[arguments.length - 1];
 /// waits for CCAI to have it, runs the options page's "Test connection", then searches what that page
 /// shows, `chrome.storage.{local,session,sync}` and the built extension's files.
 pub async fn browser_secrets(sandbox: &Sandbox) -> TestResult<Scan> {
-    let secrets = vendor_secrets();
+    let mut secrets = vendor_secrets();
     let browser = Browser::seeded(sandbox).await?;
     // `seeded` left the browser on an extension page, whose storage this is.
     let earlier = browser
@@ -106,6 +106,8 @@ pub async fn browser_secrets(sandbox: &Sandbox) -> TestResult<Scan> {
     .await?;
     let storage = browser.client.execute_async(STORAGE, vec![]).await?;
     browser.close().await;
+    // The agent's Kustomer tokens, which only the company server may hold, as the sandbox issued them.
+    secrets.extend(sandbox.inner.app().lock().kustomer.oauth.known_tokens());
     let session = &storage["session"]["company.session"]["session"];
     if !session.is_string() {
         return Err(format!("the agent is not signed in to the company server: {storage}").into());

@@ -68,6 +68,22 @@ pub struct Grants {
 }
 
 impl Grants {
+    /// Every token still known (access, refresh, and those a used code gave): what a test searches the
+    /// browser for, since only the company server may hold an agent's Kustomer tokens (issue 16).
+    pub fn known_tokens(&self) -> Vec<String> {
+        let given = self.used_codes.values().flat_map(|(a, r)| [a, r]);
+        let mut out: Vec<String> = self
+            .access
+            .keys()
+            .chain(self.refresh.keys())
+            .chain(given)
+            .cloned()
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     pub fn add_code(&mut self, code: Code) -> String {
         let now = Instant::now();
         self.codes.retain(|_, c| c.expires > now);
