@@ -50,8 +50,9 @@ const RECORDER: &str = r#"(() => {
   window.EventSource.prototype = Source.prototype;
   const fetch = window.fetch;
   window.fetch = function (input, init) {
-    const request = new Request(input, init);
-    request.clone().text().then((body) =>
+    // A copy: a Request made from the adapter's own would take its body, and the fetch would fail.
+    const request = input instanceof Request && !init ? input.clone() : new Request(input, init);
+    request.text().then((body) =>
       keep('sent fetch', request.method + ' ' + request.url + ' ' + text([...request.headers]) + ' ' + body));
     return fetch.call(this, input, init).then((response) => {
       const copy = response.clone();
@@ -110,6 +111,16 @@ pub async fn message_secrets(sandbox: &Sandbox) -> TestResult<Scan> {
     let browser = Browser::seeded(sandbox).await?;
     let recorded = browser.client.new_window(true).await?.handle;
     browser.client.switch_to_window(recorded.clone()).await?;
+    // The agent is signed in to Kustomer in this profile (the page's session cookie, as a visit to
+    // the agent page leaves it), so the recorded adapter signs in to the company server itself.
+    let session = sandbox.inner.app().session_token.clone();
+    browser
+        .cdp(
+            "Network.setCookie",
+            json!({ "name": "ksession", "value": session, "url": sandbox.url("/"),
+                "httpOnly": true, "sameSite": "Strict" }),
+        )
+        .await?;
     browser
         .cdp(
             "Page.addScriptToEvaluateOnNewDocument",
@@ -146,7 +157,7 @@ pub async fn message_secrets(sandbox: &Sandbox) -> TestResult<Scan> {
         }
     };
     say(page_facts(kstatus::AVAILABLE)).await?;
-    wait_for(
+    let owner = wait_for(
         "the recorded adapter to own the status",
         Duration::from_secs(15),
         || async {
@@ -157,11 +168,25 @@ pub async fn message_secrets(sandbox: &Sandbox) -> TestResult<Scan> {
             t.as_str()?.contains("This tab").then_some(())
         },
     )
-    .await?;
+    .await;
+    if let Err(e) = owner {
+        let shown = browser.eval("return document.body.innerText").await;
+        let kinds = browser
+            .eval("return (window.__seen || []).map(p => p[0] + ' ' + p[1].slice(0, 200))")
+            .await;
+        return Err(format!("{e}; the page shows {shown:?}; recorded: {kinds:?}").into());
+    }
     say(page_facts(kstatus::LUNCH)).await?;
-    sandbox
+    let relayed = sandbox
         .wait_ccai_status(-3, "the recorded adapter's relay of Lunch to reach CCAI")
-        .await?;
+        .await;
+    if let Err(e) = relayed {
+        let shown = browser.eval("return document.body.innerText").await;
+        let seen = browser
+            .eval("return (window.__seen || []).filter(p => p[0].includes('fetch')).map(p => p[1].slice(0, 300))")
+            .await;
+        return Err(format!("{e}; the page shows {shown:?}; requests: {seen:?}").into());
+    }
     // A second frame joins: the channel now carries messages both ways.
     browser.open_agent_tab(sandbox).await?;
     browser.client.switch_to_window(recorded).await?;
