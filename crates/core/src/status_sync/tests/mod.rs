@@ -113,6 +113,14 @@ fn announce(n: u64, term: u64) -> Msg {
     }
 }
 
+/// The server's error answer `code`, without Retry-After.
+fn refused(code: u16) -> WriteAnswer {
+    WriteAnswer::Status {
+        code,
+        retry_after_s: None,
+    }
+}
+
 fn ok(name: &str) -> WriteAnswer {
     WriteAnswer::Answered {
         current_status: Some(name.into()),
@@ -267,14 +275,7 @@ fn a_server_error_retries_the_same_key_at_the_timeout() {
     let mut s = owner(false);
     s.handle_choice(BUSY, 100);
     let w = writes(&drain(&mut s));
-    s.handle_write_result(
-        &w[0].key,
-        WriteAnswer::Status {
-            code: 503,
-            retry_after_s: None,
-        },
-        110,
-    );
+    s.handle_write_result(&w[0].key, refused(503), 110);
     drain(&mut s);
     assert!(matches!(
         s.view().sync,
@@ -304,14 +305,7 @@ fn a_401_pauses_and_sign_in_again_resends_the_same_change() {
     let mut s = owner(false);
     s.handle_choice(BUSY, 5);
     let w = writes(&drain(&mut s));
-    s.handle_write_result(
-        &w[0].key,
-        WriteAnswer::Status {
-            code: 401,
-            retry_after_s: None,
-        },
-        6,
-    );
+    s.handle_write_result(&w[0].key, refused(401), 6);
     assert_eq!(notices(&drain(&mut s)), vec![SyncNotice::Unauthorized]);
     assert!(s.view().paused);
     s.handle_timeout(100_000);
@@ -327,14 +321,7 @@ fn a_409_means_a_later_owner_and_this_tab_writes_no_more() {
     let mut s = owner(false);
     s.handle_choice(BUSY, 5);
     let w = writes(&drain(&mut s));
-    s.handle_write_result(
-        &w[0].key,
-        WriteAnswer::Status {
-            code: 409,
-            retry_after_s: None,
-        },
-        6,
-    );
+    s.handle_write_result(&w[0].key, refused(409), 6);
     let out = drain(&mut s);
     assert!(out.contains(&Action::ReleaseLock), "{out:?}");
     assert!(out.contains(&Action::RequestLock { steal: false }));

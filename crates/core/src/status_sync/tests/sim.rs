@@ -285,10 +285,7 @@ impl Sim {
             // Lost on the way: never applied.
             WriteAnswer::NoAnswer
         } else if fate == 1 {
-            WriteAnswer::Status {
-                code: 503,
-                retry_after_s: None,
-            }
+            super::refused(503)
         } else {
             let answer = self.service_apply(&write);
             if fate == 2 {
@@ -304,10 +301,7 @@ impl Sim {
     fn service_apply(&mut self, write: &Write) -> WriteAnswer {
         let s = &mut self.service;
         if write.epoch.term < s.highest_term {
-            return WriteAnswer::Status {
-                code: 409,
-                retry_after_s: None,
-            };
+            return super::refused(409);
         }
         s.highest_term = write.epoch.term;
         let name = s.answers.entry(write.key.clone()).or_insert_with(|| {

@@ -27,14 +27,7 @@ fn a_tab_that_learns_of_a_later_term_stores_no_queue() {
         s.handle_choice(BUSY, 5);
         let w = writes(&drain(&mut s));
         match loss {
-            Loss::Fenced => s.handle_write_result(
-                &w[0].key,
-                WriteAnswer::Status {
-                    code: 409,
-                    retry_after_s: None,
-                },
-                6,
-            ),
+            Loss::Fenced => s.handle_write_result(&w[0].key, refused(409), 6),
             Loss::LockStolen => s.handle_lock_lost(6),
         }
         let out = drain(&mut s);
