@@ -8,8 +8,9 @@ use ccai_core::server_api::{CheckName, CheckOutcome, VendorCheck};
 use leptos::prelude::*;
 
 use super::admin_api::{self, AdminError};
-use super::text::{admin_failure, t2};
+use super::text::admin_failure;
 use super::Load;
+use crate::chrome::i18n::t2;
 use crate::chrome::i18n::{t, t1};
 use crate::company::{self, SignInState};
 

@@ -18,8 +18,9 @@ use leptos::prelude::*;
 use ccai_core::settings::SettingsProblem;
 
 use super::connection::catalog_problem;
-use super::text::{admin_failure, t2};
+use super::text::admin_failure;
 use super::{page, AdminError, Load};
+use crate::chrome::i18n::t2;
 use crate::chrome::i18n::{t, t1};
 
 /// One row of the editor.

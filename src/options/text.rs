@@ -2,32 +2,11 @@
 //! can fail, said so that an admin knows what to fix (issue 16), and the server's refusals in the
 //! admin's language.
 
-use wasm_bindgen::prelude::*;
-
 use ccai_core::settings::SettingsProblem;
 
 use super::AdminError;
-use crate::chrome::i18n::{t, t1};
+use crate::chrome::i18n::{t, t1, t2};
 use crate::company::CompanyError;
-
-#[wasm_bindgen]
-extern "C" {
-    // `chrome.i18n.getMessage` with an array of substitutions. `chrome/i18n.rs` has the one-argument
-    // form; this page needs two ("an agent in $1 becomes $2 in CCAI").
-    #[wasm_bindgen(js_namespace = ["chrome", "i18n"], js_name = getMessage)]
-    fn get_message_list(name: &str, substitutions: &js_sys::Array) -> String;
-}
-
-/// The message `key` with `$1` and `$2` replaced.
-pub fn t2(key: &str, a: &str, b: &str) -> String {
-    let subs = js_sys::Array::of2(&JsValue::from_str(a), &JsValue::from_str(b));
-    let s = get_message_list(key, &subs);
-    if s.is_empty() {
-        format!("{key}: {a}, {b}")
-    } else {
-        s
-    }
-}
 
 /// One sentence for a failed call to the company server's admin API.
 pub fn admin_failure(err: &AdminError) -> String {
