@@ -16,6 +16,8 @@ use super::secrets::{vendor_secrets, Scan};
 use crate::kustomer_page::kstatus;
 use crate::{wait_for, Browser, Sandbox, TestResult};
 
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Installed before the adapter page's own scripts; records `[kind, text]` pairs in `window.__seen`.
 const RECORDER: &str = r#"(() => {
   if (!location.pathname.endsWith('/adapter.html')) return;
@@ -105,6 +107,17 @@ fn page_facts(status_id: &str) -> Value {
         "status_id": status_id, "status_name": "", "path": "/app" })
 }
 
+/// `failed` with what the recorded page shows and what was recorded of the kinds containing `kind`
+/// (all when empty), cut short: what a timed-out step needs to be understood.
+async fn explained(browser: &Browser, failed: BoxError, kind: &str) -> BoxError {
+    let shown = browser.eval("return document.body.innerText").await;
+    let script = format!(
+        "return (window.__seen || []).filter(p => p[0].includes({kind:?})).map(p => p[0] + ' ' + p[1].slice(0, 300))"
+    );
+    let seen = browser.eval(&script).await;
+    format!("{failed}; the page shows {shown:?}; recorded: {seen:?}").into()
+}
+
 /// Signs an agent in through a recorded adapter, has it own the status and relay a change, opens the
 /// agent page beside it, then searches every recorded message.
 pub async fn message_secrets(sandbox: &Sandbox) -> TestResult<Scan> {
@@ -134,7 +147,7 @@ pub async fn message_secrets(sandbox: &Sandbox) -> TestResult<Scan> {
             Browser::extension_url("adapter.html")
         ))
         .await?;
-    let connected = wait_for(
+    wait_for(
         "the adapter page to listen for its content script",
         Duration::from_secs(10),
         || async {
@@ -145,8 +158,7 @@ pub async fn message_secrets(sandbox: &Sandbox) -> TestResult<Scan> {
             (n.as_u64()? > 0).then_some(())
         },
     )
-    .await;
-    connected?;
+    .await?;
     let say = |facts: Value| {
         let browser = &browser;
         async move {
@@ -170,22 +182,14 @@ pub async fn message_secrets(sandbox: &Sandbox) -> TestResult<Scan> {
     )
     .await;
     if let Err(e) = owner {
-        let shown = browser.eval("return document.body.innerText").await;
-        let kinds = browser
-            .eval("return (window.__seen || []).map(p => p[0] + ' ' + p[1].slice(0, 200))")
-            .await;
-        return Err(format!("{e}; the page shows {shown:?}; recorded: {kinds:?}").into());
+        return Err(explained(&browser, e, "").await);
     }
     say(page_facts(kstatus::LUNCH)).await?;
     let relayed = sandbox
         .wait_ccai_status(-3, "the recorded adapter's relay of Lunch to reach CCAI")
         .await;
     if let Err(e) = relayed {
-        let shown = browser.eval("return document.body.innerText").await;
-        let seen = browser
-            .eval("return (window.__seen || []).filter(p => p[0].includes('fetch')).map(p => p[1].slice(0, 300))")
-            .await;
-        return Err(format!("{e}; the page shows {shown:?}; requests: {seen:?}").into());
+        return Err(explained(&browser, e, "fetch").await);
     }
     // A second frame joins: the channel now carries messages both ways.
     browser.open_agent_tab(sandbox).await?;
@@ -209,28 +213,12 @@ pub async fn message_secrets(sandbox: &Sandbox) -> TestResult<Scan> {
     .await;
     let seen = match seen {
         Ok(seen) => seen,
-        Err(e) => {
-            let got = browser
-                .eval("return (window.__seen || []).map(p => p[0])")
-                .await;
-            return Err(format!("{e}; recorded kinds: {got:?}").into());
-        }
+        Err(e) => return Err(explained(&browser, e, "").await),
     };
     // The company session the adapter sends with every request: the recorder must find it, or it would
     // miss a secret as well.
-    let session = browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             chrome.storage.session.get('company.session').then(v => done(v['company.session'] || null));",
-            vec![],
-        )
-        .await?;
+    let session = crate::options_page::session_token(&browser).await?;
     browser.close().await;
-    let session = session["session"]
-        .as_str()
-        .ok_or_else(|| format!("the recorded adapter is not signed in: {session}"))?
-        .to_owned();
     let mut canary = Scan::default();
     for pair in seen.as_array().into_iter().flatten() {
         canary.search(
