@@ -80,6 +80,10 @@
       // Timing for `./build.sh bench`: not secret, so a plain attribute is fine.
       host.dataset.readyMs = performance.now().toFixed(1);
       host.dataset.startupMs = (performance.now() - startedAt).toFixed(1);
+      // When Chromium had parsed the frame (before any of its scripts ran), on the same wall clock.
+      if (typeof msg.parsedAt === 'number') {
+        host.dataset.frameParsedMs = (msg.parsedAt - performance.timeOrigin - startedAt).toFixed(1);
+      }
     } else if (msg.type === 'PhoneVerdicts') {
       // The page's records still queued are handled first; then the observer is off while our
       // controls go in (no page script runs meanwhile): 1,000 controls would be 1,000 records to make

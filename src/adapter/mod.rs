@@ -1,6 +1,7 @@
 //! The adapter frame: the panel and the bottom-left status dropdown inside the Kustomer page.
 
 mod panel;
+mod remembered;
 mod startup;
 mod status_menu;
 

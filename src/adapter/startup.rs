@@ -12,6 +12,9 @@ use crate::company::{self, Client, CompanyError, SignInState};
 use crate::frame::{AdapterState, Bridge, Notice};
 use crate::sync::Driver;
 
+use super::remembered;
+
+/// Read by `adapter.js` with the other first-paint items.
 const UI_KEY: &str = "ui";
 
 /// Per-browser UI choices that survive a reload (SPEC A2).
@@ -28,13 +31,21 @@ pub fn save_minimised(minimised: bool) {
 }
 
 pub async fn run(state: AdapterState, bridge: Rc<Bridge>, driver: Driver) {
-    if let Some(prefs) = storage::get::<UiPrefs>(UI_KEY).await {
-        state.minimised.set(prefs.minimised);
+    // The menu is usable at first paint from the statuses remembered at the last load; the frame says
+    // it is ready as soon as it has painted them (issue 19), else once the server has answered.
+    let items = bridge.first_paint_items();
+    let remembered = remembered::load(&items).await;
+    let prefs = storage::get_from::<UiPrefs>(&items, UI_KEY).await;
+    state.minimised.set(prefs.is_some_and(|p| p.minimised));
+    let mut ready = Some(bridge);
+    if !remembered.is_empty() {
+        state.statuses.set(remembered);
+        announce(&mut ready);
     }
     {
-        let (bridge, again) = (bridge.clone(), driver.clone());
+        let again = driver.clone();
         driver.on_restart(move || {
-            leptos::task::spawn_local(start(state, bridge.clone(), again.clone()));
+            leptos::task::spawn_local(start(state, None, again.clone()));
         });
     }
     // Signed out while running (the session ended, an admin signed the agent out): the queue waits
@@ -45,44 +56,60 @@ pub async fn run(state: AdapterState, bridge: Rc<Bridge>, driver: Driver) {
             state.notice.set(Some(Notice::SignedOut));
         }
     });
-    start(state, bridge, driver).await;
+    start(state, ready, driver).await;
 }
 
-async fn start(state: AdapterState, bridge: Rc<Bridge>, driver: Driver) {
+/// Tells the content script the frame is interactive, once: `ready` holds the bridge until then.
+fn announce(ready: &mut Option<Rc<Bridge>>) {
+    if let Some(bridge) = ready.take() {
+        super::announce_ready(bridge);
+    }
+}
+
+async fn start(state: AdapterState, mut ready: Option<Rc<Bridge>>, driver: Driver) {
     let refused = sign_in_silently().await;
     let client = match Client::connect().await {
         Ok(c) => c,
         Err(CompanyError::NoServer) => {
-            state.notice.set(Some(Notice::NotConfigured));
-            super::announce_ready(bridge);
+            not_started(state, &driver, Notice::NotConfigured);
+            announce(&mut ready);
             return;
         }
         Err(_) => {
             state.paused.set(true);
             // The server's refusal says what to fix (A5: no CCAI agent with the agent's e-mail).
             let notice = refused.map_or(Notice::SignedOut, Notice::SignInFailed);
-            state.notice.set(Some(notice));
-            super::announce_ready(bridge);
+            not_started(state, &driver, notice);
+            announce(&mut ready);
             return;
         }
     };
     match load(&client).await {
         Ok((me, ccai)) => {
+            remembered::keep(&state.statuses.get_untracked(), &ccai.statuses);
             state.statuses.set(ccai.statuses.clone());
             state.agent_id.set(Some(ccai.ccai_agent_id));
             state.current.set(ccai.current.map(|s| s.id.0));
             state.paused.set(false);
             state.notice.set(None);
-            super::announce_ready(bridge);
+            announce(&mut ready);
             driver
                 .start(client, ccai.statuses, ccai.ccai_agent_id, me.email)
                 .await;
         }
         Err(e) => {
-            state.notice.set(Some(notice_for(&e)));
-            super::announce_ready(bridge);
+            not_started(state, &driver, notice_for(&e));
+            announce(&mut ready);
         }
     }
+}
+
+/// Start-up stopped short of the server's statuses: the menu offers none (as before the remembered
+/// ones were shown) and a pick held meanwhile is given up; the notice says why.
+fn not_started(state: AdapterState, driver: &Driver, notice: Notice) {
+    state.statuses.set(Vec::new());
+    driver.start_failed();
+    state.notice.set(Some(notice));
 }
 
 /// Signs in to the company server without a window when the agent is signed in to Kustomer in this

@@ -32,7 +32,18 @@ extern "C" {
 
 async fn read<T: DeserializeOwned>(promise: Promise, key: &str) -> Option<T> {
     let all = JsFuture::from(promise).await.ok()?;
-    let value = Reflect::get(&all, &JsValue::from_str(key)).ok()?;
+    item(&all, key)
+}
+
+/// `key` out of a `chrome.storage` read already under way (`adapter.js` starts the first paint's reads
+/// while the WASM compiles): as [`get`].
+pub async fn get_from<T: DeserializeOwned>(reading: &Promise, key: &str) -> Option<T> {
+    let all = JsFuture::from(reading.clone()).await.ok()?;
+    item(&all, key)
+}
+
+fn item<T: DeserializeOwned>(all: &JsValue, key: &str) -> Option<T> {
+    let value = Reflect::get(all, &JsValue::from_str(key)).ok()?;
     if value.is_undefined() {
         return None;
     }

@@ -11,6 +11,10 @@ extern "C" {
     fn post(this: &Bridge, msg: JsValue);
     #[wasm_bindgen(method)]
     fn subscribe(this: &Bridge, on_message: &Closure<dyn FnMut(JsValue)>);
+    /// `chrome.storage.local`'s items for the first paint, read while the WASM compiled (`adapter.js`
+    /// names the keys: [`crate::adapter`]'s `ui` and `ccaiStatuses`).
+    #[wasm_bindgen(method, getter, js_name = firstPaintItems)]
+    pub fn first_paint_items(this: &Bridge) -> js_sys::Promise;
     #[wasm_bindgen(method, js_name = watchSize)]
     pub fn watch_size(this: &Bridge, el: &web_sys::Element);
     /// Requests the Web Lock `name` (or steals it); returns the function that releases it or cancels

@@ -17,6 +17,7 @@ impl Notice {
             Notice::InheritanceOff => t("inheritanceOff"),
             Notice::MappingProblem(problem) => t1("mappingProblem", problem),
             Notice::NotOwner => t("notOwnerChange"),
+            Notice::NotOffered => t("statusNotOffered"),
             Notice::Deferred(status, why) => format!("{} {}", t1("deferred", status), why),
             Notice::Unmapped(status) => t1("unmappedStatus", status),
             Notice::UnmappedCcai(status) => t1("unmappedCcaiStatus", status),

@@ -26,6 +26,8 @@ pub enum Notice {
     MappingProblem(String),
     /// This tab does not drive the status; another tab does (S6).
     NotOwner,
+    /// The status picked (from the statuses remembered at first paint) is no longer offered by CCAI.
+    NotOffered,
     /// (target CCAI status, why): applied when CCAI leaves its system status.
     Deferred(String, String),
     /// The Kustomer status (by name) has no row in the mapping: nothing was relayed.

@@ -148,6 +148,11 @@ impl Driver {
         self.feed(|m, now| m.handle_start(setup, now));
     }
 
+    /// Start-up could not reach the status service's statuses: a pick held meanwhile is given up.
+    pub fn start_failed(&self) {
+        self.feed(|m, _| m.handle_start_failed());
+    }
+
     /// The page's facts (its Kustomer status and e-mail).
     pub fn page_facts(&self, status: Option<KustomerStatusId>, email: Option<String>) {
         self.feed(|m, now| m.handle_page(status, email, now));

@@ -71,6 +71,7 @@ impl Driver {
             SyncNotice::KustomerNotSet => Notice::KustomerNotSet,
             SyncNotice::InheritanceOff => Notice::InheritanceOff,
             SyncNotice::NotOwner => Notice::NotOwner,
+            SyncNotice::NotOffered(_) => Notice::NotOffered,
             SyncNotice::Deferred { ccai, reason } => {
                 let why = match reason {
                     DeferReason::SystemStatus { .. } => t("deferredSystemStatus"),

@@ -170,7 +170,26 @@ impl StatusSync {
             settings,
             kustomer: setup.kustomer,
         });
+        // A pick from the statuses remembered at first paint that the service no longer offers.
+        if let Some(held) = self.held.filter(|&h| !self.offered(h)) {
+            self.withdraw(held);
+        }
         self.owner_event(OwnerEvent::Started);
+    }
+
+    /// Whether the service offers `status`; before the start, the menu's remembered statuses are
+    /// taken on trust (checked by [`StatusSync::handle_start`]).
+    fn offered(&self, status: CcaiStatusId) -> bool {
+        self.started
+            .as_ref()
+            .is_none_or(|s| s.statuses.iter().any(|known| known.id == status))
+    }
+
+    /// The agent's pick is not among the service's statuses: nothing is written, and the agent is told.
+    fn withdraw(&mut self, status: CcaiStatusId) {
+        self.held = None;
+        self.view.busy = false;
+        self.notify(SyncNotice::NotOffered(status));
     }
 
     /// The saved mapping's usable rows against today's statuses; the first problem is shown.
@@ -196,7 +215,8 @@ impl StatusSync {
         }
     }
 
-    /// The executor could not start (no BroadcastChannel): a held pick is given up.
+    /// The executor could not start (no BroadcastChannel), or start-up never reached the service's
+    /// statuses: a held pick is given up.
     pub fn handle_start_failed(&mut self) {
         self.held = None;
         self.view.busy = false;
@@ -233,6 +253,10 @@ impl StatusSync {
     /// election or the term's start it is held for the term; a follower refuses it (S6).
     pub fn handle_choice(&mut self, status: CcaiStatusId, now_ms: u64) {
         self.tick(now_ms);
+        if !self.offered(status) {
+            self.withdraw(status);
+            return;
+        }
         // The agent acts here: a status another computer took comes back to this one.
         self.unpark();
         let writable = self.term.as_ref().is_some_and(|t| t.stopping.is_none());

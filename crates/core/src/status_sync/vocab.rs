@@ -110,6 +110,9 @@ pub enum SyncNotice {
     InheritanceOff,
     /// This tab does not drive the status; another tab does (S6).
     NotOwner,
+    /// The agent picked a status the service no longer offers (the menu showed the statuses remembered
+    /// from an earlier load): nothing was written.
+    NotOffered(CcaiStatusId),
     Deferred {
         ccai: CcaiStatusId,
         reason: DeferReason,

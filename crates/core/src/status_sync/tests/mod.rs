@@ -194,6 +194,37 @@ fn a_pick_before_start_is_held_then_written_by_the_term_after_its_sign_in() {
 }
 
 #[test]
+fn a_remembered_status_the_service_no_longer_offers_is_withdrawn_and_said() {
+    // Picked from the statuses remembered at first paint, before the server answered with today's.
+    let gone = CcaiStatusId(42);
+    let mut s = tab(1);
+    s.handle_choice(gone, 0);
+    assert!(s.view().busy, "held, like any pick before the start");
+    s.handle_start(setup(true), 1);
+    assert!(!s.view().busy, "no longer held");
+    let out = drain(&mut s);
+    assert!(
+        notices(&out).contains(&SyncNotice::NotOffered(gone)),
+        "{out:?}"
+    );
+    s.handle_lock_granted(2);
+    s.handle_term_start(TermStart::default(), 3);
+    assert!(
+        writes(&drain(&mut s)).is_empty(),
+        "nothing is written for it"
+    );
+    // A started owner refuses it at once; an offered status still goes out.
+    let mut s = owner(true);
+    s.handle_choice(gone, 10);
+    assert!(!s.view().busy);
+    let out = drain(&mut s);
+    assert!(writes(&out).is_empty(), "{out:?}");
+    assert!(notices(&out).contains(&SyncNotice::NotOffered(gone)));
+    s.handle_choice(BUSY, 11);
+    assert_eq!(writes(&drain(&mut s))[0].status, BUSY);
+}
+
+#[test]
 fn a_pick_in_a_follower_is_refused_and_a_held_one_too_when_the_tab_follows() {
     let mut s = tab(2);
     s.handle_start(setup(true), 0);
