@@ -375,3 +375,64 @@ async fn s3_a_stale_mapping_row_is_shown_and_the_other_rows_still_sync() -> Test
     browser.close().await;
     Ok(())
 }
+
+/// Issue 19: a reload's menu offers CCAI's statuses remembered from the last load at its first paint,
+/// while the company server is still answering (held up here by CCAI, slow to say the agent's
+/// status); a status picked then waits for the server and reaches CCAI once.
+#[tokio::test]
+async fn s1_a_reload_offers_the_remembered_statuses_at_once_and_a_pick_then_reaches_ccai_once(
+) -> TestResult {
+    let sandbox = Sandbox::start().await?;
+    let browser = agent_page(&sandbox, "OneWay", "LatestChangeWins").await?;
+    wait_owner(&browser).await?;
+    let before = sandbox.ccai_applied().await?.len();
+    sandbox
+        .control(
+            "/sandbox/faults",
+            serde_json::json!({
+                "service": "ccai", "path_prefix": "/manager/api/v1/agents", "method": "GET",
+                // The server's own background reads of the agent list may take the first ones.
+                "faults": [{ "kind": "latency", "ms": 2500 }], "times": 4,
+            }),
+        )
+        .await?;
+    let reloaded = std::time::Instant::now();
+    browser.client.refresh().await?;
+    let adapter = Adapter::enter(&browser).await?;
+    adapter.wait_statuses_loaded().await?;
+    let offered = reloaded.elapsed();
+    // The server has not answered: the panel still says it is connecting.
+    let notice = adapter
+        .eval("return document.querySelector('#notice').textContent")
+        .await?;
+    let pending = sandbox.get_json("/sandbox/faults").await?;
+    assert!(
+        notice.to_string().contains("Connecting"),
+        "{notice} after {offered:?}; {pending}"
+    );
+    assert!(
+        adapter
+            .status_options()
+            .await?
+            .contains(&"Break".to_owned()),
+        "the remembered statuses"
+    );
+    adapter.pick("#status-list [data-status-id='-2']").await?;
+    assert_eq!(
+        adapter
+            .attr("#status-button", "aria-busy")
+            .await?
+            .as_deref(),
+        Some("true"),
+        "the menu says the pick is under way"
+    );
+    adapter.leave().await?;
+    sandbox
+        .wait_ccai_status(-2, "CCAI Break, picked before the server answered")
+        .await?;
+    wait_adapter_text(&browser, "#status-button .status-name", "Break").await?;
+    let applied = sandbox.ccai_applied().await?;
+    assert_eq!(applied[before..], [-2], "once");
+    browser.close().await;
+    Ok(())
+}
