@@ -44,22 +44,37 @@ async fn setup(tabs: usize) -> TestResult<(Sandbox, Browser, Vec<WindowHandle>)>
     Ok((sandbox, browser, handles))
 }
 
-/// The tab that says it drives the status.
+/// The tab that says it drives the status. On a timeout, what each tab said last.
 async fn owner(browser: &Browser, tabs: &[WindowHandle]) -> TestResult<usize> {
-    wait_for("one owner tab", Duration::from_secs(15), || async {
-        let mut found = Vec::new();
-        for (i, tab) in tabs.iter().enumerate() {
+    let said = std::cell::RefCell::new(Vec::new());
+    let found = wait_for("one owner tab", Duration::from_secs(15), || async {
+        let mut words = Vec::new();
+        for tab in tabs {
             browser.client.switch_to_window(tab.clone()).await.ok()?;
-            let adapter = Adapter::enter(browser).await.ok()?;
-            let text = adapter.text("#owner-text").await.ok()?;
-            adapter.leave().await.ok()?;
-            if text.contains("This tab") {
-                found.push(i);
-            }
+            // The words in the page, shown or not: a tab in the background still says them.
+            let text = match Adapter::enter(browser).await {
+                Ok(adapter) => {
+                    let v = adapter
+                        .eval("return document.querySelector('#owner-text').textContent + ' | ' + document.querySelector('#notice').textContent + ' | ' + document.querySelector('#sync-state').textContent")
+                        .await;
+                    adapter.leave().await.ok()?;
+                    v.map_or_else(
+                        |e| format!("({e})"),
+                        |v| v.as_str().unwrap_or("").to_owned(),
+                    )
+                }
+                Err(e) => format!("(no adapter: {e})"),
+            };
+            words.push(text);
         }
-        (found.len() == 1).then(|| found[0])
+        let owners: Vec<usize> = (0..words.len())
+            .filter(|&i| words[i].contains("This tab"))
+            .collect();
+        *said.borrow_mut() = words;
+        (owners.len() == 1).then(|| owners[0])
     })
-    .await
+    .await;
+    found.map_err(|e| format!("{e}: the tabs said {:?}", said.borrow()).into())
 }
 
 /// Wall-clock times at which CCAI applied each status change, in order.
@@ -199,17 +214,22 @@ pub async fn failover(losses: &[Loss]) -> TestResult<Vec<(Loss, f64)>> {
             Loss::Close => browser.client.close_window().await?,
             Loss::Crash => browser.crash_renderer().await,
             Loss::NavigateAway => {
-                let navigate = browser.client.execute(
-                    "setTimeout(() => { location.href = arguments[0]; }, 0)",
-                    vec![json!(elsewhere)],
-                );
-                let change_meanwhile = async {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    change().await
-                };
-                let (navigated, changed) = tokio::join!(navigate, change_meanwhile);
-                navigated?;
-                changed?;
+                // The change is made as the page starts to leave (a beacon from its `beforeunload`,
+                // after the content script's own listener): made by the test 20 ms after asking for
+                // the navigation, it sometimes came before a busy browser had begun it, and the owner
+                // still in place rightly relayed it.
+                let change_url = sandbox.url("/sandbox/kustomer/status");
+                let body = json!({ "status_id": status }).to_string();
+                browser
+                    .client
+                    .execute(
+                        "const [to, url, body] = arguments;
+                         addEventListener('beforeunload', () => navigator.sendBeacon(url,
+                             new Blob([body], { type: 'application/json' })), { once: true });
+                         setTimeout(() => { location.href = to; }, 0);",
+                        vec![json!(elsewhere), json!(change_url), json!(body)],
+                    )
+                    .await?;
             }
             Loss::Freeze => {
                 browser
