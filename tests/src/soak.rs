@@ -6,16 +6,99 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::kustomer_page::kstatus;
+use ccai_core::mapping::{Mapping, MappingEntry};
+use ccai_core::reconcile::{Decision, Direction, Priority, Reconciler, SyncConfig, SyncEvent};
+use ccai_core::status::{
+    CcaiCatalog, CcaiStatus, CcaiStatusId, KustomerCatalog, KustomerStatus, KustomerStatusId,
+    StatusType,
+};
+
+use crate::kustomer_page::{kstatus, seed_mapping};
 use crate::{wait_for, Browser, Sandbox, TestResult};
 
-/// The statuses the soak clicks, with the CCAI status each maps to under [`seed_mapping`](crate::kustomer_page::seed_mapping).
-const STATUSES: [(&str, i64); 4] = [
-    (kstatus::AVAILABLE, 0),
-    (kstatus::FOCUS, 0),
-    (kstatus::LUNCH, -3),
-    (kstatus::TRAINING, 1),
+/// The Kustomer statuses the soak clicks in the page's own menu.
+const STATUSES: [&str; 4] = [
+    kstatus::AVAILABLE,
+    kstatus::FOCUS,
+    kstatus::LUNCH,
+    kstatus::TRAINING,
 ];
+
+/// What CCAI should be told, decided by the product's own reconciler under the seed's mapping, one
+/// way, the latest change winning (what [`Browser::seeded`] configures), not by a copy of its rules:
+/// each click is a Kustomer change, and each CCAI status it asks for is applied before the next.
+struct Expected {
+    reconciler: Reconciler,
+    at_ms: u64,
+    /// CCAI's statuses in order, from the agent's start (Available in both).
+    ccai: Vec<i64>,
+}
+
+impl Expected {
+    fn new() -> TestResult<Self> {
+        // The seed's rows, checked as the adapter checks them (against catalogs holding their statuses).
+        let rows: Vec<MappingEntry> = serde_json::from_value(seed_mapping())?;
+        let kustomer: KustomerCatalog = rows
+            .iter()
+            .map(|r| KustomerStatus {
+                id: r.kustomer.clone(),
+                name: r.kustomer.as_str().into(),
+                status_type: StatusType::Available,
+                system: false,
+            })
+            .collect();
+        let ccai: CcaiCatalog = rows
+            .iter()
+            .map(|r| CcaiStatus {
+                id: r.ccai,
+                name: r.ccai.0.to_string(),
+                color: None,
+            })
+            .collect();
+        let mapping = Mapping::validate(&rows, &kustomer, &ccai)
+            .map_err(|problems| format!("the seed mapping: {problems:?}"))?;
+        let config = SyncConfig {
+            direction: Direction::OneWay,
+            priority: Priority::LatestChangeWins,
+        };
+        let mut expected = Expected {
+            reconciler: Reconciler::new(config, mapping),
+            at_ms: 0,
+            ccai: vec![0],
+        };
+        expected.feed(SyncEvent::SignedIn {
+            kustomer: KustomerStatusId::new(kstatus::AVAILABLE),
+            ccai: CcaiStatusId(0),
+            kustomer_email: "agent@example.com".into(),
+            ccai_email: "agent@example.com".into(),
+            at_ms: 0,
+        });
+        Ok(expected)
+    }
+
+    fn click(&mut self, kustomer: &str) {
+        self.at_ms += 1;
+        self.feed(SyncEvent::KustomerChanged {
+            status: KustomerStatusId::new(kustomer),
+            at_ms: self.at_ms,
+        });
+    }
+
+    fn feed(&mut self, event: SyncEvent) {
+        for decision in self.reconciler.handle(event) {
+            if let Decision::SetCcai { status } = decision {
+                self.ccai.push(status.0);
+                self.at_ms += 1;
+                let applied = SyncEvent::CcaiChanged {
+                    status,
+                    at_ms: self.at_ms,
+                    by_system: false,
+                };
+                self.feed(applied);
+            }
+        }
+    }
+}
 
 /// What the soak found. Every count but `changes` must be 0, and `final_ok` true.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,7 +171,7 @@ pub async fn run_soak(changes: usize, seed: u64) -> TestResult<SoakReport> {
     tokio::time::sleep(Duration::from_millis(800)).await;
 
     let mut rng = Rng(seed | 1);
-    let mut agent: Vec<i64> = vec![0]; // The agent starts Available in both Kustomer and CCAI.
+    let mut expected = Expected::new()?;
     let mut last = kstatus::AVAILABLE;
     let (mut done, mut faults, mut crashes) = (0, 0, 0);
     let mut waiting: Vec<Value> = Vec::new();
@@ -134,15 +217,15 @@ pub async fn run_soak(changes: usize, seed: u64) -> TestResult<SoakReport> {
         let batch = (5 + rng.below(20) as usize).min(changes - done);
         let mut ids = Vec::with_capacity(batch);
         for _ in 0..batch {
-            let (id, ccai) = loop {
+            let id = loop {
                 let s = STATUSES[rng.below(STATUSES.len() as u64) as usize];
-                if s.0 != last {
+                if s != last {
                     break s;
                 }
             };
             last = id;
             ids.push(id);
-            agent.push(ccai);
+            expected.click(id);
         }
         // A freshly opened tab may still be loading its page.
         browser.wait_kustomer_menu().await?;
@@ -150,6 +233,7 @@ pub async fn run_soak(changes: usize, seed: u64) -> TestResult<SoakReport> {
         done += batch;
     }
 
+    let agent = expected.ccai;
     let want = *agent.last().unwrap_or(&0);
     let final_ok = wait_for(
         "CCAI to settle on the agent's last status",
@@ -280,5 +364,20 @@ mod tests {
     fn skips_are_in_order_but_going_back_is_not() {
         assert_eq!(out_of_order(&[-3, 0], &[0, -3, 1, 0]), 0);
         assert_eq!(out_of_order(&[1, -3], &[0, -3, 1, 0]), 1);
+    }
+
+    #[test]
+    fn the_expected_ccai_statuses_are_the_reconcilers_under_the_seed_mapping() {
+        let mut expected = Expected::new().expect("the seed mapping reads");
+        for click in [
+            kstatus::FOCUS,
+            kstatus::LUNCH,
+            kstatus::AVAILABLE,
+            kstatus::TRAINING,
+        ] {
+            expected.click(click);
+        }
+        // Focus time maps to Available, which CCAI has already: nothing to tell it.
+        assert_eq!(expected.ccai, [0, -3, 0, 1]);
     }
 }
