@@ -71,22 +71,22 @@ async fn start(state: AdapterState, mut ready: Option<Rc<Bridge>>, driver: Drive
     let client = match Client::connect().await {
         Ok(c) => c,
         Err(CompanyError::NoServer) => {
-            not_started(state, &driver, Notice::NotConfigured);
-            announce(&mut ready);
+            not_started(state, &driver, Notice::NotConfigured, &mut ready);
             return;
         }
         Err(_) => {
             state.paused.set(true);
             // The server's refusal says what to fix (A5: no CCAI agent with the agent's e-mail).
             let notice = refused.map_or(Notice::SignedOut, Notice::SignInFailed);
-            not_started(state, &driver, notice);
-            announce(&mut ready);
+            not_started(state, &driver, notice, &mut ready);
             return;
         }
     };
     match load(&client).await {
         Ok((me, ccai)) => {
-            remembered::keep(&state.statuses.get_untracked(), &ccai.statuses);
+            state
+                .statuses
+                .with_untracked(|shown| remembered::keep(shown, &ccai.statuses));
             state.statuses.set(ccai.statuses.clone());
             state.agent_id.set(Some(ccai.ccai_agent_id));
             state.current.set(ccai.current.map(|s| s.id.0));
@@ -98,18 +98,24 @@ async fn start(state: AdapterState, mut ready: Option<Rc<Bridge>>, driver: Drive
                 .await;
         }
         Err(e) => {
-            not_started(state, &driver, notice_for(&e));
-            announce(&mut ready);
+            not_started(state, &driver, notice_for(&e), &mut ready);
         }
     }
 }
 
 /// Start-up stopped short of the server's statuses: the menu offers none (as before the remembered
-/// ones were shown) and a pick held meanwhile is given up; the notice says why.
-fn not_started(state: AdapterState, driver: &Driver, notice: Notice) {
+/// ones were shown) and a pick held meanwhile is given up; the notice says why, and the frame is
+/// ready with it.
+fn not_started(
+    state: AdapterState,
+    driver: &Driver,
+    notice: Notice,
+    ready: &mut Option<Rc<Bridge>>,
+) {
     state.statuses.set(Vec::new());
     driver.start_failed();
     state.notice.set(Some(notice));
+    announce(ready);
 }
 
 /// Signs in to the company server without a window when the agent is signed in to Kustomer in this

@@ -30,20 +30,11 @@ extern "C" {
     fn managed_get_js(keys: &JsValue) -> Result<Promise, JsValue>;
 }
 
-async fn read<T: DeserializeOwned>(promise: Promise, key: &str) -> Option<T> {
-    let all = JsFuture::from(promise).await.ok()?;
-    item(&all, key)
-}
-
-/// `key` out of a `chrome.storage` read already under way (`adapter.js` starts the first paint's reads
-/// while the WASM compiles): as [`get`].
+/// `key` out of a `chrome.storage` read under way (`adapter.js` also starts the first paint's reads
+/// itself, while the WASM compiles): as [`get`].
 pub async fn get_from<T: DeserializeOwned>(reading: &Promise, key: &str) -> Option<T> {
     let all = JsFuture::from(reading.clone()).await.ok()?;
-    item(&all, key)
-}
-
-fn item<T: DeserializeOwned>(all: &JsValue, key: &str) -> Option<T> {
-    let value = Reflect::get(all, &JsValue::from_str(key)).ok()?;
+    let value = Reflect::get(&all, &JsValue::from_str(key)).ok()?;
     if value.is_undefined() {
         return None;
     }
@@ -61,7 +52,7 @@ fn items<T: Serialize>(key: &str, value: &T) -> Result<JsValue, JsValue> {
 /// Reads `key`; `None` when absent or not of the expected shape (an old or foreign value is not
 /// trusted, it is replaced on the next write).
 pub async fn get<T: DeserializeOwned>(key: &str) -> Option<T> {
-    read(local_get(&JsValue::from_str(key)), key).await
+    get_from(&local_get(&JsValue::from_str(key)), key).await
 }
 
 /// Writes `key`. Errors are returned so the caller can show them: a failed save must not look saved.
@@ -80,7 +71,7 @@ pub async fn remove(key: &str) -> Result<(), JsValue> {
 
 /// Reads `key` from `chrome.storage.session`.
 pub async fn session_get<T: DeserializeOwned>(key: &str) -> Option<T> {
-    read(session_get_js(&JsValue::from_str(key)), key).await
+    get_from(&session_get_js(&JsValue::from_str(key)), key).await
 }
 
 /// Writes `key` to `chrome.storage.session`.
@@ -99,5 +90,5 @@ pub async fn session_remove(key: &str) {
 /// browser offers no managed storage at all).
 pub async fn managed_get<T: DeserializeOwned>(key: &str) -> Option<T> {
     let promise = managed_get_js(&JsValue::from_str(key)).ok()?;
-    read(promise, key).await
+    get_from(&promise, key).await
 }

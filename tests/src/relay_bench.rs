@@ -204,9 +204,10 @@ pub async fn failover(losses: &[Loss]) -> TestResult<Vec<(Loss, f64)>> {
             next.next().unwrap_or(kstatus::LUNCH),
             want.next().unwrap_or(-3),
         );
+        let body = json!({ "status_id": status });
         let change = || async {
             sandbox
-                .control("/sandbox/kustomer/status", json!({ "status_id": status }))
+                .control("/sandbox/kustomer/status", body.clone())
                 .await
         };
         let t0 = wall_ms();
@@ -219,7 +220,6 @@ pub async fn failover(losses: &[Loss]) -> TestResult<Vec<(Loss, f64)>> {
                 // the navigation, it sometimes came before a busy browser had begun it, and the owner
                 // still in place rightly relayed it.
                 let change_url = sandbox.url("/sandbox/kustomer/status");
-                let body = json!({ "status_id": status }).to_string();
                 browser
                     .client
                     .execute(
@@ -227,7 +227,7 @@ pub async fn failover(losses: &[Loss]) -> TestResult<Vec<(Loss, f64)>> {
                          addEventListener('beforeunload', () => navigator.sendBeacon(url,
                              new Blob([body], { type: 'application/json' })), { once: true });
                          setTimeout(() => { location.href = to; }, 0);",
-                        vec![json!(elsewhere), json!(change_url), json!(body)],
+                        vec![json!(elsewhere), json!(change_url), json!(body.to_string())],
                     )
                     .await?;
             }

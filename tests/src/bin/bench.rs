@@ -222,31 +222,15 @@ async fn startup(figures: &mut BTreeMap<String, Value>) -> TestResult {
         }
     }
     browser.close().await;
-    for v in [&mut ready, &mut startup, &mut parsed] {
+    for (name, mut v) in [
+        ("adapter_ready_ms", ready),
+        ("adapter_startup_ms", startup),
+        ("adapter_frame_parsed_ms", parsed),
+    ] {
         v.sort_by(f64::total_cmp);
+        report(figures, &format!("{name}_p50"), percentile(&v, 50.0));
+        report(figures, &format!("{name}_p95"), percentile(&v, 95.0));
     }
-    report(figures, "adapter_ready_ms_p50", percentile(&ready, 50.0));
-    report(figures, "adapter_ready_ms_p95", percentile(&ready, 95.0));
-    report(
-        figures,
-        "adapter_startup_ms_p50",
-        percentile(&startup, 50.0),
-    );
-    report(
-        figures,
-        "adapter_startup_ms_p95",
-        percentile(&startup, 95.0),
-    );
-    report(
-        figures,
-        "adapter_frame_parsed_ms_p50",
-        percentile(&parsed, 50.0),
-    );
-    report(
-        figures,
-        "adapter_frame_parsed_ms_p95",
-        percentile(&parsed, 95.0),
-    );
     Ok(())
 }
 
