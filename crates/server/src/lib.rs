@@ -40,6 +40,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use axum::serve::ListenerExt;
 use tokio::task::JoinSet;
 
 pub use config::Config;
@@ -165,6 +166,10 @@ impl Server {
         tasks.spawn(scheduler);
         status::start(&state, status_reports, &mut tasks).await?;
         let app = http::router(state.clone());
+        // Nagle would hold a small answer or push event behind the peer's delayed ACK (~40 ms).
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         tasks.spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 eprintln!("ccai-server: stopped serving: {e}");
