@@ -92,3 +92,83 @@ async fn the_adapter_reads_the_statuses_and_the_agents_status_now() {
     }
     assert_eq!(now["current"]["name"], "Break", "{now}");
 }
+
+/// How many `GET /manager/api/v1/agents` CCAI has received (listings and per-agent reads).
+async fn agent_reads(env: &Env) -> u64 {
+    let report: Value = env
+        .http
+        .get(format!("{}/sandbox/fidelity", env.sb.base_url()))
+        .send()
+        .await
+        .expect("sandbox answers")
+        .json()
+        .await
+        .expect("json");
+    report["documented"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| {
+            s["method"] == "GET"
+                && s["route"]
+                    .as_str()
+                    .is_some_and(|r| r.ends_with("/manager/api/v1/agents"))
+        })
+        .filter_map(|s| s["count"].as_u64())
+        .sum()
+}
+
+async fn current_name(env: &Env, token: &str) -> Value {
+    let r = reqwest::Client::new()
+        .get(env.url("/api/v1/ccai"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("answers");
+    r.json::<Value>().await.expect("json")["current"]["name"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agents_status_now_costs_no_ccai_request_while_the_activity_log_is_tailed() {
+    let env = start(10).await;
+    let token = env.sign_in("agent@example.com", "u-agent-1", 11);
+    // The tail (every 500 ms here) has read the log once: what the listing said is trusted.
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let before = agent_reads(&env).await;
+    assert!(current_name(&env, &token).await.is_string());
+    // CCAI moves the agent itself: the tail learns it, and the next answers say so, unasked.
+    let r = env
+        .http
+        .post(format!(
+            "{}/sandbox/ccai/agents/11/status",
+            env.sb.base_url()
+        ))
+        .json(&json!({"status_id": -2}))
+        .send()
+        .await
+        .expect("sandbox answers");
+    assert!(r.status().is_success(), "{}", r.status());
+    let mut now = Value::Null;
+    for _ in 0..50 {
+        now = current_name(&env, &token).await;
+        if now == "Break" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(now, "Break");
+    assert_eq!(agent_reads(&env).await, before, "answered from the tail");
+
+    // The tail falls behind (CCAI refuses the log): after its allowed lag (3 × 500 ms) the answer
+    // is read from CCAI again, not trusted stale.
+    env.fault(json!({
+        "service": "ccai",
+        "path_prefix": "/manager/api/v1/agent_activity_logs",
+        "faults": [{"kind": "status", "code": 500}],
+        "times": 1000
+    }))
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    assert_eq!(current_name(&env, &token).await, "Break");
+    assert_eq!(agent_reads(&env).await, before + 1, "read from CCAI");
+}

@@ -14,6 +14,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::client::{CcaiCall, CcaiError};
+use super::current::unix_ms;
 use super::directory::PAGE_SIZE;
 use crate::state::AppState;
 
@@ -80,6 +81,7 @@ impl ActivityTail {
 
     /// One window, page by page; returns how many new status entries were pushed.
     pub async fn poll_once(&mut self) -> Result<usize, CcaiError> {
+        let began = std::time::Instant::now();
         let mut pushed = 0;
         let mut page = 1usize;
         loop {
@@ -115,6 +117,7 @@ impl ActivityTail {
             page += 1;
         }
         self.cursor.advance();
+        self.state.0.ccai_directory.current.tail_read(began);
         Ok(pushed)
     }
 
@@ -122,6 +125,16 @@ impl ActivityTail {
         let (Some(agent_id), Some(status)) = (entry.agent_id, entry.status.as_ref()) else {
             return false;
         };
+        let known = ccai_core::status::CcaiStatus {
+            id: ccai_core::status::CcaiStatusId(status.id),
+            name: status.name.clone(),
+            color: None,
+        };
+        self.state
+            .0
+            .ccai_directory
+            .current
+            .note(agent_id, known, at_ms);
         let mut email = self.state.0.ccai_directory.email_of(agent_id);
         if email.is_none() {
             // An agent added since the last listing.
@@ -146,10 +159,4 @@ impl ActivityTail {
         );
         true
     }
-}
-
-fn unix_ms(text: &str) -> Option<i64> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .ok()
-        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
 }

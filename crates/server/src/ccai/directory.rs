@@ -14,6 +14,7 @@ use ccai_core::status::{CcaiCatalog, CcaiStatus, CcaiStatusId};
 use serde::Deserialize;
 
 use super::client::{CcaiCall, CcaiError};
+use super::current::{unix_ms, CurrentStatuses};
 use super::scheduler::CcaiScheduler;
 use crate::state::AppState;
 
@@ -140,6 +141,16 @@ pub struct AgentStatus {
     pub name: String,
 }
 
+impl AgentStatus {
+    pub fn as_status(&self) -> CcaiStatus {
+        CcaiStatus {
+            id: CcaiStatusId(self.id),
+            name: self.name.clone(),
+            color: None,
+        }
+    }
+}
+
 struct Snapshot {
     by_email: HashMap<String, i64>,
     by_id: HashMap<i64, String>,
@@ -159,6 +170,8 @@ impl Default for Snapshot {
 pub struct Directory {
     sched: CcaiScheduler,
     snapshot: RwLock<Snapshot>,
+    /// Each agent's status as last learned (`current.rs`).
+    pub current: CurrentStatuses,
 }
 
 impl Directory {
@@ -166,13 +179,23 @@ impl Directory {
         Self {
             sched,
             snapshot: RwLock::new(Snapshot::default()),
+            current: CurrentStatuses::default(),
         }
     }
 
     /// Reads both lists; the server calls it at start and now and then.
     pub async fn refresh(&self, priority: Priority) -> Result<(), CcaiError> {
         let statuses = self.fetch_statuses(priority).await?;
+        let listed_at = crate::now_ms() as i64;
         let agents = self.fetch_agents(priority).await?;
+        for agent in &agents {
+            if let Some(s) = &agent.status {
+                // Not documented: `status_updated_at`'s format (A10); unread, the listing's time.
+                let at = agent.status_updated_at.as_deref().and_then(unix_ms);
+                self.current
+                    .note(agent.id, s.as_status(), at.unwrap_or(listed_at));
+            }
+        }
         self.replace(
             statuses,
             agents.into_iter().map(|a| (a.id, a.email)).collect(),
@@ -226,6 +249,16 @@ impl Directory {
 
     pub fn status(&self, id: CcaiStatusId) -> Option<CcaiStatus> {
         self.read().statuses.get(&id).cloned()
+    }
+
+    /// The status a change names (A8 sets statuses by name; a repeated name is never a target).
+    pub fn status_named(&self, name: &str) -> Option<CcaiStatus> {
+        let snap = self.read();
+        let mut named = snap.statuses.iter().filter(|s| s.name == name);
+        match (named.next(), named.next()) {
+            (Some(s), None) => Some(s.clone()),
+            _ => None,
+        }
     }
 
     /// Every CCAI status, as last read (A9).

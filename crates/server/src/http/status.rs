@@ -83,7 +83,8 @@ async fn kustomer_status(
 }
 
 /// `GET /api/v1/ccai`: the tenant's statuses (as the server last read them) and the agent's status at
-/// CCAI now (A10's `id[]` filter, one request through the company's budget at read priority): what the
+/// CCAI now: as the server knows it while it tails CCAI's activity log (`ccai::current`), else read
+/// (A10's `id[]` filter, one request through the company's budget at read priority). What the
 /// adapter's status menu shows, and where an owner term starts from.
 async fn agent_ccai(State(state): State<AppState>, session: AgentSession) -> Response {
     let statuses = state.0.ccai_directory.statuses();
@@ -94,6 +95,27 @@ async fn agent_ccai(State(state): State<AppState>, session: AgentSession) -> Res
         );
     }
     let id = session.agent.ccai_agent_id;
+    // Known without asking while this instance tails CCAI's log for the company (`ccai::current`).
+    let lag = state.0.cfg.activity_interval * 3;
+    let known = state
+        .acts_for_company()
+        .then(|| {
+            state
+                .0
+                .ccai_directory
+                .current
+                .fresh(id, std::time::Instant::now(), lag)
+        })
+        .flatten();
+    if let Some(current) = known {
+        return Json(AgentCcai {
+            ccai_agent_id: id,
+            statuses,
+            current: Some(current),
+        })
+        .into_response();
+    }
+    let read_at = crate::now_ms() as i64;
     let call = CcaiCall::get("/manager/api/v1/agents")
         .query("id[]", id)
         .query("per", 1);
@@ -107,11 +129,10 @@ async fn agent_ccai(State(state): State<AppState>, session: AgentSession) -> Res
         .into_iter()
         .find(|a| a.id == id)
         .and_then(|a| a.status)
-        .map(|s| ccai_core::status::CcaiStatus {
-            id: ccai_core::status::CcaiStatusId(s.id),
-            name: s.name,
-            color: None,
-        });
+        .map(|s| s.as_status());
+    if let Some(s) = &current {
+        state.0.ccai_directory.current.note(id, s.clone(), read_at);
+    }
     Json(AgentCcai {
         ccai_agent_id: id,
         statuses,

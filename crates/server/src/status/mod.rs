@@ -68,6 +68,7 @@ async fn follow_lease(state: AppState, mut token: tokio::sync::watch::Receiver<O
         let now = *token.borrow_and_update();
         if now != acting {
             state.0.ccai.forget_statuses();
+            state.0.ccai_directory.current.forget();
             if now.is_some() {
                 let resumed = resume(&state, &state.0.ccai)
                     .and_then(|s| Ok((s, crate::records::resume(&state)?)));
@@ -151,6 +152,17 @@ pub async fn carry_reports(state: AppState, mut reports: mpsc::UnboundedReceiver
     }
 }
 
+/// CCAI answered that the agent's status is now `status`: the server's own reading of it.
+fn note_applied(state: &AppState, email: &str, status: &str, at_ms: u64) {
+    let directory = &state.0.ccai_directory;
+    if let (Some(agent), Some(status)) = (
+        directory.agent_id_by_email(email),
+        directory.status_named(status),
+    ) {
+        directory.current.note(agent, status, at_ms as i64);
+    }
+}
+
 /// Stores `reports` in one transaction; returns what to push to whom once it is committed.
 fn carry(state: &AppState, reports: &[StatusReport]) -> Result<Vec<(String, Push)>, StoreError> {
     let now = crate::now_ms();
@@ -172,6 +184,9 @@ fn carry(state: &AppState, reports: &[StatusReport]) -> Result<Vec<(String, Push
         let Some((email, key)) = store::finish(&tx, id, row_state, &outcome, now)? else {
             continue;
         };
+        if let StatusReport::Applied { status, at_ms, .. } = report {
+            note_applied(state, &email, status, *at_ms);
+        }
         let push = match report {
             StatusReport::Applied { status, at_ms, .. } => Push::StatusApplied {
                 key,
