@@ -37,8 +37,11 @@ struct Io {
     client: Option<Client>,
     agent_id: i64,
     agent_email: String,
-    /// The owner epoch this tab last claimed at the server (`POST /api/v1/owner`).
+    /// The owner epoch this tab last claimed at the server (`POST /api/v1/owner/status`).
     server_epoch: Option<u64>,
+    /// False once the server answered that it cannot claim and write in one request (a server
+    /// older than this extension): the claim is then its own request.
+    claims_with_write: bool,
     /// CCAI's statuses, to tell a system-made change (In-call, Wrap-up) from a person's.
     statuses: Vec<CcaiStatus>,
     owner_channel: BroadcastChannel,
@@ -138,6 +141,7 @@ impl Driver {
             agent_id,
             agent_email,
             server_epoch: None,
+            claims_with_write: true,
             statuses: catalog,
             owner_channel,
             sync_channel,

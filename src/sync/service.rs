@@ -1,11 +1,12 @@
 //! The status service's I/O, through the company server (issue 16): the write (`POST /api/v1/status`,
-//! after `POST /api/v1/owner` when the machine says the write claims its term), the read at a term's
+//! or `POST /api/v1/owner/status` when the machine says the write claims its term), the read at a term's
 //! start (`GET /api/v1/ccai`: the agent's status at CCAI now) and the watch (the pushed
 //! `CcaiStatusChanged`, `pushed.rs`). The server holds CCAI's token, de-duplicates by the change's key
 //! and fences every owner epoch but the newest, on any computer.
 
 use std::future::Future;
 
+use crate::http::Answer;
 use ccai_core::ownership::Epoch;
 use ccai_core::relay::RelaySnapshot;
 use ccai_core::server_api::{AgentCcai, OwnerClaim, StatusChange, StatusOutcome};
@@ -48,19 +49,8 @@ impl Driver {
     pub(super) async fn write_status(&self, client: &Client, write: &Write) -> WriteAnswer {
         let known = self.with_io(|io| io.server_epoch).flatten();
         let epoch = match (write.claim, known) {
-            (false, Some(epoch)) => epoch,
-            _ => {
-                // Forgotten while the claim is under way: the claim's own `Fenced` push may come
-                // before its answer, and must not read as another computer's.
-                self.with_io(|io| io.server_epoch = None);
-                match client.post::<_, OwnerClaim>("/api/v1/owner", &()).await {
-                    Ok(claim) => {
-                        self.with_io(|io| io.server_epoch = Some(claim.epoch));
-                        claim.epoch
-                    }
-                    Err(e) => return answer_for(&e),
-                }
-            }
+            (false, Some(epoch)) => Some(epoch),
+            _ => None,
         };
         // The page's Kustomer status as it stands, so the server counts it as relayed by the page
         // (its own work-session reading of it is then not written a second time).
@@ -70,20 +60,23 @@ impl Driver {
                 .and_then(|f| f.status_id.clone())
                 .unwrap_or_default()
         });
-        let change = StatusChange {
+        let mut change = StatusChange {
             key: write.key.clone(),
-            epoch,
+            epoch: epoch.unwrap_or_default(),
             kustomer_status_id: kustomer,
             changed_at_ms: js_sys::Date::now() as u64,
             ccai_status_id: Some(write.status.0),
         };
         // Registered before the request: the outcome may be pushed before the answer arrives.
         let outcome = self.expect_outcome(&write.key, OUTCOME_WAIT_MS);
-        let body = match crate::company::json_text(&change) {
-            Ok(b) => b,
-            Err(e) => return answer_for(&e),
+        let sent = match epoch {
+            Some(_) => match crate::company::json_text(&change) {
+                Ok(body) => client.send("POST", "/api/v1/status", Some(body)).await,
+                Err(e) => Err(e),
+            },
+            None => self.claim_and_send(client, &mut change).await,
         };
-        let answer = match client.send("POST", "/api/v1/status", Some(body)).await {
+        let answer = match sent {
             Ok(a) => a,
             Err(e) => {
                 self.forget_outcome(&write.key);
@@ -127,6 +120,39 @@ impl Driver {
                 }
             }
         }
+    }
+}
+
+impl Driver {
+    /// Claims a new term and sends its first change in one request (`POST /api/v1/owner/status`);
+    /// a server without that route (older than this extension: 404) is asked in two, the claim
+    /// (`POST /api/v1/owner`) then the change.
+    async fn claim_and_send(
+        &self,
+        client: &Client,
+        change: &mut StatusChange,
+    ) -> Result<Answer, CompanyError> {
+        // Forgotten while the claim is under way: the claim's own `Fenced` push may come before its
+        // answer, and must not read as another computer's.
+        self.with_io(|io| io.server_epoch = None);
+        if self.with_io(|io| io.claims_with_write) == Some(true) {
+            let body = crate::company::json_text(&*change)?;
+            let answer = client
+                .send("POST", "/api/v1/owner/status", Some(body))
+                .await?;
+            if answer.code != 404 {
+                if let Ok(claim) = crate::company::parse::<OwnerClaim>(&answer.body) {
+                    self.with_io(|io| io.server_epoch = Some(claim.epoch));
+                }
+                return Ok(answer);
+            }
+            self.with_io(|io| io.claims_with_write = false);
+        }
+        let claim: OwnerClaim = client.post("/api/v1/owner", &()).await?;
+        self.with_io(|io| io.server_epoch = Some(claim.epoch));
+        change.epoch = claim.epoch;
+        let body = crate::company::json_text(&*change)?;
+        client.send("POST", "/api/v1/status", Some(body)).await
     }
 }
 

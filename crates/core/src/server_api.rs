@@ -97,6 +97,16 @@ pub struct OwnerClaim {
     pub epoch: u64,
 }
 
+/// `POST /api/v1/owner/status`: a new owner term and its first change in one request (the claim and
+/// the write of a failover, one round trip instead of two). The change's own `epoch` is ignored: the
+/// change goes under the term this request claims. Codes as `POST /api/v1/status`'s.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimedChange {
+    pub epoch: u64,
+    #[serde(flatten)]
+    pub outcome: StatusOutcome,
+}
+
 /// `POST /api/v1/calls`: click-to-call (C1–C3) as the session's agent, the number as the agent chose
 /// it (the server normalises it with the company's countries, C2).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -109,6 +109,7 @@ pub async fn run(
     let routes = [
         (Method::POST, "/api/v1/status"),
         (Method::POST, "/api/v1/owner"),
+        (Method::POST, "/api/v1/owner/status"),
         (Method::POST, "/api/v1/calls"),
         (Method::GET, "/api/v1/events"),
         (Method::GET, "/api/v1/me"),

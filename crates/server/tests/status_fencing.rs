@@ -144,3 +144,47 @@ async fn a_status_without_a_usable_mapping_is_refused_with_the_reason() {
     let err: serde_json::Value = r.json().await.expect("json error");
     assert!(err["error"].is_string(), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_term_claimed_with_its_first_change_fences_the_older_one_in_one_request() {
+    let env = start(10).await;
+    let laptop = env.sign_in("agent@example.com", "u-agent-1", 11);
+    let desktop = env.sign_in("agent@example.com", "u-agent-1", 11);
+    let old = env.claim(&laptop).await;
+    let mut laptop_events = env.events(&laptop).await;
+    // The change's own epoch is not the term's: the request claims one.
+    let change = json!({"key": "first-of-term", "epoch": 0, "kustomer_status_id": K_LUNCH, "changed_at_ms": 1});
+    let (code, body) = env
+        .post_json(&desktop, "/api/v1/owner/status", &change)
+        .await;
+    assert_eq!(
+        (code, body["outcome"].as_str()),
+        (200, Some("Queued")),
+        "{body}"
+    );
+    let new = body["epoch"].as_u64().expect("the new term");
+    assert!(new > old, "epochs grow: {old} then {new}");
+    let fenced = wait_for(&mut laptop_events, 1, 10, |p| {
+        matches!(p, Push::Fenced { .. })
+    })
+    .await;
+    assert_eq!(fenced[0], Push::Fenced { epoch: new });
+    let (code, _) = env.change(&laptop, "from-laptop", old, K_TRAINING).await;
+    assert_eq!(code, 409, "the older term is over");
+    // Sent again (its answer lost): a newer term still, and the change is not queued twice.
+    let (code, body) = env
+        .post_json(&desktop, "/api/v1/owner/status", &change)
+        .await;
+    assert_eq!(
+        (code, body["outcome"].as_str()),
+        (200, Some("Duplicate")),
+        "{body}"
+    );
+    assert!(body["epoch"].as_u64() > Some(new), "{body}");
+    let (code, body) = env
+        .post_json(&desktop, "/api/v1/owner/status", &json!({"key": ""}))
+        .await;
+    assert_eq!(code, 400, "{body}");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(env.applied_to(11).await, vec!["Break".to_string()], "once");
+}

@@ -9,8 +9,8 @@ use axum::routing::post;
 use axum::{Json, Router};
 use ccai_core::budget::Priority;
 use ccai_core::server_api::{
-    AgentCcai, CallOutcome, CallRequest, KustomerStatusView, OwnerClaim, StatusChange,
-    StatusOutcome,
+    AgentCcai, CallOutcome, CallRequest, ClaimedChange, KustomerStatusView, OwnerClaim,
+    StatusChange, StatusOutcome,
 };
 
 use super::auth::AgentSession;
@@ -22,6 +22,7 @@ use crate::status::intake::{self, IntakeError};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/owner", post(owner))
+        .route("/api/v1/owner/status", post(owner_status))
         .route("/api/v1/status", post(status).get(kustomer_status))
         .route("/api/v1/calls", post(call))
         .route("/api/v1/ccai", axum::routing::get(agent_ccai))
@@ -56,17 +57,43 @@ async fn status(
         Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
     };
     match intake::accept(&state, &session, &change) {
-        Ok(outcome) => {
-            let code = match outcome {
-                StatusOutcome::Queued | StatusOutcome::Duplicate | StatusOutcome::AlreadySet => {
-                    StatusCode::OK
-                }
-                StatusOutcome::Fenced { .. } => StatusCode::CONFLICT,
-                StatusOutcome::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            (code, Json(outcome)).into_response()
-        }
+        Ok(outcome) => (code_of(&outcome), Json(outcome)).into_response(),
         Err(e) => e.into_response(),
+    }
+}
+
+/// A new term and its first change: `owner` then `status`, answered at once.
+async fn owner_status(
+    State(state): State<AppState>,
+    session: AgentSession,
+    body: Result<Json<StatusChange>, JsonRejection>,
+) -> Response {
+    let Json(mut change) = match body {
+        Ok(b) => b,
+        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    let claimed = intake::claim_owner(&state, &session)
+        .and_then(|epoch| {
+            change.epoch = epoch;
+            intake::accept(&state, &session, &change)
+        })
+        .map(|outcome| ClaimedChange {
+            epoch: change.epoch,
+            outcome,
+        });
+    match claimed {
+        Ok(claimed) => (code_of(&claimed.outcome), Json(claimed)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn code_of(outcome: &StatusOutcome) -> StatusCode {
+    match outcome {
+        StatusOutcome::Queued | StatusOutcome::Duplicate | StatusOutcome::AlreadySet => {
+            StatusCode::OK
+        }
+        StatusOutcome::Fenced { .. } => StatusCode::CONFLICT,
+        StatusOutcome::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 
