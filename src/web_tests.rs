@@ -23,3 +23,22 @@ mod serde_json_like {
     #[derive(serde::Deserialize)]
     pub struct Any {}
 }
+
+/// The policy's read is raced against a timer (`chrome::storage::settles_within`): a read that never
+/// answers loses after the wait, one that answered wins at once, even with no wait left.
+#[wasm_bindgen_test]
+async fn a_read_that_never_answers_loses_the_race_and_one_that_answered_wins_it() {
+    use crate::chrome::storage::settles_within;
+    let never = js_sys::Promise::new(&mut |_, _| {});
+    let started = js_sys::Date::now();
+    assert!(!settles_within(&never, 50).await);
+    assert!(js_sys::Date::now() - started >= 45.0, "waited the 50 ms");
+    let object: wasm_bindgen::JsValue = js_sys::Object::new().into();
+    let answered: js_sys::Promise = js_sys::Promise::resolve(&object);
+    assert!(settles_within(&answered, 0).await);
+    let refused: js_sys::Promise = js_sys::Promise::reject(&wasm_bindgen::JsValue::from_str("no"));
+    assert!(
+        settles_within(&refused, 0).await,
+        "a refusal is an answer too"
+    );
+}

@@ -86,9 +86,26 @@ pub async fn session_remove(key: &str) {
     let _ = JsFuture::from(session_remove_js(&JsValue::from_str(key))).await;
 }
 
-/// Reads `key` from the policy's `chrome.storage.managed`; `None` without a policy (or where the
-/// browser offers no managed storage at all).
-pub async fn managed_get<T: DeserializeOwned>(key: &str) -> Option<T> {
-    let promise = managed_get_js(&JsValue::from_str(key)).ok()?;
-    get_from(&promise, key).await
+/// Starts reading `key` from the policy's `chrome.storage.managed`, for [`get_from`] (`None` in it
+/// without a policy); `None` where the browser offers no managed storage at all.
+pub fn managed_reading(key: &str) -> Option<Promise> {
+    managed_get_js(&JsValue::from_str(key)).ok()
+}
+
+/// Whether `reading` settles (either way) within `wait_ms`; one settled already does at once.
+pub async fn settles_within(reading: &Promise, wait_ms: i32) -> bool {
+    let timer_value: JsValue = Object::new().into();
+    let timer = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_1(
+                &resolve,
+                wait_ms.max(0),
+                &timer_value,
+            );
+        }
+    });
+    match JsFuture::from(Promise::race(&js_sys::Array::of2(reading, &timer))).await {
+        Ok(v) => !Object::is(&v, &timer_value),
+        Err(_) => true,
+    }
 }
