@@ -28,6 +28,15 @@ pub enum ConfigError {
     UnknownFlag(String),
 }
 
+/// The extension's id as `extension/manifest.json`'s `key` fixes it (the first 32 hex digits of the
+/// SHA-256 of that public key, 0–f written a–p).
+pub const EXTENSION_ID: &str = "knlkpahjcdbjohifdclhccemeghfbkdh";
+
+/// Chrome extension ids are 32 letters a–p.
+pub fn is_extension_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| (b'a'..=b'p').contains(&b))
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
@@ -50,9 +59,13 @@ pub struct Config {
     pub oauth_redirect_uri: String,
     /// OAuth scopes to ask for, if any (Kustomer does not document its scope names, B3).
     pub oauth_scope: Option<String>,
-    /// Besides this server's own page and Chrome extensions' `https://<id>.chromiumapp.org/`, the
-    /// addresses (prefixes ending in `/`) a sign-in may return to with its tokens.
+    /// Besides this server's own page and the listed extensions' `https://<id>.chromiumapp.org/`,
+    /// the addresses (prefixes ending in `/`) a sign-in may return to with its tokens.
     pub redirect_prefixes: Vec<String>,
+    /// The Chrome extension ids a sign-in may return to (`launchWebAuthFlow`): by default the id
+    /// `extension/manifest.json`'s `key` gives ([`EXTENSION_ID`]). Any other extension the agent
+    /// has installed could otherwise start a sign-in and receive the agent's session.
+    pub extension_ids: Vec<String>,
     /// CCAI's base, before `/manager/api/v1` and `/apps/api/v1` (A1: `https://{subdomain}.{domain}`).
     pub ccai_base: String,
     /// The Basic-auth user name of CCAI's API (A2: the tenant subdomain).
@@ -107,6 +120,7 @@ impl Config {
             oauth_redirect_uri: "http://127.0.0.1:8091/auth/callback".into(),
             oauth_scope: None,
             redirect_prefixes: Vec::new(),
+            extension_ids: vec![EXTENSION_ID.to_owned()],
             ccai_base: "http://127.0.0.1:8080/ccai".into(),
             ccai_subdomain: "sandbox".into(),
             ccai_api_token: secrets.ccai_api_token,
@@ -178,6 +192,17 @@ impl Config {
                     // `url` trims the slash; a prefix without one would let `https://ok.example.evil`
                     // through for `https://ok.example`.
                     cfg.redirect_prefixes.push(format!("{v}/"));
+                }
+                "--extension-id" => {
+                    let id = value()?;
+                    if !is_extension_id(&id) {
+                        return Err(bad("a Chrome extension id is 32 letters a to p".into()));
+                    }
+                    // The first one given replaces the default: the company's own build's id.
+                    if cfg.extension_ids == [EXTENSION_ID] {
+                        cfg.extension_ids.clear();
+                    }
+                    cfg.extension_ids.push(id);
                 }
                 "--ccai-base" => cfg.ccai_base = url(value()?).map_err(bad)?,
                 "--ccai-subdomain" => cfg.ccai_subdomain = value()?,

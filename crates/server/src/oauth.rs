@@ -42,9 +42,10 @@ pub fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-/// Where a sign-in may send the browser with its tokens: this server's own page, a Chrome extension's
-/// `launchWebAuthFlow` address (`https://<extension id>.chromiumapp.org/…`), or a prefix the operator
-/// allowed. Anything else would hand an agent's session to whoever wrote the link.
+/// Where a sign-in may send the browser with its tokens: this server's own page, the `launchWebAuthFlow`
+/// address (`https://<extension id>.chromiumapp.org/…`) of an extension the operator lists (by
+/// default ours), or a prefix the operator allowed. Anything else would hand an agent's session to
+/// whoever wrote the link, another extension of the agent's browser included.
 pub fn redirect_allowed(cfg: &crate::Config, redirect: &str) -> bool {
     if redirect == DONE_PATH {
         return true;
@@ -61,8 +62,7 @@ pub fn redirect_allowed(cfg: &crate::Config, redirect: &str) -> bool {
     };
     let host = rest.split('/').next().unwrap_or("");
     match host.strip_suffix(".chromiumapp.org") {
-        // Chrome extension ids are 32 letters a–p.
-        Some(id) => id.len() == 32 && id.bytes().all(|b| (b'a'..=b'p').contains(&b)),
+        Some(id) => cfg.extension_ids.iter().any(|ours| ours == id),
         None => false,
     }
 }
@@ -417,10 +417,15 @@ mod tests {
     #[test]
     fn only_known_redirects_receive_tokens() {
         let mut cfg = crate::Config::new(crate::config::Secrets::default());
-        let ext = "https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org/";
+        let ext = format!(
+            "https://{}.chromiumapp.org/company",
+            crate::config::EXTENSION_ID
+        );
         assert!(redirect_allowed(&cfg, DONE_PATH));
-        assert!(redirect_allowed(&cfg, ext));
+        assert!(redirect_allowed(&cfg, &ext));
         for bad in [
+            // Another extension of the agent's browser.
+            "https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org/",
             "https://evil.example/",
             "https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org.evil.example/",
             "http://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org/",
@@ -432,6 +437,13 @@ mod tests {
         cfg.redirect_prefixes
             .push("https://ops.example/signed-in".into());
         assert!(redirect_allowed(&cfg, "https://ops.example/signed-in?x=1"));
+        // A company's own build, listed by the operator.
+        cfg.extension_ids = vec!["abcdefghijklmnopabcdefghijklmnop".into()];
+        assert!(redirect_allowed(
+            &cfg,
+            "https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org/"
+        ));
+        assert!(!redirect_allowed(&cfg, &ext));
     }
 
     #[test]

@@ -153,7 +153,11 @@ async fn a_kustomer_user_without_a_ccai_agent_is_refused_in_words() {
 #[tokio::test]
 async fn an_extension_gets_its_tokens_or_its_refusal_in_the_fragment() {
     let env = Env::start(|_| {}).await;
-    let ext = "https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org/signed-in";
+    let ext = format!(
+        "https://{}.chromiumapp.org/signed-in",
+        server::config::EXTENSION_ID
+    );
+    let ext = ext.as_str();
     for (who, ok) in [(ALEX, true), (ADA, false)] {
         let cookie = env.page_cookie(who).await;
         let res = env
@@ -175,13 +179,19 @@ async fn an_extension_gets_its_tokens_or_its_refusal_in_the_fragment() {
             assert!(to.contains("error=no_ccai_agent"), "{to}");
         }
     }
-    // Anywhere else is refused before Kustomer is even asked.
-    let res = env
-        .http
-        .get(env.url("/auth/start"))
-        .query(&[("redirect", "https://evil.example/")])
-        .send()
-        .await
-        .expect("start");
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // Anywhere else is refused before Kustomer is even asked: a website, or another extension of the
+    // agent's browser.
+    for elsewhere in [
+        "https://evil.example/",
+        "https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org/signed-in",
+    ] {
+        let res = env
+            .http
+            .get(env.url("/auth/start"))
+            .query(&[("redirect", elsewhere)])
+            .send()
+            .await
+            .expect("start");
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{elsewhere}");
+    }
 }
