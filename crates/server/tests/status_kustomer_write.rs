@@ -281,3 +281,31 @@ async fn the_servers_own_change_is_not_written_back_to_ccai() {
     assert_eq!(view["kustomer_status_id"], K_LUNCH, "{view}");
     assert_eq!(view["source"], "server", "{view}");
 }
+
+/// The server restarts right after its own change, before any poll has read it: the change is still
+/// its own after the restart (stored), not news to write back to CCAI.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_own_change_is_still_its_own_after_a_restart() {
+    let mut env = start_inheriting(10).await;
+    let alex = env.sign_in("agent@example.com", ALEX_USER, ALEX);
+    for _ in 0..400 {
+        if !writes(&env).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(writes(&env).await, ["Available"]);
+    let (code, body) =
+        put_status(&env, Some(&alex), json!({ "kustomer_status_id": K_LUNCH })).await;
+    assert_eq!(code, 200, "{body}");
+    env.crash_and_restart().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        writes(&env).await,
+        ["Available"],
+        "after the restart the server's own change came back to ccai as news"
+    );
+    let (_, view) = get_as(&env, &alex, "/api/v1/status").await;
+    assert_eq!(view["kustomer_status_id"], K_LUNCH, "{view}");
+    assert_eq!(view["source"], "server", "{view}");
+}

@@ -46,6 +46,21 @@ pub fn restore(state: &AppState) -> Result<usize, StoreError> {
             },
         );
     }
+    // The server's own S4 changes, where newer than the agent's last change (`kustomer_write.rs`).
+    for (agent, status, at_ms) in store::server_statuses(&state.0.store.lock())? {
+        if statuses.known(&agent).is_some_and(|k| k.at_ms > at_ms) {
+            continue;
+        }
+        statuses.restore(
+            &agent,
+            Known {
+                status,
+                path: StatusPath::Server,
+                at_ms,
+                page_seen: false,
+            },
+        );
+    }
     Ok(rows.len())
 }
 

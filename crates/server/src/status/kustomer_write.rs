@@ -7,9 +7,10 @@
 //! 1. `GET /v1/routing/users/{id}/work-sessions`: the agent's live session (B8: at most one).
 //! 2. `PUT /v1/routing/work-sessions/{id}` with the status.
 //!
-//! The change is recorded as the server's own (`ccai_core::kustomer_status`, `server_setting`) before
-//! the PUT goes, so the work-session poll (`kustomer::work_sessions`) reading it is the same change,
-//! never news to write back to CCAI; a refusal restores what was known. Each step is told to the other
+//! The change is recorded as the server's own (`ccai_core::kustomer_status`, `server_setting`, and in
+//! the store, for after a restart) before the PUT goes, so the work-session poll
+//! (`kustomer::work_sessions`) reading it is the same change, never news to write back to CCAI; a
+//! refusal restores what was known. Each step is told to the other
 //! instances too (PostgreSQL, `fanout`): the one that polls the work sessions may be another.
 
 use std::time::Duration;
@@ -95,8 +96,21 @@ pub fn apply(state: &AppState, agent: &str, step: Step) -> Option<Known> {
     }
 }
 
-/// Records `step` here and tells the other instances.
+/// Records `step` here, in the store (for after a restart) and with the other instances.
 fn record(state: &AppState, agent: &str, step: Step) -> Option<Known> {
+    let stored = {
+        let conn = state.0.store.lock();
+        match &step {
+            Step::Setting { status, at_ms } | Step::Set { status, at_ms } => {
+                super::store::put_server_status(&conn, agent, status, *at_ms)
+            }
+            Step::Failed { status, .. } => super::store::drop_server_status(&conn, agent, status),
+        }
+    };
+    if let Err(e) = stored {
+        // The change goes on: only a restart before the next poll would read it as news.
+        eprintln!("ccai-server: storing the server's own kustomer status of {agent}: {e}");
+    }
     state.0.hub.tell_others(Op::KustomerByServer {
         agent: agent.to_owned(),
         step: step.clone(),

@@ -34,6 +34,54 @@ CREATE TABLE status_changes (
 CREATE INDEX status_changes_open ON status_changes (state) WHERE state IN ('queued', 'sent');
 ";
 
+/// The server's own S4 change per agent (`status/kustomer_write.rs`), so that after a restart the
+/// work-session poll reading it is still the server's change, never news to write back to CCAI.
+pub const SCHEMA_V2: &str = "
+CREATE TABLE kustomer_server_statuses (
+    agent_email TEXT PRIMARY KEY,
+    kustomer_status_id TEXT NOT NULL,
+    at_ms INTEGER NOT NULL
+);
+";
+
+/// Stores that the server is setting, or has set, `agent`'s Kustomer status to `status` at `at_ms`.
+pub fn put_server_status(
+    conn: &Connection,
+    agent: &str,
+    status: &str,
+    at_ms: u64,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO kustomer_server_statuses (agent_email, kustomer_status_id, at_ms)
+         VALUES (?1, ?2, ?3)
+         ON CONFLICT (agent_email) DO UPDATE SET kustomer_status_id = excluded.kustomer_status_id,
+             at_ms = excluded.at_ms",
+        params![agent, status, at_ms as i64],
+    )?;
+    Ok(())
+}
+
+/// Kustomer did not apply the server's change to `status`: it is not remembered as set.
+pub fn drop_server_status(conn: &Connection, agent: &str, status: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM kustomer_server_statuses WHERE agent_email = ?1 AND kustomer_status_id = ?2",
+        params![agent, status],
+    )?;
+    Ok(())
+}
+
+/// Every agent's last own change of the server, as (agent, status, ms).
+pub fn server_statuses(conn: &Connection) -> Result<Vec<(String, String, u64)>, StoreError> {
+    let mut stmt = conn
+        .prepare("SELECT agent_email, kustomer_status_id, at_ms FROM kustomer_server_statuses")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 /// One accepted change, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeRow {

@@ -101,6 +101,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 1,
         sql: crate::ccai::directory::SCHEMA_V1,
     },
+    Migration {
+        component: "status",
+        version: 2,
+        sql: crate::status::store::SCHEMA_V2,
+    },
 ];
 
 /// SQLite's schema text in PostgreSQL's words: SQLite's `INTEGER` is 64 bits, PostgreSQL's is 32, so
