@@ -5,6 +5,22 @@
 
 use super::vocab::{Action, SyncNotice};
 use super::StatusSync;
+use crate::status::KustomerStatusId;
+
+/// The Kustomer writes this tab asked for, as far as a retry needs them.
+#[derive(Debug, Default)]
+pub(super) struct KustomerWrites {
+    /// The last write asked, with the page's Kustomer status when it was asked.
+    asked: Option<Asked>,
+    /// A write that came back "signed out": asked again after "Sign in".
+    after_sign_in: Option<Asked>,
+}
+
+#[derive(Debug, Clone)]
+struct Asked {
+    status: KustomerStatusId,
+    page_then: Option<KustomerStatusId>,
+}
 
 /// How the company server answered the Kustomer write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +62,10 @@ impl StatusSync {
     /// Bidirectional sync wrote Kustomer, or failed to. Signed out goes the way every 401 does
     /// ("Sign in", which clears it); an applied write clears a failed one's notice, now stale.
     pub fn handle_kustomer_result(&mut self, outcome: KustomerWriteOutcome) {
+        let asked = self.kustomer_write.asked.take();
+        if outcome == KustomerWriteOutcome::SignedOut {
+            self.kustomer_write.after_sign_in = asked;
+        }
         let notice = match outcome {
             KustomerWriteOutcome::Applied => {
                 if self.shown.as_ref().is_some_and(is_kustomer_write_notice) {
@@ -60,6 +80,32 @@ impl StatusSync {
             KustomerWriteOutcome::Unreachable => SyncNotice::KustomerNotSet,
         };
         self.notify(notice);
+    }
+}
+
+impl StatusSync {
+    /// The reconciler decided to set the agent's Kustomer status (S4).
+    pub(super) fn set_kustomer(&mut self, status: KustomerStatusId) {
+        self.kustomer_write = KustomerWrites {
+            asked: Some(Asked {
+                status: status.clone(),
+                page_then: self.kustomer.clone(),
+            }),
+            after_sign_in: None,
+        };
+        self.actions.push_back(Action::SetKustomer(status));
+    }
+
+    /// After "Sign in": the write that found the agent signed out is asked again, while this tab
+    /// still drives the status and the page still shows what it showed then (a status the agent
+    /// picked in Kustomer meanwhile is newer than the write, and stays).
+    pub(super) fn retry_kustomer_write(&mut self) {
+        let Some(waiting) = self.kustomer_write.after_sign_in.take() else {
+            return;
+        };
+        if self.term.is_some() && self.kustomer == waiting.page_then {
+            self.set_kustomer(waiting.status);
+        }
     }
 }
 

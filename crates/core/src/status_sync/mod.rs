@@ -121,6 +121,9 @@ pub struct StatusSync {
     shown: Option<SyncNotice>,
     /// Settings pushed before [`StatusSync::handle_start`]: newer than the ones the start brings.
     pending_settings: Option<SyncSettings>,
+    /// Bidirectional sync's Kustomer write (S4): the last one asked, then, if it came back "signed
+    /// out", the one to ask again after "Sign in" (`kustomer_write.rs`).
+    kustomer_write: kustomer_write::KustomerWrites,
     view: View,
     actions: VecDeque<Action>,
     now_ms: u64,
@@ -145,6 +148,7 @@ impl StatusSync {
             superseded: false,
             shown: None,
             pending_settings: None,
+            kustomer_write: Default::default(),
             view: View::default(),
             actions: VecDeque::new(),
             now_ms,
@@ -399,6 +403,7 @@ impl StatusSync {
         self.shown = None;
         self.actions.push_back(Action::ClearNotice);
         self.pump();
+        self.retry_kustomer_write();
     }
 
     /// The timer armed at [`StatusSync::poll_timeout`] fired.

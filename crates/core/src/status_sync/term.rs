@@ -125,9 +125,7 @@ impl StatusSync {
                     self.enqueue(status);
                     self.pump();
                 }
-                Decision::SetKustomer { status } => {
-                    self.actions.push_back(Action::SetKustomer(status))
-                }
+                Decision::SetKustomer { status } => self.set_kustomer(status),
                 Decision::Deferred { ccai, reason } => {
                     self.notify(SyncNotice::Deferred { ccai, reason })
                 }

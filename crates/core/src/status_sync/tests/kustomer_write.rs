@@ -83,3 +83,60 @@ fn an_applied_write_leaves_other_notices_alone() {
     s.handle_kustomer_result(KustomerWriteOutcome::Applied);
     assert_eq!(drain(&mut s), vec![]);
 }
+
+#[test]
+fn a_write_that_found_the_agent_signed_out_is_asked_again_after_sign_in() {
+    let mut s = reflecting();
+    s.handle_kustomer_result(KustomerWriteOutcome::SignedOut);
+    drain(&mut s);
+    s.handle_signed_in_again("agent@example.com".into(), 10);
+    let out = drain(&mut s);
+    assert!(
+        out.contains(&Action::SetKustomer(KustomerStatusId::new("K-busy"))),
+        "{out:?}"
+    );
+    // Once: a second "Sign in" has nothing left to ask.
+    s.handle_kustomer_result(KustomerWriteOutcome::Applied);
+    drain(&mut s);
+    s.handle_signed_in_again("agent@example.com".into(), 11);
+    assert!(
+        !drain(&mut s)
+            .iter()
+            .any(|a| matches!(a, Action::SetKustomer(_))),
+        "asked twice"
+    );
+}
+
+#[test]
+fn a_status_picked_in_kustomer_meanwhile_is_not_overwritten_after_sign_in() {
+    let mut s = reflecting();
+    s.handle_kustomer_result(KustomerWriteOutcome::SignedOut);
+    // The agent picks a status in Kustomer's own menu while signed out of the company server.
+    s.handle_page(Some(KustomerStatusId::new("K-lunch")), email(), 5);
+    drain(&mut s);
+    s.handle_signed_in_again("agent@example.com".into(), 10);
+    assert!(
+        !drain(&mut s).contains(&Action::SetKustomer(KustomerStatusId::new("K-busy"))),
+        "the older write went over the agent's newer pick"
+    );
+}
+
+#[test]
+fn only_a_signed_out_write_waits_for_sign_in() {
+    for failed in [
+        KustomerWriteOutcome::NoLiveSession,
+        KustomerWriteOutcome::Refused,
+        KustomerWriteOutcome::Unreachable,
+    ] {
+        let mut s = reflecting();
+        s.handle_kustomer_result(failed);
+        drain(&mut s);
+        s.handle_signed_in_again("agent@example.com".into(), 10);
+        assert!(
+            !drain(&mut s)
+                .iter()
+                .any(|a| matches!(a, Action::SetKustomer(_))),
+            "{failed:?}"
+        );
+    }
+}
