@@ -148,7 +148,6 @@ pub fn classify(
             ("GET", "/manager/api/v1/calls") => D("A17"),
             ("POST", "/apps/api/v1/agent_statuses") => D("A8"),
             ("POST", "/apps/api/v1/calls") => D("A13"),
-            ("PATCH", "/apps/api/v1/chats/{id}") => D("A18"),
             _ => U("no such CCAI route in API-NOTES"),
         };
     }
