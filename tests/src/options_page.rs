@@ -95,6 +95,13 @@ pub(crate) fn company(sandbox: &Sandbox) -> TestResult<&server::Server> {
         .ok_or_else(|| "the company server is not running".into())
 }
 
+/// The company server forgets what it has learned of agents' CCAI statuses, as one just started:
+/// its next answer about an agent's status is read from CCAI (`server::ccai::current`).
+pub fn company_forgets_ccai_statuses(sandbox: &Sandbox) -> TestResult {
+    company(sandbox)?.state.0.ccai_directory.current.forget();
+    Ok(())
+}
+
 /// Saves `settings` on the company server as an admin's save would (checked against both vendors'
 /// live lists, pushed to every agent), whatever the version now.
 pub async fn seed_settings(sandbox: &Sandbox, settings: Value) -> TestResult<u64> {

@@ -378,7 +378,8 @@ async fn s3_a_stale_mapping_row_is_shown_and_the_other_rows_still_sync() -> Test
 
 /// Issue 19: a reload's menu offers CCAI's statuses remembered from the last load at its first paint,
 /// while the company server is still answering (held up here by CCAI, slow to say the agent's
-/// status); a status picked then waits for the server and reaches CCAI once.
+/// status, which the server, as if just started, has to read); a status picked then waits for the
+/// server and reaches CCAI once.
 #[tokio::test]
 async fn s1_a_reload_offers_the_remembered_statuses_at_once_and_a_pick_then_reaches_ccai_once(
 ) -> TestResult {
@@ -396,6 +397,7 @@ async fn s1_a_reload_offers_the_remembered_statuses_at_once_and_a_pick_then_reac
             }),
         )
         .await?;
+    e2e::options_page::company_forgets_ccai_statuses(&sandbox)?;
     let reloaded = std::time::Instant::now();
     browser.client.refresh().await?;
     let adapter = Adapter::enter(&browser).await?;
