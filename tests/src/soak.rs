@@ -72,6 +72,7 @@ impl Expected {
             kustomer_email: "agent@example.com".into(),
             ccai_email: "agent@example.com".into(),
             at_ms: 0,
+            ccai_picked_at_ms: None,
         });
         Ok(expected)
     }

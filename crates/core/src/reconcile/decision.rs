@@ -35,6 +35,10 @@ pub enum SyncEvent {
         kustomer_email: String,
         ccai_email: String,
         at_ms: u64,
+        /// The agent picked `ccai` at this time, before the page's first facts: a change later than
+        /// the Kustomer status the page then showed, which therefore does not override it (S5).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ccai_picked_at_ms: Option<u64>,
     },
     KustomerChanged {
         status: KustomerStatusId,

@@ -124,10 +124,14 @@ impl Reconciler {
                 kustomer_email,
                 ccai_email,
                 at_ms,
+                ccai_picked_at_ms,
             } => {
+                // A pick made before the page reported is later than the Kustomer status it shows.
+                let kustomer_at =
+                    ccai_picked_at_ms.map_or(at_ms, |p| p.min(at_ms).saturating_sub(1));
                 self.kustomer = Some(Side {
                     status: kustomer,
-                    changed_at_ms: at_ms,
+                    changed_at_ms: kustomer_at,
                 });
                 self.ccai = Some(Side {
                     status: ccai,
@@ -145,6 +149,12 @@ impl Reconciler {
                             ccai: ccai_email,
                         },
                     });
+                } else if ccai_picked_at_ms.is_some() {
+                    // The agent's pick is the latest change (S5): CCAI keeps it, and Kustomer follows
+                    // it where sync goes both ways.
+                    if self.config.direction == Direction::Bidirectional {
+                        self.reflect_to_kustomer(ccai, &mut out);
+                    }
                 } else {
                     self.apply_kustomer(false, &mut out);
                 }

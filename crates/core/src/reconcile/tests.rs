@@ -53,6 +53,7 @@ fn sign_in(kustomer: &str, ccai: CcaiStatusId) -> SyncEvent {
         kustomer_email: "agent@example.com".into(),
         ccai_email: "agent@example.com".into(),
         at_ms: 0,
+        ccai_picked_at_ms: None,
     }
 }
 
@@ -372,6 +373,7 @@ fn email_mismatch_halts_sync_until_a_matching_sign_in() {
         kustomer_email: "ana@example.com".into(),
         ccai_email: "bob@example.com".into(),
         at_ms: 0,
+        ccai_picked_at_ms: None,
     });
     assert_eq!(
         out,
@@ -613,4 +615,34 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_pick_made_before_the_page_reported_is_kept_at_sign_in_and_reflected_both_ways() {
+    let picked = |r: &mut Reconciler| {
+        r.handle(SyncEvent::SignedIn {
+            kustomer: k("K1"),
+            ccai: B,
+            kustomer_email: "agent@example.com".into(),
+            ccai_email: "agent@example.com".into(),
+            at_ms: 10,
+            ccai_picked_at_ms: Some(5),
+        })
+    };
+    // One way: CCAI keeps the agent's pick; nothing is written.
+    let mut r = rec(OneWay, Latest);
+    assert_eq!(picked(&mut r), vec![]);
+    assert_eq!(r.ccai_status(), Some(B));
+    // Both ways: Kustomer follows the pick.
+    let mut r = rec(Bi, Latest);
+    let out = picked(&mut r);
+    assert!(
+        out.iter()
+            .any(|d| matches!(d, Decision::SetKustomer { .. })),
+        "{out:?}"
+    );
+    // A later Kustomer change is applied as usual.
+    let mut r = rec(OneWay, Latest);
+    picked(&mut r);
+    assert!(!r.handle(kc("K4", 20)).is_empty());
 }

@@ -114,6 +114,9 @@ pub struct StatusSync {
     kustomer_email: Option<String>,
     /// The agent's pick while the election or the term's start is under way.
     held: Option<CcaiStatusId>,
+    /// The agent's pick made before the page's first facts, and when: at sign-in it is the later
+    /// change, not undone by the Kustomer status the page then reports (`term.rs`, `sign_in`).
+    picked_before_page: Option<(CcaiStatusId, u64)>,
     /// Set while a loss (lock stolen, 409) is fed to the ownership machine: the term it stops must not
     /// store its queue over the later owner's.
     superseded: bool,
@@ -145,6 +148,7 @@ impl StatusSync {
             kustomer: None,
             kustomer_email: None,
             held: None,
+            picked_before_page: None,
             superseded: false,
             shown: None,
             pending_settings: None,
@@ -192,6 +196,7 @@ impl StatusSync {
     /// The agent's pick is not among the service's statuses: nothing is written, and the agent is told.
     fn withdraw(&mut self, status: CcaiStatusId) {
         self.held = None;
+        self.picked_before_page = None;
         self.view.busy = false;
         self.notify(SyncNotice::NotOffered(status));
     }
@@ -223,6 +228,7 @@ impl StatusSync {
     /// statuses: a held pick is given up.
     pub fn handle_start_failed(&mut self) {
         self.held = None;
+        self.picked_before_page = None;
         self.view.busy = false;
     }
 
@@ -268,6 +274,9 @@ impl StatusSync {
         let electing = self.started.is_none()
             || self.view.role == Role::Owner
             || self.ownership.owner().is_none();
+        if (writable || electing) && self.kustomer.is_none() {
+            self.picked_before_page = Some((status, self.now_ms));
+        }
         if writable {
             self.enqueue(status);
             self.pump();

@@ -91,12 +91,14 @@ impl StatusSync {
         ) else {
             return;
         };
+        let picked = self.picked_before_page.take();
         let event = SyncEvent::SignedIn {
             kustomer,
-            ccai,
+            ccai: picked.map_or(ccai, |(status, _)| status),
             kustomer_email: self.kustomer_email.clone().unwrap_or_default(),
             ccai_email: started.agent_email.clone(),
             at_ms: self.now_ms,
+            ccai_picked_at_ms: picked.map(|(_, at)| at),
         };
         self.reconcile(event);
     }

@@ -498,3 +498,24 @@ fn a_mapping_row_gone_from_kustomer_is_said_and_kustomer_down_too() {
         vec![SyncNotice::KustomerUnreachable]
     );
 }
+
+/// The agent picks while the panel starts (held, then relayed at the term's start), and the page's
+/// first facts come only after CCAI applied the pick: the Kustomer status at sign-in (S8) is older
+/// than the pick and must not be written over it.
+#[test]
+fn a_pick_applied_before_the_pages_first_facts_is_not_undone_by_the_status_at_sign_in() {
+    let mut s = tab(1);
+    s.handle_start(setup(true), 0);
+    s.handle_choice(BREAK, 1);
+    s.handle_lock_granted(2);
+    s.handle_term_start(TermStart::default(), 3);
+    let w = writes(&drain(&mut s));
+    assert_eq!(w.len(), 1, "the held pick goes out");
+    assert_eq!(w[0].status, BREAK);
+    s.handle_write_result(&w[0].key, ok("Break"), 4);
+    drain(&mut s);
+    s.handle_page(Some(KustomerStatusId::new("K-avail")), email(), 5);
+    let out = drain(&mut s);
+    assert!(writes(&out).is_empty(), "the pick was undone: {out:?}");
+    assert_eq!(s.view().current, Some(BREAK));
+}
