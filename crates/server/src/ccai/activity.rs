@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use super::client::{CcaiCall, CcaiError};
 use super::current::unix_ms;
-use super::directory::PAGE_SIZE;
+use super::directory::{AgentStatus, PAGE_SIZE};
 use crate::state::AppState;
 
 /// One entry of `GET /manager/api/v1/agent_activity_logs` (A11, fields per TAP's schema).
@@ -23,16 +23,10 @@ use crate::state::AppState;
 pub struct ActivityEntry {
     pub id: i64,
     pub agent_id: Option<i64>,
+    /// The same `{id, name}` as an agent's status in the agent list (A10).
     #[serde(default)]
-    pub status: Option<EntryStatus>,
+    pub status: Option<AgentStatus>,
     pub started_at: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct EntryStatus {
-    pub id: i64,
-    #[serde(default)]
-    pub name: String,
 }
 
 pub struct ActivityTail {
@@ -125,16 +119,11 @@ impl ActivityTail {
         let (Some(agent_id), Some(status)) = (entry.agent_id, entry.status.as_ref()) else {
             return false;
         };
-        let known = ccai_core::status::CcaiStatus {
-            id: ccai_core::status::CcaiStatusId(status.id),
-            name: status.name.clone(),
-            color: None,
-        };
         self.state
             .0
             .ccai_directory
             .current
-            .note(agent_id, known, at_ms);
+            .note(agent_id, status.as_status(), at_ms);
         let mut email = self.state.0.ccai_directory.email_of(agent_id);
         if email.is_none() {
             // An agent added since the last listing.

@@ -134,24 +134,32 @@ async fn agent_ccai(State(state): State<AppState>, session: AgentSession) -> Res
                 .fresh(id, std::time::Instant::now(), lag)
         })
         .flatten();
-    if let Some(current) = known {
-        return Json(AgentCcai {
-            ccai_agent_id: id,
-            statuses,
-            current: Some(current),
-        })
-        .into_response();
-    }
+    let current = match known {
+        Some(status) => Some(status),
+        None => match read_agent_status(&state, id).await {
+            Ok(read) => read,
+            Err(e) => return error(StatusCode::BAD_GATEWAY, e.to_string()),
+        },
+    };
+    Json(AgentCcai {
+        ccai_agent_id: id,
+        statuses,
+        current,
+    })
+    .into_response()
+}
+
+/// The agent's status, read from CCAI (A10's `id[]` filter, at read priority), and noted as known.
+async fn read_agent_status(
+    state: &AppState,
+    id: i64,
+) -> Result<Option<ccai_core::status::CcaiStatus>, crate::vendor::VendorError> {
     let read_at = crate::now_ms() as i64;
     let call = CcaiCall::get("/manager/api/v1/agents")
         .query("id[]", id)
         .query("per", 1);
-    let read: Result<(Vec<crate::ccai::directory::CcaiAgent>, _), _> =
-        crate::ccai::client::manager_get(&state, "GET agents?id[]", call).await;
-    let agents = match read {
-        Ok((agents, _)) => agents,
-        Err(e) => return error(StatusCode::BAD_GATEWAY, e.to_string()),
-    };
+    let (agents, _): (Vec<crate::ccai::directory::CcaiAgent>, _) =
+        crate::ccai::client::manager_get(state, "GET agents?id[]", call).await?;
     let current = agents
         .into_iter()
         .find(|a| a.id == id)
@@ -160,12 +168,7 @@ async fn agent_ccai(State(state): State<AppState>, session: AgentSession) -> Res
     if let Some(s) = &current {
         state.0.ccai_directory.current.note(id, s.clone(), read_at);
     }
-    Json(AgentCcai {
-        ccai_agent_id: id,
-        statuses,
-        current,
-    })
-    .into_response()
+    Ok(current)
 }
 
 /// Click-to-call as the session's agent (A13). Sent once: CCAI documents no idempotency, and a
