@@ -24,11 +24,11 @@ mod serde_json_like {
     pub struct Any {}
 }
 
-/// The policy's read is raced against a timer (`chrome::storage::settles_within`): a read that never
+/// The policy's read is raced against a timer (`timer::settles_within`): a read that never
 /// answers loses after the wait, one that answered wins at once, even with no wait left.
 #[wasm_bindgen_test]
 async fn a_read_that_never_answers_loses_the_race_and_one_that_answered_wins_it() {
-    use crate::chrome::storage::settles_within;
+    use crate::timer::settles_within;
     let never = js_sys::Promise::new(&mut |_, _| {});
     let started = js_sys::Date::now();
     assert!(!settles_within(&never, 50).await);

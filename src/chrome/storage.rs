@@ -91,21 +91,3 @@ pub async fn session_remove(key: &str) {
 pub fn managed_reading(key: &str) -> Option<Promise> {
     managed_get_js(&JsValue::from_str(key)).ok()
 }
-
-/// Whether `reading` settles (either way) within `wait_ms`; one settled already does at once.
-pub async fn settles_within(reading: &Promise, wait_ms: i32) -> bool {
-    let timer_value: JsValue = Object::new().into();
-    let timer = Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_1(
-                &resolve,
-                wait_ms.max(0),
-                &timer_value,
-            );
-        }
-    });
-    match JsFuture::from(Promise::race(&js_sys::Array::of2(reading, &timer))).await {
-        Ok(v) => !Object::is(&v, &timer_value),
-        Err(_) => true,
-    }
-}

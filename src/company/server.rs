@@ -85,7 +85,7 @@ async fn policy_url() -> Option<String> {
         return seen;
     }
     let wait = (give_up_at - js_sys::Date::now()).max(0.0) as i32;
-    if storage::settles_within(&reading, wait).await {
+    if crate::timer::settles_within(&reading, wait).await {
         return storage::get_from::<String>(&reading, POLICY_KEY).await;
     }
     // Said for the next pages, so that they do not wait too; the answer, if it comes, replaces it.

@@ -70,10 +70,7 @@ impl Driver {
         // Registered before the request: the outcome may be pushed before the answer arrives.
         let outcome = self.expect_outcome(&write.key, OUTCOME_WAIT_MS);
         let sent = match epoch {
-            Some(_) => match crate::company::json_text(&change) {
-                Ok(body) => client.send("POST", "/api/v1/status", Some(body)).await,
-                Err(e) => Err(e),
-            },
+            Some(_) => send_change(client, &change).await,
             None => self.claim_and_send(client, &mut change).await,
         };
         let answer = match sent {
@@ -151,9 +148,14 @@ impl Driver {
         let claim: OwnerClaim = client.post("/api/v1/owner", &()).await?;
         self.with_io(|io| io.server_epoch = Some(claim.epoch));
         change.epoch = claim.epoch;
-        let body = crate::company::json_text(&*change)?;
-        client.send("POST", "/api/v1/status", Some(body)).await
+        send_change(client, change).await
     }
+}
+
+/// `POST /api/v1/status` with `change`, under the term its `epoch` names.
+async fn send_change(client: &Client, change: &StatusChange) -> Result<Answer, CompanyError> {
+    let body = crate::company::json_text(change)?;
+    client.send("POST", "/api/v1/status", Some(body)).await
 }
 
 /// The fence, the stored queue and the agent's status at CCAI, read at once at the lock's grant.
