@@ -56,16 +56,7 @@ async fn a_decided_target_is_set_as_is_once_and_a_system_status_is_refused() {
 async fn the_adapter_reads_the_statuses_and_the_agents_status_now() {
     let env = start(10).await;
     let token = env.sign_in("agent@example.com", "u-agent-1", 11);
-    let read = || async {
-        let r = reqwest::Client::new()
-            .get(env.url("/api/v1/ccai"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("answers");
-        (r.status().as_u16(), r.json::<Value>().await.expect("json"))
-    };
-    let (code, body) = read().await;
+    let (code, body) = env.get_json(&token, "/api/v1/ccai").await;
     assert_eq!(code, 200, "{body}");
     assert_eq!(body["ccai_agent_id"], 11);
     let names: Vec<&str> = body["statuses"]
@@ -81,29 +72,27 @@ async fn the_adapter_reads_the_statuses_and_the_agents_status_now() {
     let epoch = env.claim(&token).await;
     let (code, _) = env.change(&token, "k-1", epoch, K_LUNCH).await;
     assert_eq!(code, 200);
-    // The status CCAI has now, read at the request: Break after the mapped Lunch.
+    // The status CCAI has now: Break after the mapped Lunch.
+    let now = agent_ccai_named(&env, &token, "Break").await;
+    assert_eq!(now["current"]["name"], "Break", "{now}");
+}
+
+/// `GET /api/v1/ccai` until its current status is named `name` (5 s at most): the last answer.
+async fn agent_ccai_named(env: &Env, token: &str, name: &str) -> Value {
     let mut now = Value::Null;
     for _ in 0..50 {
-        now = read().await.1;
-        if now["current"]["name"] == "Break" {
+        now = env.get_json(token, "/api/v1/ccai").await.1;
+        if now["current"]["name"] == name {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(now["current"]["name"], "Break", "{now}");
+    now
 }
 
 /// How many `GET /manager/api/v1/agents` CCAI has received (listings and per-agent reads).
 async fn agent_reads(env: &Env) -> u64 {
-    let report: Value = env
-        .http
-        .get(format!("{}/sandbox/fidelity", env.sb.base_url()))
-        .send()
-        .await
-        .expect("sandbox answers")
-        .json()
-        .await
-        .expect("json");
+    let report = env.sandbox_json("/sandbox/fidelity").await;
     report["documented"]
         .as_array()
         .into_iter()
@@ -119,13 +108,7 @@ async fn agent_reads(env: &Env) -> u64 {
 }
 
 async fn current_name(env: &Env, token: &str) -> Value {
-    let r = reqwest::Client::new()
-        .get(env.url("/api/v1/ccai"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("answers");
-    r.json::<Value>().await.expect("json")["current"]["name"].clone()
+    env.get_json(token, "/api/v1/ccai").await.1["current"]["name"].clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -137,26 +120,9 @@ async fn the_agents_status_now_costs_no_ccai_request_while_the_activity_log_is_t
     let before = agent_reads(&env).await;
     assert!(current_name(&env, &token).await.is_string());
     // CCAI moves the agent itself: the tail learns it, and the next answers say so, unasked.
-    let r = env
-        .http
-        .post(format!(
-            "{}/sandbox/ccai/agents/11/status",
-            env.sb.base_url()
-        ))
-        .json(&json!({"status_id": -2}))
-        .send()
-        .await
-        .expect("sandbox answers");
-    assert!(r.status().is_success(), "{}", r.status());
-    let mut now = Value::Null;
-    for _ in 0..50 {
-        now = current_name(&env, &token).await;
-        if now == "Break" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(now, "Break");
+    env.ccai_moves(11, -2).await;
+    let now = agent_ccai_named(&env, &token, "Break").await;
+    assert_eq!(now["current"]["name"], "Break", "{now}");
     assert_eq!(agent_reads(&env).await, before, "answered from the tail");
 
     // The tail falls behind (CCAI refuses the log): after its allowed lag (3 × 500 ms) the answer

@@ -26,19 +26,6 @@ async fn put_status(env: &Env, token: Option<&str>, body: Value) -> (u16, Value)
     (code, r.json().await.unwrap_or(Value::Null))
 }
 
-/// `GET path` on the server as `token`: the status and the JSON body.
-async fn get_as(env: &Env, token: &str, path: &str) -> (u16, Value) {
-    let r = env
-        .http
-        .get(env.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("server answers");
-    let code = r.status().as_u16();
-    (code, r.json().await.unwrap_or(Value::Null))
-}
-
 /// The user's live work session's status, as Kustomer's API shows it (B8).
 async fn live_status(env: &Env, user: &str) -> Option<String> {
     let v: Value = env
@@ -82,6 +69,17 @@ async fn second_agent(env: &Env) -> (String, String, i64) {
     )
 }
 
+/// The statuses CCAI received for Alex once it received any (20 s at most): S8's first write.
+async fn first_writes(env: &Env) -> Vec<String> {
+    for _ in 0..400 {
+        if !writes(env).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    writes(env).await
+}
+
 /// Every status CCAI's `agent_statuses` received for Alex, in order.
 async fn writes(env: &Env) -> Vec<String> {
     env.sent_to(ALEX).await
@@ -114,7 +112,7 @@ async fn without_a_session_neither_route_answers_and_nothing_changes() {
 async fn an_agent_reads_kustomers_statuses_through_the_server() {
     let env = start(10).await;
     let alex = env.sign_in("agent@example.com", ALEX_USER, ALEX);
-    let (code, body) = get_as(&env, &alex, "/api/v1/catalogs/kustomer").await;
+    let (code, body) = env.get_json(&alex, "/api/v1/catalogs/kustomer").await;
     assert_eq!(code, 200, "{body}");
     let list: ccai_core::server_api::KustomerStatusList =
         serde_json::from_value(body).expect("typed json");
@@ -128,15 +126,7 @@ async fn an_agent_reads_kustomers_statuses_through_the_server() {
 
 /// How many requests Kustomer's routing-status list has received.
 async fn status_list_reads(env: &Env) -> usize {
-    let v: Value = env
-        .http
-        .get(format!("{}/sandbox/kustomer/requests", env.sb.base_url()))
-        .send()
-        .await
-        .expect("sandbox answers")
-        .json()
-        .await
-        .expect("json");
+    let v = env.sandbox_json("/sandbox/kustomer/requests").await;
     v.as_array()
         .into_iter()
         .flatten()
@@ -156,13 +146,13 @@ async fn many_tabs_asking_at_once_cost_kustomer_one_reading() {
     let alex = env.sign_in("agent@example.com", ALEX_USER, ALEX);
     // One live reading (the admin's route: every page of the list).
     let before = status_list_reads(&env).await;
-    let (code, body) = get_as(&env, &admin, "/admin/v1/catalogs/kustomer").await;
+    let (code, body) = env.get_json(&admin, "/admin/v1/catalogs/kustomer").await;
     assert_eq!(code, 200, "{body}");
     let one_reading = status_list_reads(&env).await - before;
     assert!(one_reading >= 1);
 
     let ask = || async {
-        let (code, body) = get_as(&env, &alex, "/api/v1/catalogs/kustomer").await;
+        let (code, body) = env.get_json(&alex, "/api/v1/catalogs/kustomer").await;
         assert_eq!(code, 200, "{body}");
         body.as_array().map_or(0, Vec::len)
     };
@@ -258,13 +248,7 @@ async fn the_servers_own_change_is_not_written_back_to_ccai() {
     let env = start_inheriting(10).await;
     let alex = env.sign_in("agent@example.com", ALEX_USER, ALEX);
     // S8 from the work sessions: Available, written once.
-    for _ in 0..400 {
-        if !writes(&env).await.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(writes(&env).await, ["Available"]);
+    assert_eq!(first_writes(&env).await, ["Available"]);
 
     let (code, body) =
         put_status(&env, Some(&alex), json!({ "kustomer_status_id": K_LUNCH })).await;
@@ -277,7 +261,7 @@ async fn the_servers_own_change_is_not_written_back_to_ccai() {
         ["Available"],
         "the server's own change came back to ccai as news"
     );
-    let (_, view) = get_as(&env, &alex, "/api/v1/status").await;
+    let (_, view) = env.get_json(&alex, "/api/v1/status").await;
     assert_eq!(view["kustomer_status_id"], K_LUNCH, "{view}");
     assert_eq!(view["source"], "server", "{view}");
 }
@@ -288,13 +272,7 @@ async fn the_servers_own_change_is_not_written_back_to_ccai() {
 async fn the_servers_own_change_is_still_its_own_after_a_restart() {
     let mut env = start_inheriting(10).await;
     let alex = env.sign_in("agent@example.com", ALEX_USER, ALEX);
-    for _ in 0..400 {
-        if !writes(&env).await.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(writes(&env).await, ["Available"]);
+    assert_eq!(first_writes(&env).await, ["Available"]);
     let (code, body) =
         put_status(&env, Some(&alex), json!({ "kustomer_status_id": K_LUNCH })).await;
     assert_eq!(code, 200, "{body}");
@@ -305,7 +283,7 @@ async fn the_servers_own_change_is_still_its_own_after_a_restart() {
         ["Available"],
         "after the restart the server's own change came back to ccai as news"
     );
-    let (_, view) = get_as(&env, &alex, "/api/v1/status").await;
+    let (_, view) = env.get_json(&alex, "/api/v1/status").await;
     assert_eq!(view["kustomer_status_id"], K_LUNCH, "{view}");
     assert_eq!(view["source"], "server", "{view}");
 }

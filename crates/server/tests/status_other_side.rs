@@ -47,17 +47,7 @@ async fn a_ccai_status_changed_by_ccai_is_pushed_from_its_activity_log() {
     let alex = env.sign_in("agent@example.com", "u-agent-1", 11);
     let mut events = env.events(&alex).await;
     // CCAI itself moves the agent (a supervisor in CCAI's portal, a call, wrap-up): nothing of ours.
-    let r = env
-        .http
-        .post(format!(
-            "{}/sandbox/ccai/agents/11/status",
-            env.sb.base_url()
-        ))
-        .json(&json!({"status_id": -2}))
-        .send()
-        .await
-        .expect("sandbox answers");
-    assert!(r.status().is_success(), "{}", r.status());
+    env.ccai_moves(11, -2).await;
     let got = wait_for(&mut events, 1, 15, |p| {
         matches!(
             p,

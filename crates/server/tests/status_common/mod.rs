@@ -252,17 +252,49 @@ impl Env {
         rx
     }
 
-    /// What CCAI's `agent_statuses` received, one entry per agent (the sandbox's log).
-    pub async fn received(&self) -> Vec<Value> {
-        let v: Value = self
+    /// `GET path` on the server as `token`: the status and the JSON body (`null` if none).
+    pub async fn get_json(&self, token: &str, path: &str) -> (u16, Value) {
+        let r = self
             .http
-            .get(format!("{}/sandbox/ccai/received", self.sb.base_url()))
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("server answers");
+        let code = r.status().as_u16();
+        (code, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `GET path` on the sandbox (its control routes): the JSON it answers.
+    pub async fn sandbox_json(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.sb.base_url()))
             .send()
             .await
             .expect("sandbox answers")
             .json()
             .await
-            .expect("json");
+            .expect("json")
+    }
+
+    /// CCAI itself moves `agent` to `status_id` (a supervisor in CCAI's portal, a call, wrap-up).
+    pub async fn ccai_moves(&self, agent: i64, status_id: i64) {
+        let r = self
+            .http
+            .post(format!(
+                "{}/sandbox/ccai/agents/{agent}/status",
+                self.sb.base_url()
+            ))
+            .json(&serde_json::json!({ "status_id": status_id }))
+            .send()
+            .await
+            .expect("sandbox answers");
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+
+    /// What CCAI's `agent_statuses` received, one entry per agent (the sandbox's log).
+    pub async fn received(&self) -> Vec<Value> {
+        let v = self.sandbox_json("/sandbox/ccai/received").await;
         v.as_array().cloned().unwrap_or_default()
     }
 

@@ -22,6 +22,11 @@ fn reflecting() -> StatusSync {
     s
 }
 
+/// Whether `actions` ask to set Kustomer's status.
+fn asks_kustomer(actions: &[Action]) -> bool {
+    actions.iter().any(|a| matches!(a, Action::SetKustomer(_)))
+}
+
 #[test]
 fn each_failed_write_is_told_as_what_it_is() {
     let table = [
@@ -99,12 +104,7 @@ fn a_write_that_found_the_agent_signed_out_is_asked_again_after_sign_in() {
     s.handle_kustomer_result(KustomerWriteOutcome::Applied);
     drain(&mut s);
     s.handle_signed_in_again("agent@example.com".into(), 11);
-    assert!(
-        !drain(&mut s)
-            .iter()
-            .any(|a| matches!(a, Action::SetKustomer(_))),
-        "asked twice"
-    );
+    assert!(!asks_kustomer(&drain(&mut s)), "asked twice");
 }
 
 #[test]
@@ -132,11 +132,6 @@ fn only_a_signed_out_write_waits_for_sign_in() {
         s.handle_kustomer_result(failed);
         drain(&mut s);
         s.handle_signed_in_again("agent@example.com".into(), 10);
-        assert!(
-            !drain(&mut s)
-                .iter()
-                .any(|a| matches!(a, Action::SetKustomer(_))),
-            "{failed:?}"
-        );
+        assert!(!asks_kustomer(&drain(&mut s)), "{failed:?}");
     }
 }
