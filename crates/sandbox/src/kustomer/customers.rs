@@ -10,8 +10,9 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 
 use super::conversations::conversation_json;
+use super::customer_index::{email_key, external_id_key, phone_key};
 use super::jsonapi::{self, PageQuery};
-use super::model::Customer;
+use super::model::{Customer, KustomerState};
 use super::{custom, records_event};
 use crate::state::{iso_now, App};
 
@@ -34,7 +35,7 @@ pub fn customer_json(c: &Customer) -> Value {
 }
 
 /// Digits only, without an international prefix marker (`+` is dropped by digit filtering; `00` here).
-fn digits(s: &str) -> String {
+pub fn digits(s: &str) -> String {
     let d: String = s.chars().filter(char::is_ascii_digit).collect();
     d.strip_prefix("00").map(str::to_owned).unwrap_or(d)
 }
@@ -195,18 +196,29 @@ fn external_ids(attrs: &Value) -> Option<Vec<String>> {
 /// that another customer holds is refused. Not documented: the status code (the sandbox answers 409)
 /// and how values compare (the sandbox: e-mails case-insensitively, phones and external ids exactly as
 /// written, surrounding spaces ignored; so "+34 633 00 01 11" and "+34 633 000 111" may coexist).
-fn unique(customers: &[Customer], c: &Customer) -> Result<(), Response> {
-    unique_values(customers, &c.id, &c.emails, &c.phones, &c.external_ids)
+fn unique(k: &KustomerState, c: &Customer) -> Result<(), Response> {
+    unique_values(k, &c.id, &c.emails, &c.phones, &c.external_ids)
 }
 
 fn unique_values(
-    customers: &[Customer],
+    k: &KustomerState,
     id: &str,
     emails: &[String],
     phones: &[(String, String)],
     external_ids: &[String],
 ) -> Result<(), Response> {
-    for other in customers.iter().filter(|o| o.id != id) {
+    let keys: Vec<String> = emails
+        .iter()
+        .map(|e| email_key(e))
+        .chain(phones.iter().map(|(p, _)| phone_key(p)))
+        .chain(external_ids.iter().map(|x| external_id_key(x)))
+        .collect();
+    let candidates = k.customer_index.candidates(keys.iter().map(String::as_str));
+    let others = candidates
+        .into_iter()
+        .filter_map(|i| k.customers.get(i))
+        .filter(|o| o.id != id);
+    for other in others {
         let clash = emails
             .iter()
             .find(|e| {
@@ -277,11 +289,11 @@ pub async fn create(State(app): State<App>, Json(body): Json<Value>) -> Response
         updated_at: now,
     };
     custom::merge(&mut c.custom, &patch);
-    if let Err(res) = unique(&st.kustomer.customers, &c) {
+    if let Err(res) = unique(&st.kustomer, &c) {
         return res;
     }
     let out = customer_json(&c);
-    st.kustomer.customers.push(c);
+    st.kustomer.add_customer(c);
     drop(st);
     app.push(records_event(None));
     jsonapi::created(out)
@@ -325,17 +337,17 @@ fn write(app: &App, id: String, body: &Value, replace: bool) -> Response {
     if let Err(e) = custom::validate("customer", st.kustomer.metadata.get("customer"), &patch) {
         return jsonapi::error(StatusCode::BAD_REQUEST, e);
     }
-    let customers = &mut st.kustomer.customers;
-    let Some(i) = customers.iter().position(|c| c.id == id) else {
+    let k = &mut st.kustomer;
+    let Some(i) = k.customer_index.position(&id) else {
         return jsonapi::not_found("customer", &id);
     };
-    let new_emails = kept(emails(&attrs), &customers[i].emails, replace);
-    let new_phones = kept(phones(&attrs), &customers[i].phones, replace);
-    let new_external = kept(external_ids(&attrs), &customers[i].external_ids, replace);
-    if let Err(res) = unique_values(customers, &id, &new_emails, &new_phones, &new_external) {
+    let new_emails = kept(emails(&attrs), &k.customers[i].emails, replace);
+    let new_phones = kept(phones(&attrs), &k.customers[i].phones, replace);
+    let new_external = kept(external_ids(&attrs), &k.customers[i].external_ids, replace);
+    if let Err(res) = unique_values(k, &id, &new_emails, &new_phones, &new_external) {
         return res;
     }
-    let c = &mut customers[i];
+    let c = &mut k.customers[i];
     if replace {
         c.name.clear();
         c.assigned_users.clear();
@@ -353,6 +365,7 @@ fn write(app: &App, id: String, body: &Value, replace: bool) -> Response {
     custom::merge(&mut c.custom, &patch);
     c.updated_at = iso_now();
     let out = customer_json(c);
+    k.refile_customer(i);
     drop(st);
     app.push(records_event(None));
     jsonapi::one(out)

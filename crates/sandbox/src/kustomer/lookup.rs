@@ -11,6 +11,7 @@
 
 use axum::response::Response;
 
+use super::customer_index::{email_key, external_id_key, phone_digits_key};
 use super::customers::{customer_json, phone_matches};
 use super::jsonapi;
 use super::model::Customer;
@@ -20,21 +21,32 @@ use crate::state::App;
 pub fn by_key(app: &App, segment: &str) -> Option<Response> {
     let (key, value) = segment.split_once('=')?;
     let value = value.trim();
-    let matches: Box<dyn Fn(&Customer) -> bool> = match key {
-        "phone" => Box::new(move |c| c.phones.iter().any(|(p, _)| phone_matches(p, value))),
-        "email" => Box::new(move |c| {
-            c.emails
-                .iter()
-                .any(|e| e.trim().eq_ignore_ascii_case(value))
-        }),
-        "externalId" => Box::new(move |c| c.external_ids.iter().any(|x| x.trim() == value)),
+    let (matches, filed_under): (Box<dyn Fn(&Customer) -> bool>, Option<String>) = match key {
+        "phone" => (
+            Box::new(move |c| c.phones.iter().any(|(p, _)| phone_matches(p, value))),
+            phone_digits_key(value),
+        ),
+        "email" => (
+            Box::new(move |c| {
+                c.emails
+                    .iter()
+                    .any(|e| e.trim().eq_ignore_ascii_case(value))
+            }),
+            Some(email_key(value)),
+        ),
+        "externalId" => (
+            Box::new(move |c| c.external_ids.iter().any(|x| x.trim() == value)),
+            Some(external_id_key(value)),
+        ),
         _ => return None,
     };
     let st = app.lock();
-    let found = st
-        .kustomer
-        .customers
-        .iter()
+    let k = &st.kustomer;
+    let found = k
+        .customer_index
+        .candidates(filed_under.as_deref())
+        .into_iter()
+        .filter_map(|i| k.customers.get(i))
         .filter(|c| matches(c))
         // The last of equals: the newest of those updated in the same millisecond.
         .max_by(|a, b| a.updated_at.cmp(&b.updated_at));

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod control;
 pub mod conversations;
 pub mod custom;
+pub mod customer_index;
 pub mod customers;
 pub mod journal;
 pub mod jsonapi;

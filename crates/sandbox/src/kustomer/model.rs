@@ -242,7 +242,10 @@ pub struct FieldDef {
 pub struct KustomerState {
     pub users: Vec<User>,
     pub work_sessions: Vec<WorkSession>,
+    /// Only `add_customer` appends (it files the customer in `customer_index`); a write that changes
+    /// a customer's e-mails, phones or external ids files them with `refile_customer`.
     pub customers: Vec<Customer>,
+    pub customer_index: super::customer_index::CustomerIndex,
     pub conversations: Vec<Conversation>,
     /// resource (customer, company, conversation, message, kobject) → attribute name → definition.
     pub metadata: BTreeMap<String, BTreeMap<String, FieldDef>>,
@@ -275,7 +278,21 @@ impl KustomerState {
     }
 
     pub fn customer(&self, id: &str) -> Option<&Customer> {
-        self.customers.iter().find(|c| c.id == id)
+        self.customer_index
+            .position(id)
+            .and_then(|i| self.customers.get(i))
+    }
+
+    pub fn add_customer(&mut self, c: Customer) {
+        self.customer_index.add(self.customers.len(), &c);
+        self.customers.push(c);
+    }
+
+    /// Files customer `i`'s values again after a write changed them.
+    pub fn refile_customer(&mut self, i: usize) {
+        if let Some(c) = self.customers.get(i) {
+            self.customer_index.add(i, c);
+        }
     }
 
     pub fn conversation_mut(&mut self, id: &str) -> Option<&mut Conversation> {
@@ -316,6 +333,7 @@ impl KustomerState {
             ],
             work_sessions: Vec::new(),
             customers: Vec::new(),
+            customer_index: Default::default(),
             conversations: Vec::new(),
             metadata: BTreeMap::new(),
             page_sessions: HashMap::new(),
@@ -344,7 +362,7 @@ impl KustomerState {
 
     fn seed_customer(&mut self, seed: &SeedCustomer, now: &str) {
         let customer_id = self.new_id('c');
-        self.customers.push(Customer {
+        self.add_customer(Customer {
             id: customer_id.clone(),
             name: seed.name.into(),
             emails: seed.email.iter().map(|e| e.to_string()).collect(),

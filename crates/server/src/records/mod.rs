@@ -236,10 +236,7 @@ impl Records {
 
     /// Events not yet applied (deliveries not translated, events not done).
     pub fn backlog(state: &AppState) -> Result<u64, StoreError> {
-        let s = &state.0.store;
-        Ok(s.records_count_deliveries("pending")?
-            + s.records_count("pending")?
-            + s.records_count("decided")?)
+        state.0.store.records_backlog()
     }
 
     /// Figures for `/stats`.

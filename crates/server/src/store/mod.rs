@@ -106,6 +106,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: crate::status::store::SCHEMA_V2,
     },
+    Migration {
+        component: "records",
+        version: 4,
+        sql: crate::records::store::SCHEMA_V4,
+    },
 ];
 
 /// SQLite's schema text in PostgreSQL's words: SQLite's `INTEGER` is 64 bits, PostgreSQL's is 32, so
@@ -141,7 +146,15 @@ pub struct Store {
 struct Freed {
     gate: Mutex<()>,
     given_back: Condvar,
+    /// Callers waiting for a connection: a connection given back wakes one of them, and none when
+    /// nobody waits (waking all of them on every give-back made the record workers spend more time
+    /// switching threads than in SQLite).
+    waiting: AtomicUsize,
 }
+
+/// How long a waiting caller sleeps before it looks again by itself: a safety net for a give-back
+/// that saw nobody waiting just as a caller began to wait.
+const LOOK_AGAIN: Duration = Duration::from_millis(5);
 
 /// A connection of the pool, given back when dropped.
 pub struct Pooled<'a> {
@@ -171,8 +184,10 @@ impl std::ops::DerefMut for Pooled<'_> {
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         drop(self.conn.take());
-        let _gate = self.freed.gate.lock().unwrap_or_else(|e| e.into_inner());
-        self.freed.given_back.notify_all();
+        if self.freed.waiting.load(Ordering::SeqCst) > 0 {
+            let _gate = self.freed.gate.lock().unwrap_or_else(|e| e.into_inner());
+            self.freed.given_back.notify_one();
+        }
     }
 }
 
@@ -277,15 +292,18 @@ impl Store {
         }
         db::blocking(|| {
             let mut gate = self.freed.gate.lock().unwrap_or_else(|e| e.into_inner());
+            self.freed.waiting.fetch_add(1, Ordering::SeqCst);
             loop {
                 if let Some(conn) = self.free_one() {
+                    self.freed.waiting.fetch_sub(1, Ordering::SeqCst);
                     return conn;
                 }
                 gate = self
                     .freed
                     .given_back
-                    .wait(gate)
-                    .unwrap_or_else(|e| e.into_inner());
+                    .wait_timeout(gate, LOOK_AGAIN)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
             }
         })
     }
