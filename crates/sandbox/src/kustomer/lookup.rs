@@ -17,11 +17,14 @@ use super::jsonapi;
 use super::model::Customer;
 use crate::state::App;
 
+/// Whether a customer has the value looked up.
+type Matcher<'a> = Box<dyn Fn(&Customer) -> bool + 'a>;
+
 /// `Some(answer)` when `segment` is a look-up (`phone=…`, `email=…`, `externalId=…`).
 pub fn by_key(app: &App, segment: &str) -> Option<Response> {
     let (key, value) = segment.split_once('=')?;
     let value = value.trim();
-    let (matches, filed_under): (Box<dyn Fn(&Customer) -> bool>, Option<String>) = match key {
+    let (matches, filed_under): (Matcher<'_>, Option<String>) = match key {
         "phone" => (
             Box::new(move |c| c.phones.iter().any(|(p, _)| phone_matches(p, value))),
             phone_digits_key(value),
