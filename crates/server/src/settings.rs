@@ -2,7 +2,7 @@
 //! it and when), checked whole by the core against both vendors' live status lists, refused on a stale
 //! base version (no lost updates between two admins), and pushed to every agent's connection at once.
 
-use crate::store::db::{params, OptionalExtension};
+use crate::store::db::{params, Conn, OptionalExtension};
 use ccai_core::server_api::{Push, SettingsFile, SETTINGS_FORMAT};
 use ccai_core::settings::{SettingsProblem, SyncSettings};
 use serde::Deserialize;
@@ -38,10 +38,12 @@ pub enum SaveError {
 
 /// The current settings and their version (version 0: never saved; the defaults).
 pub fn current(state: &AppState) -> Result<(u64, SyncSettings), StoreError> {
-    let row: Option<(i64, String)> = state
-        .0
-        .store
-        .lock()
+    current_on(&state.0.store.lock())
+}
+
+/// `current`, on a connection the caller holds.
+pub fn current_on(conn: &Conn) -> Result<(u64, SyncSettings), StoreError> {
+    let row: Option<(i64, String)> = conn
         .query_row(
             "SELECT version, body FROM settings ORDER BY version DESC LIMIT 1",
             [],

@@ -5,18 +5,13 @@
 
 use crate::store::db::OptionalExtension;
 
+use crate::store::db::Conn;
 use crate::store::{Store, StoreError};
 
 impl Store {
     /// The e-mail of the agent whose CCAI id is `ccai_agent_id`.
     pub fn records_agent_email(&self, ccai_agent_id: i64) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .lock()
-            .prepare_cached("SELECT email FROM agents WHERE ccai_agent_id = ?1 ORDER BY signed_in_at_ms DESC LIMIT 1")?
-            .query_row([ccai_agent_id],
-                |r| r.get(0),
-            )
-            .optional()?)
+        self.lock().records_agent_email(ccai_agent_id)
     }
 
     /// The Kustomer user id of the agent with this e-mail.
@@ -25,6 +20,19 @@ impl Store {
             .lock()
             .prepare_cached("SELECT kustomer_user_id FROM agents WHERE email = ?1")?
             .query_row([email], |r| r.get(0))
+            .optional()?)
+    }
+}
+
+impl Conn {
+    /// `Store::records_agent_email` on a held connection.
+    pub fn records_agent_email(&self, ccai_agent_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .prepare_cached(
+                "SELECT email FROM agents WHERE ccai_agent_id = ?1
+                 ORDER BY signed_in_at_ms DESC LIMIT 1",
+            )?
+            .query_row([ccai_agent_id], |r| r.get(0))
             .optional()?)
     }
 }

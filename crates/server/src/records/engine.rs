@@ -28,6 +28,7 @@ use super::inbox::PushIntent;
 use super::store::{Learned, Pending};
 use super::translate::{translate_next, Step};
 use crate::state::AppState;
+use crate::store::db::Conn;
 
 /// One worker: owns the customer keys hashed to it, drains each in order.
 ///
@@ -97,6 +98,9 @@ async fn drain(state: &AppState, key: &str) -> bool {
     }
 }
 
+/// How many deliveries a worker translates on one connection before it lets others have it.
+const TRANSLATIONS_PER_TURN: usize = 16;
+
 /// What a customer key has to apply next.
 enum Next {
     Event(Pending),
@@ -106,12 +110,24 @@ enum Next {
     },
 }
 
-/// Translates the key's pending deliveries, then reads its next event (synchronous: the store only).
+/// Translates the key's pending deliveries, then reads its next event (synchronous: the store only,
+/// on one connection held throughout; the worker's share of the store comes in one turn, not one per
+/// query).
 fn next_event(state: &AppState, key: &str) -> Result<Next, String> {
+    let mut conn = state.0.store.lock();
     let mut waiting = false;
+    let mut in_this_turn = 0;
     loop {
-        match translate_next(state, key) {
-            Ok(Step::Took) => {}
+        match translate_next(state, &mut conn, key) {
+            Ok(Step::Took) => {
+                in_this_turn += 1;
+                if in_this_turn == TRANSLATIONS_PER_TURN {
+                    // A long backlog (a restart) does not keep the intake from the store meanwhile.
+                    drop(conn);
+                    conn = state.0.store.lock();
+                    in_this_turn = 0;
+                }
+            }
             Ok(Step::Empty) => break,
             Ok(Step::Waiting) => {
                 waiting = true;
@@ -120,7 +136,7 @@ fn next_event(state: &AppState, key: &str) -> Result<Next, String> {
             Err(e) => return Err(format!("translating a delivery: {e}")),
         }
     }
-    match state.0.store.records_next_event(key) {
+    match conn.records_next_event(key) {
         Ok(Some(p)) => Ok(Next::Event(p)),
         Ok(None) => Ok(Next::Nothing { waiting }),
         Err(e) => Err(format!("reading the events: {e}")),
@@ -132,10 +148,10 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
     let records = &state.0.records;
     let Some(body) = &p.body else {
         // A delivery the rules had nothing for: only its push holds this place in the order.
-        store
-            .records_event_done(&p.event_id, None, "done")
+        let mut conn = store.lock();
+        conn.records_event_done(&p.event_id, None, "done")
             .map_err(|e| e.to_string())?;
-        push(state, key, p.push.as_deref());
+        push(state, &conn, key, p.push.as_deref());
         return Ok(());
     };
     let event: SessionEvent = match serde_json::from_str(body) {
@@ -143,6 +159,7 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
         Err(e) => {
             // Stored by this server after its own translation: unreadable means a corrupt file. Park it.
             store
+                .lock()
                 .records_event_done(&p.event_id, None, "dead")
                 .map_err(|e| e.to_string())?;
             return Err(format!("unreadable stored event: {e}"));
@@ -151,6 +168,7 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
     // The write this run marked as about to go out (in the commit before it): its `attempted` is ours,
     // not a previous run's, so it is sent as new. Any other attempted write's end is unknown.
     let mut marked: Option<u32> = None;
+    let mut decided = None;
     if p.state == "pending" {
         let facts = if is_noop(&event) {
             KustomerFacts::default()
@@ -170,14 +188,19 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
             Some(ConversationRef::Created) => "created".to_owned(),
             None => String::new(),
         };
-        store
-            .records_decide(&p.event_id, &writes, &bind)
-            .map_err(|e| e.to_string())?;
         marked = (!writes.is_empty()).then_some(0);
+        decided = Some((writes, bind));
     }
-    let (outbox, bind) = store
-        .records_outbox(&p.event_id)
-        .map_err(|e| e.to_string())?;
+    // The decision's commit and the outbox's read on one connection.
+    let (outbox, bind) = {
+        let mut conn = store.lock();
+        if let Some((writes, bind)) = &decided {
+            conn.records_decide(&p.event_id, writes, bind)
+                .map_err(|e| e.to_string())?;
+        }
+        conn.records_outbox(&p.event_id)
+            .map_err(|e| e.to_string())?
+    };
     let users = |email: &str| store.records_kustomer_user(email).ok().flatten();
     let target = Target {
         kustomer: &records.kustomer,
@@ -195,6 +218,7 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
         let maybe_sent = row.attempted && marked != Some(row.idx);
         if !row.attempted {
             store
+                .lock()
                 .records_op_attempted(&p.event_id, row.idx)
                 .map_err(|e| e.to_string())?;
         }
@@ -246,6 +270,7 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
             .filter(|r| !r.done && !r.attempted)
             .map(|r| r.idx);
         store
+            .lock()
             .records_op_done(&p.event_id, row.idx, result.as_deref(), learned, next)
             .map_err(|e| e.to_string())?;
         marked = next;
@@ -256,30 +281,30 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
         "created" => created.conversation.clone(),
         id => Some(id.to_owned()),
     };
-    store
-        .records_event_done(
-            &p.event_id,
-            session_conv
-                .as_deref()
-                .map(|c| (event.session_id.as_str(), c)),
-            "done",
-        )
-        .map_err(|e| e.to_string())?;
+    // The event's end and what its push reads, on one connection.
+    let mut conn = store.lock();
+    conn.records_event_done(
+        &p.event_id,
+        session_conv
+            .as_deref()
+            .map(|c| (event.session_id.as_str(), c)),
+        "done",
+    )
+    .map_err(|e| e.to_string())?;
     records.metrics.applied.fetch_add(1, Ordering::Relaxed);
     if let Some(t0) = records.peek_received(&p.delivery_id) {
         records.metrics.record_apply(t0.elapsed());
     }
-    push(state, key, p.push.as_deref());
+    push(state, &conn, key, p.push.as_deref());
     Ok(())
 }
 
 /// Tells the agent which conversation the rules chose for their call (screen pop), once it is known and
-/// unless they were told already.
-fn push(state: &AppState, key: &str, intent: Option<&str>) {
+/// unless they were told already. `store`: the connection the caller holds.
+fn push(state: &AppState, store: &Conn, key: &str, intent: Option<&str>) {
     let Some(intent) = intent.and_then(|s| serde_json::from_str::<PushIntent>(s).ok()) else {
         return;
     };
-    let store = &state.0.store;
     let records = &state.0.records;
     let Some(conversation_id) = store.records_binding(&intent.session_id).ok().flatten() else {
         return;

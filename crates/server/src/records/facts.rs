@@ -180,8 +180,16 @@ pub async fn gather(
     let store = &state.0.store;
     let records = &state.0.records;
     let k = &records.kustomer;
-    let settings = crate::settings::current(state)?.1;
-    let customer = match store.records_customer(customer_key)? {
+    // What the store knows, read on one connection.
+    let (settings, stored_customer, own) = {
+        let conn = store.lock();
+        (
+            crate::settings::current_on(&conn)?.1,
+            conn.records_customer(customer_key)?,
+            conn.records_session_conversation(&event.session_id)?,
+        )
+    };
+    let customer = match stored_customer {
         Some(c) => Some(c),
         None => {
             records
@@ -190,7 +198,6 @@ pub async fn gather(
                 .await?
         }
     };
-    let own = store.records_session_conversation(&event.session_id)?;
     let places = match &event.kind {
         EventKind::SessionStarted
         | EventKind::CallAnswered { .. }
@@ -225,7 +232,10 @@ pub async fn gather(
         ..
     } = &event.kind
     {
-        if let Some(mut c) = store.records_session_conversation(previous_session_id)? {
+        let previous = store
+            .lock()
+            .records_session_conversation(previous_session_id)?;
+        if let Some(mut c) = previous {
             c.status = status(k, &c.id).await?;
             facts
                 .session_conversations

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::store::channel_text;
+use crate::store::db::Conn;
 use crate::store::{Store, StoreError};
 
 /// What the intake did with one delivery.
@@ -153,13 +154,24 @@ impl Store {
         Ok(out)
     }
 
+    /// Deliveries by state (`pending`, `translated`, `skipped`), for the tests and `/stats`.
+    pub fn records_count_deliveries(&self, state: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .lock()
+            .prepare_cached("SELECT COUNT(*) FROM records_deliveries WHERE state = ?1")?
+            .query_row([state], |r| r.get::<_, i64>(0))? as u64)
+    }
+}
+
+/// The translation's queries, on a connection the worker holds for a whole run of them
+/// (`engine::next_event`): one pool checkout instead of one per query.
+impl Conn {
     /// The customer key's next delivery to translate: the earliest CCAI generated.
     pub fn records_next_delivery(
         &self,
         customer_key: &str,
     ) -> Result<Option<Delivery>, StoreError> {
         Ok(self
-            .lock()
             .prepare_cached("SELECT event_id, channel, session_id, ts, received_at_ms, body FROM records_deliveries
                  WHERE customer_key = ?1 AND state = 'pending'
                  ORDER BY ts, rank, received_at_ms LIMIT 1")?
@@ -193,7 +205,6 @@ impl Store {
         ts: u64,
     ) -> Result<Option<String>, StoreError> {
         Ok(self
-            .lock()
             .prepare_cached(
                 "SELECT session_id FROM records_session_state
                  WHERE customer_key = ?1 AND session_id != ?2 AND first_ts < ?3 AND max_rank < 5
@@ -206,15 +217,13 @@ impl Store {
 
     /// Stops waiting for a session whose end never came (it no longer holds the customer's later ones).
     pub fn records_stop_waiting_for(&self, session_id: &str) -> Result<(), StoreError> {
-        self.lock()
-            .prepare_cached("UPDATE records_session_state SET waited = 1 WHERE session_id = ?1")?
+        self.prepare_cached("UPDATE records_session_state SET waited = 1 WHERE session_id = ?1")?
             .execute([session_id])?;
         Ok(())
     }
 
     pub fn records_session_so_far(&self, session_id: &str) -> Result<SessionSoFar, StoreError> {
         Ok(self
-            .lock()
             .prepare_cached(
                 "SELECT last_body, max_rank FROM records_session_state WHERE session_id = ?1",
             )?
@@ -232,7 +241,7 @@ impl Store {
     /// asks for (on its last event, or on a place of its own), the session's new state.
     #[allow(clippy::too_many_arguments)]
     pub fn records_translated(
-        &self,
+        &mut self,
         delivery: &CcaiSessionEvent,
         customer_key: &str,
         events: &[(String, String)],
@@ -242,8 +251,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let id = delivery.event_id.to_string();
         let push = push.map(serde_json::to_string).transpose()?;
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
+        let tx = self.transaction()?;
         let mut seq: i64 = tx
             .prepare_cached(
                 "SELECT COALESCE(MAX(seq), 0) FROM records_events WHERE customer_key = ?1",
@@ -288,18 +296,9 @@ impl Store {
 
     /// A delivery acknowledged but not applied (its reason is logged by the caller).
     pub fn records_delivery_skipped(&self, event_id: &str) -> Result<(), StoreError> {
-        self.lock()
-            .prepare_cached("UPDATE records_deliveries SET state = 'skipped' WHERE event_id = ?1")?
+        self.prepare_cached("UPDATE records_deliveries SET state = 'skipped' WHERE event_id = ?1")?
             .execute([event_id])?;
         Ok(())
-    }
-
-    /// Deliveries by state (`pending`, `translated`, `skipped`), for the tests and `/stats`.
-    pub fn records_count_deliveries(&self, state: &str) -> Result<u64, StoreError> {
-        Ok(self
-            .lock()
-            .prepare_cached("SELECT COUNT(*) FROM records_deliveries WHERE state = ?1")?
-            .query_row([state], |r| r.get::<_, i64>(0))? as u64)
     }
 }
 

@@ -116,6 +116,16 @@ pub struct OutboxOp {
 }
 
 impl Store {
+    /// `Conn::records_binding` on a connection of its own.
+    pub fn records_binding(&self, session_id: &str) -> Result<Option<String>, StoreError> {
+        self.lock().records_binding(session_id)
+    }
+
+    /// `Conn::records_customer` on a connection of its own.
+    pub fn records_customer(&self, key: &str) -> Result<Option<CustomerFacts>, StoreError> {
+        self.lock().records_customer(key)
+    }
+
     /// Customer keys with deliveries or events still to apply (after a restart).
     pub fn records_unfinished(&self) -> Result<Vec<String>, StoreError> {
         let conn = self.lock();
@@ -127,198 +137,6 @@ impl Store {
             .query_map([], |r| r.get(0))?
             .collect::<Result<Vec<String>, _>>()?;
         Ok(keys)
-    }
-
-    /// The customer's next event to apply, in order.
-    pub fn records_next_event(&self, customer_key: &str) -> Result<Option<Pending>, StoreError> {
-        Ok(self
-            .lock()
-            .prepare_cached("SELECT event_id, seq, body, push, received_at_ms, state, delivery_id FROM records_events
-                 WHERE customer_key = ?1 AND state IN ('pending', 'decided')
-                 ORDER BY seq LIMIT 1")?
-            .query_row([customer_key],
-                |r| {
-                    Ok(Pending {
-                        event_id: r.get(0)?,
-                        seq: r.get::<_, i64>(1)? as u64,
-                        body: r.get(2)?,
-                        push: r.get(3)?,
-                        received_at_ms: r.get::<_, i64>(4)? as u64,
-                        state: r.get(5)?,
-                        delivery_id: r.get(6)?,
-                    })
-                },
-            )
-            .optional()?)
-    }
-
-    /// Stores the decision: the event's writes go to the outbox, in one transaction, the first marked as
-    /// about to go out (what `records_op_attempted` would commit next: one commit instead of two).
-    pub fn records_decide(
-        &self,
-        event_id: &str,
-        writes: &[String],
-        bind_session: &str,
-    ) -> Result<(), StoreError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        for (i, w) in writes.iter().enumerate() {
-            tx.prepare_cached(
-                "INSERT INTO records_ops (event_id, idx, op) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (event_id, idx) DO UPDATE SET op = excluded.op, result_id = NULL,
-                    attempted = 0, done = 0",
-            )?
-            .execute(params![event_id, i as i64, w])?;
-        }
-        if !writes.is_empty() {
-            tx.prepare_cached(
-                "UPDATE records_ops SET attempted = 1 WHERE event_id = ?1 AND idx = 0",
-            )?
-            .execute([event_id])?;
-        }
-        // The binding is kept as an outbox row too, so a resumed event still knows it.
-        tx.prepare_cached(
-            "INSERT INTO records_ops (event_id, idx, op, done) VALUES (?1, -1, ?2, 1)
-             ON CONFLICT (event_id, idx) DO UPDATE SET op = excluded.op, result_id = NULL,
-                attempted = 0, done = 1",
-        )?
-        .execute(params![event_id, bind_session])?;
-        tx.prepare_cached("UPDATE records_events SET state = 'decided' WHERE event_id = ?1")?
-            .execute([event_id])?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The outbox of one event, in order, and its stored session binding (`""` when none).
-    pub fn records_outbox(&self, event_id: &str) -> Result<(Vec<OutboxOp>, String), StoreError> {
-        let conn = self.lock();
-        let mut st = conn.prepare_cached(
-            "SELECT idx, op, result_id, attempted, done FROM records_ops WHERE event_id = ?1 ORDER BY idx",
-        )?;
-        let mut bind = String::new();
-        let mut out = Vec::new();
-        let rows = st.query_map([event_id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, i64>(3)? != 0,
-                r.get::<_, i64>(4)? != 0,
-            ))
-        })?;
-        for row in rows {
-            let (idx, op, result_id, attempted, done) = row?;
-            if idx < 0 {
-                bind = op;
-            } else {
-                out.push(OutboxOp {
-                    idx: idx as u32,
-                    op,
-                    result_id,
-                    attempted,
-                    done,
-                });
-            }
-        }
-        Ok((out, bind))
-    }
-
-    /// Remembers that a write is about to go out: from here on its end is unknown until `op_done`.
-    pub fn records_op_attempted(&self, event_id: &str, idx: u32) -> Result<(), StoreError> {
-        self.lock()
-            .prepare_cached(
-                "UPDATE records_ops SET attempted = 1 WHERE event_id = ?1 AND idx = ?2",
-            )?
-            .execute(params![event_id, idx as i64])?;
-        Ok(())
-    }
-
-    /// Marks one write done, with what it created, and records the new customer or conversation.
-    ///
-    /// `next`: the write that goes out right after, marked as about to go out in the same commit.
-    pub fn records_op_done(
-        &self,
-        event_id: &str,
-        idx: u32,
-        result_id: Option<&str>,
-        learned: Option<Learned<'_>>,
-        next: Option<u32>,
-    ) -> Result<(), StoreError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        tx.prepare_cached(
-            "UPDATE records_ops SET done = 1, result_id = ?3 WHERE event_id = ?1 AND idx = ?2",
-        )?
-        .execute(params![event_id, idx as i64, result_id])?;
-        if let Some(next) = next {
-            tx.prepare_cached(
-                "UPDATE records_ops SET attempted = 1 WHERE event_id = ?1 AND idx = ?2",
-            )?
-            .execute(params![event_id, next as i64])?;
-        }
-        match learned {
-            Some(Learned::Customer {
-                key,
-                id,
-                created_by_session,
-            }) => {
-                tx.prepare_cached(
-                    "INSERT INTO records_customers (customer_key, kustomer_id, created_by_session)
-                     VALUES (?1, ?2, ?3)
-                     ON CONFLICT (customer_key) DO UPDATE SET kustomer_id = excluded.kustomer_id,
-                        created_by_session = excluded.created_by_session",
-                )?
-                .execute(params![key, id, created_by_session])?;
-            }
-            Some(Learned::Conversation {
-                customer_key,
-                id,
-                channel,
-                menu,
-                voicemail,
-            }) => {
-                tx.prepare_cached("INSERT INTO records_conversations (id, customer_key, channel, menu, voicemail, created_order)
-                     VALUES (?1, ?2, ?3, ?4, ?5,
-                             (SELECT COALESCE(MAX(created_order), 0) + 1 FROM records_conversations))
-             ON CONFLICT DO NOTHING")?
-            .execute(params![id, customer_key, channel_text(channel), menu, voicemail],
-                )?;
-            }
-            None => {}
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The event is fully applied: bind its session to its conversation.
-    pub fn records_event_done(
-        &self,
-        event_id: &str,
-        session: Option<(&str, &str)>,
-        state: &str,
-    ) -> Result<(), StoreError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        if let Some((session_id, conversation_id)) = session {
-            tx.prepare_cached(
-                "INSERT INTO records_bindings (session_id, conversation_id) VALUES (?1, ?2)
-                 ON CONFLICT (session_id) DO UPDATE SET conversation_id = excluded.conversation_id",
-            )?
-            .execute(params![session_id, conversation_id])?;
-        }
-        tx.prepare_cached("UPDATE records_events SET state = ?2 WHERE event_id = ?1")?
-            .execute(params![event_id, state])?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The conversation a session is bound to, by id only (for pushes).
-    pub fn records_binding(&self, session_id: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .lock()
-            .prepare_cached("SELECT conversation_id FROM records_bindings WHERE session_id = ?1")?
-            .query_row([session_id], |r| r.get(0))
-            .optional()?)
     }
 
     /// Deliveries not translated and events not applied yet (the partial indexes of `SCHEMA_V4`: the
@@ -339,21 +157,6 @@ impl Store {
             .lock()
             .prepare_cached("SELECT COUNT(*) FROM records_events WHERE state = ?1")?
             .query_row([state], |r| r.get::<_, i64>(0))? as u64)
-    }
-
-    pub fn records_customer(&self, key: &str) -> Result<Option<CustomerFacts>, StoreError> {
-        Ok(self
-            .lock()
-            .prepare_cached("SELECT kustomer_id, created_by_session FROM records_customers WHERE customer_key = ?1")?
-            .query_row([key],
-                |r| {
-                    Ok(CustomerFacts {
-                        id: r.get(0)?,
-                        created_by_session: r.get(1)?,
-                    })
-                },
-            )
-            .optional()?)
     }
 
     /// Remembers the Kustomer customer a lookup found for `key` (`created_by_session` stays empty: the
@@ -407,20 +210,6 @@ impl Store {
             .query_row([id], conversation_row)
             .optional()?)
     }
-
-    pub fn records_session_conversation(
-        &self,
-        session_id: &str,
-    ) -> Result<Option<ConversationFacts>, StoreError> {
-        Ok(self
-            .lock()
-            .prepare_cached(
-                "SELECT c.id, c.channel, c.menu, c.voicemail FROM records_bindings s
-                 JOIN records_conversations c ON c.id = s.conversation_id WHERE s.session_id = ?1",
-            )?
-            .query_row([session_id], conversation_row)
-            .optional()?)
-    }
 }
 
 /// What an operation taught the server.
@@ -458,5 +247,212 @@ pub fn channel_text(c: Channel) -> &'static str {
     match c {
         Channel::Voice => "voice",
         Channel::Chat => "chat",
+    }
+}
+
+impl db::Conn {
+    /// Stores the decision: the event's writes go to the outbox, in one transaction, the first marked as
+    /// about to go out (what `records_op_attempted` would commit next: one commit instead of two).
+    pub fn records_decide(
+        &mut self,
+        event_id: &str,
+        writes: &[String],
+        bind_session: &str,
+    ) -> Result<(), StoreError> {
+        let tx = self.transaction()?;
+        for (i, w) in writes.iter().enumerate() {
+            tx.prepare_cached(
+                "INSERT INTO records_ops (event_id, idx, op) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (event_id, idx) DO UPDATE SET op = excluded.op, result_id = NULL,
+                    attempted = 0, done = 0",
+            )?
+            .execute(params![event_id, i as i64, w])?;
+        }
+        if !writes.is_empty() {
+            tx.prepare_cached(
+                "UPDATE records_ops SET attempted = 1 WHERE event_id = ?1 AND idx = 0",
+            )?
+            .execute([event_id])?;
+        }
+        // The binding is kept as an outbox row too, so a resumed event still knows it.
+        tx.prepare_cached(
+            "INSERT INTO records_ops (event_id, idx, op, done) VALUES (?1, -1, ?2, 1)
+             ON CONFLICT (event_id, idx) DO UPDATE SET op = excluded.op, result_id = NULL,
+                attempted = 0, done = 1",
+        )?
+        .execute(params![event_id, bind_session])?;
+        tx.prepare_cached("UPDATE records_events SET state = 'decided' WHERE event_id = ?1")?
+            .execute([event_id])?;
+        tx.commit()?;
+        Ok(())
+    }
+    /// The outbox of one event, in order, and its stored session binding (`""` when none).
+    pub fn records_outbox(&self, event_id: &str) -> Result<(Vec<OutboxOp>, String), StoreError> {
+        let mut st = self.prepare_cached(
+            "SELECT idx, op, result_id, attempted, done FROM records_ops WHERE event_id = ?1 ORDER BY idx",
+        )?;
+        let mut bind = String::new();
+        let mut out = Vec::new();
+        let rows = st.query_map([event_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)? != 0,
+                r.get::<_, i64>(4)? != 0,
+            ))
+        })?;
+        for row in rows {
+            let (idx, op, result_id, attempted, done) = row?;
+            if idx < 0 {
+                bind = op;
+            } else {
+                out.push(OutboxOp {
+                    idx: idx as u32,
+                    op,
+                    result_id,
+                    attempted,
+                    done,
+                });
+            }
+        }
+        Ok((out, bind))
+    }
+    /// Remembers that a write is about to go out: from here on its end is unknown until `op_done`.
+    pub fn records_op_attempted(&self, event_id: &str, idx: u32) -> Result<(), StoreError> {
+        self.prepare_cached(
+            "UPDATE records_ops SET attempted = 1 WHERE event_id = ?1 AND idx = ?2",
+        )?
+        .execute(params![event_id, idx as i64])?;
+        Ok(())
+    }
+    /// Marks one write done, with what it created, and records the new customer or conversation.
+    ///
+    /// `next`: the write that goes out right after, marked as about to go out in the same commit.
+    pub fn records_op_done(
+        &mut self,
+        event_id: &str,
+        idx: u32,
+        result_id: Option<&str>,
+        learned: Option<Learned<'_>>,
+        next: Option<u32>,
+    ) -> Result<(), StoreError> {
+        let tx = self.transaction()?;
+        tx.prepare_cached(
+            "UPDATE records_ops SET done = 1, result_id = ?3 WHERE event_id = ?1 AND idx = ?2",
+        )?
+        .execute(params![event_id, idx as i64, result_id])?;
+        if let Some(next) = next {
+            tx.prepare_cached(
+                "UPDATE records_ops SET attempted = 1 WHERE event_id = ?1 AND idx = ?2",
+            )?
+            .execute(params![event_id, next as i64])?;
+        }
+        match learned {
+            Some(Learned::Customer {
+                key,
+                id,
+                created_by_session,
+            }) => {
+                tx.prepare_cached(
+                    "INSERT INTO records_customers (customer_key, kustomer_id, created_by_session)
+                     VALUES (?1, ?2, ?3)
+                     ON CONFLICT (customer_key) DO UPDATE SET kustomer_id = excluded.kustomer_id,
+                        created_by_session = excluded.created_by_session",
+                )?
+                .execute(params![key, id, created_by_session])?;
+            }
+            Some(Learned::Conversation {
+                customer_key,
+                id,
+                channel,
+                menu,
+                voicemail,
+            }) => {
+                tx.prepare_cached("INSERT INTO records_conversations (id, customer_key, channel, menu, voicemail, created_order)
+                     VALUES (?1, ?2, ?3, ?4, ?5,
+                             (SELECT COALESCE(MAX(created_order), 0) + 1 FROM records_conversations))
+             ON CONFLICT DO NOTHING")?
+            .execute(params![id, customer_key, channel_text(channel), menu, voicemail],
+                )?;
+            }
+            None => {}
+        }
+        tx.commit()?;
+        Ok(())
+    }
+    /// The event is fully applied: bind its session to its conversation.
+    pub fn records_event_done(
+        &mut self,
+        event_id: &str,
+        session: Option<(&str, &str)>,
+        state: &str,
+    ) -> Result<(), StoreError> {
+        let tx = self.transaction()?;
+        if let Some((session_id, conversation_id)) = session {
+            tx.prepare_cached(
+                "INSERT INTO records_bindings (session_id, conversation_id) VALUES (?1, ?2)
+                 ON CONFLICT (session_id) DO UPDATE SET conversation_id = excluded.conversation_id",
+            )?
+            .execute(params![session_id, conversation_id])?;
+        }
+        tx.prepare_cached("UPDATE records_events SET state = ?2 WHERE event_id = ?1")?
+            .execute(params![event_id, state])?;
+        tx.commit()?;
+        Ok(())
+    }
+    /// The conversation a session is bound to, by id only (for pushes).
+    pub fn records_binding(&self, session_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .prepare_cached("SELECT conversation_id FROM records_bindings WHERE session_id = ?1")?
+            .query_row([session_id], |r| r.get(0))
+            .optional()?)
+    }
+    pub fn records_customer(&self, key: &str) -> Result<Option<CustomerFacts>, StoreError> {
+        Ok(self
+            .prepare_cached("SELECT kustomer_id, created_by_session FROM records_customers WHERE customer_key = ?1")?
+            .query_row([key],
+                |r| {
+                    Ok(CustomerFacts {
+                        id: r.get(0)?,
+                        created_by_session: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+    pub fn records_session_conversation(
+        &self,
+        session_id: &str,
+    ) -> Result<Option<ConversationFacts>, StoreError> {
+        Ok(self
+            .prepare_cached(
+                "SELECT c.id, c.channel, c.menu, c.voicemail FROM records_bindings s
+                 JOIN records_conversations c ON c.id = s.conversation_id WHERE s.session_id = ?1",
+            )?
+            .query_row([session_id], conversation_row)
+            .optional()?)
+    }
+
+    /// The customer's next event to apply, in order.
+    pub fn records_next_event(&self, customer_key: &str) -> Result<Option<Pending>, StoreError> {
+        Ok(self
+            .prepare_cached("SELECT event_id, seq, body, push, received_at_ms, state, delivery_id FROM records_events
+                 WHERE customer_key = ?1 AND state IN ('pending', 'decided')
+                 ORDER BY seq LIMIT 1")?
+            .query_row([customer_key],
+                |r| {
+                    Ok(Pending {
+                        event_id: r.get(0)?,
+                        seq: r.get::<_, i64>(1)? as u64,
+                        body: r.get(2)?,
+                        push: r.get(3)?,
+                        received_at_ms: r.get::<_, i64>(4)? as u64,
+                        state: r.get(5)?,
+                        delivery_id: r.get(6)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 }

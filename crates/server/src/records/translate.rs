@@ -9,6 +9,7 @@ use ccai_core::server_api::CallState;
 
 use super::inbox::{call_state, PushIntent};
 use crate::state::AppState;
+use crate::store::db::Conn;
 
 /// What `translate_next` did.
 #[derive(Debug, PartialEq, Eq)]
@@ -19,9 +20,9 @@ pub enum Step {
     Waiting,
 }
 
-/// Translates the key's next pending delivery, if any.
-pub fn translate_next(state: &AppState, key: &str) -> Result<Step, String> {
-    let store = &state.0.store;
+/// Translates the key's next pending delivery, if any, on `store`: a connection the caller holds for
+/// this and the key's other store work (reads and the commit, no waiting on anything else).
+pub fn translate_next(state: &AppState, store: &mut Conn, key: &str) -> Result<Step, String> {
     let Some(d) = store
         .records_next_delivery(key)
         .map_err(|e| e.to_string())?
