@@ -98,7 +98,8 @@ async fn drain(state: &AppState, key: &str) -> bool {
     }
 }
 
-/// How many deliveries a worker translates on one connection before it lets others have it.
+/// How many deliveries a worker translates in one transaction on one connection before it lets
+/// others have the store.
 const TRANSLATIONS_PER_TURN: usize = 16;
 
 /// What a customer key has to apply next.
@@ -116,25 +117,37 @@ enum Next {
 fn next_event(state: &AppState, key: &str) -> Result<Next, String> {
     let mut conn = state.0.store.lock();
     let mut waiting = false;
-    let mut in_this_turn = 0;
     loop {
-        match translate_next(state, &mut conn, key) {
-            Ok(Step::Took) => {
-                in_this_turn += 1;
-                if in_this_turn == TRANSLATIONS_PER_TURN {
-                    // A long backlog (a restart) does not keep the intake from the store meanwhile.
-                    drop(conn);
-                    conn = state.0.store.lock();
-                    in_this_turn = 0;
+        // A turn's translations commit together (one commit's cost, not one per delivery); a failed
+        // one rolls the turn back, and the next turn does it again from the same rows.
+        let tx = conn
+            .transaction()
+            .map_err(|e| format!("translating a delivery: {e}"))?;
+        let mut in_this_turn = 0;
+        let more = loop {
+            match translate_next(state, &tx, key) {
+                Ok(Step::Took) => {
+                    in_this_turn += 1;
+                    if in_this_turn == TRANSLATIONS_PER_TURN {
+                        break true;
+                    }
                 }
+                Ok(Step::Empty) => break false,
+                Ok(Step::Waiting) => {
+                    waiting = true;
+                    break false;
+                }
+                Err(e) => return Err(format!("translating a delivery: {e}")),
             }
-            Ok(Step::Empty) => break,
-            Ok(Step::Waiting) => {
-                waiting = true;
-                break;
-            }
-            Err(e) => return Err(format!("translating a delivery: {e}")),
+        };
+        tx.commit()
+            .map_err(|e| format!("translating a delivery: {e}"))?;
+        if !more {
+            break;
         }
+        // A long backlog (a restart) does not keep the intake from the store meanwhile.
+        drop(conn);
+        conn = state.0.store.lock();
     }
     match conn.records_next_event(key) {
         Ok(Some(p)) => Ok(Next::Event(p)),

@@ -237,11 +237,12 @@ impl Conn {
             .unwrap_or_default())
     }
 
-    /// Commits one delivery's translation: its events (numbered after the key's last), the push it
-    /// asks for (on its last event, or on a place of its own), the session's new state.
+    /// Stores one delivery's translation: its events (numbered after the key's last), the push it
+    /// asks for (on its last event, or on a place of its own), the session's new state. Inside the
+    /// caller's transaction (`engine::next_event` commits a turn of translations at once).
     #[allow(clippy::too_many_arguments)]
     pub fn records_translated(
-        &mut self,
+        &self,
         delivery: &CcaiSessionEvent,
         customer_key: &str,
         events: &[(String, String)],
@@ -251,7 +252,7 @@ impl Conn {
     ) -> Result<(), StoreError> {
         let id = delivery.event_id.to_string();
         let push = push.map(serde_json::to_string).transpose()?;
-        let tx = self.transaction()?;
+        let tx = self;
         let mut seq: i64 = tx
             .prepare_cached(
                 "SELECT COALESCE(MAX(seq), 0) FROM records_events WHERE customer_key = ?1",
@@ -290,7 +291,6 @@ impl Conn {
             "UPDATE records_deliveries SET state = 'translated' WHERE event_id = ?1",
         )?
         .execute([&id])?;
-        tx.commit()?;
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 //! One stored delivery into the rules' events: what the session had before, the parent of a call back,
-//! the agents it names (by CCAI id, A12), then `ccai_core`'s translation, committed in one transaction.
+//! the agents it names (by CCAI id, A12), then `ccai_core`'s translation, stored in the transaction of
+//! the worker's turn (`engine::next_event`).
 
 use std::collections::HashMap;
 
@@ -20,9 +21,9 @@ pub enum Step {
     Waiting,
 }
 
-/// Translates the key's next pending delivery, if any, on `store`: a connection the caller holds for
-/// this and the key's other store work (reads and the commit, no waiting on anything else).
-pub fn translate_next(state: &AppState, store: &mut Conn, key: &str) -> Result<Step, String> {
+/// Translates the key's next pending delivery, if any, on `store`: a connection the caller holds, in a
+/// transaction the caller commits.
+pub fn translate_next(state: &AppState, store: &Conn, key: &str) -> Result<Step, String> {
     let Some(d) = store
         .records_next_delivery(key)
         .map_err(|e| e.to_string())?
