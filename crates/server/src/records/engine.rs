@@ -162,7 +162,7 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
     let Some(body) = &p.body else {
         // A delivery the rules had nothing for: only its push holds this place in the order.
         let mut conn = store.lock();
-        conn.records_event_done(&p.event_id, None, "done")
+        conn.in_transaction(|tx| tx.records_event_done(&p.event_id, None, "done"))
             .map_err(|e| e.to_string())?;
         push(state, &conn, key, p.push.as_deref());
         return Ok(());
@@ -173,7 +173,7 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
             // Stored by this server after its own translation: unreadable means a corrupt file. Park it.
             store
                 .lock()
-                .records_event_done(&p.event_id, None, "dead")
+                .in_transaction(|tx| tx.records_event_done(&p.event_id, None, "dead"))
                 .map_err(|e| e.to_string())?;
             return Err(format!("unreadable stored event: {e}"));
         }
@@ -222,6 +222,8 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
         notes: &records.notes,
     };
     let mut created = Created::default();
+    // The last write's end, committed with the event's end: nothing is awaited between the two.
+    let mut last_done: Option<(u32, Write, Option<String>)> = None;
     for (i, row) in outbox.iter().enumerate() {
         let write: Write = serde_json::from_str(&row.op).map_err(|e| e.to_string())?;
         if row.done {
@@ -261,30 +263,21 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
                 None
             }
         };
-        let learned = match (&write, result.as_deref()) {
-            (Write::CreateCustomer { .. }, Some(id)) => Some(Learned::Customer {
-                key,
-                id,
-                created_by_session: &event.session_id,
-            }),
-            (Write::CreateConversation { kind, channel, .. }, Some(id)) => {
-                Some(Learned::Conversation {
-                    customer_key: key,
-                    id,
-                    channel: *channel,
-                    menu: event.session.menu.as_deref(),
-                    voicemail: *kind == ConversationKind::Voicemail,
-                })
-            }
-            _ => None,
-        };
         let next = outbox
             .get(i + 1)
             .filter(|r| !r.done && !r.attempted)
             .map(|r| r.idx);
+        if i + 1 == outbox.len() {
+            remember(&write, result.clone(), &mut created);
+            last_done = Some((row.idx, write, result));
+            break;
+        }
         store
             .lock()
-            .records_op_done(&p.event_id, row.idx, result.as_deref(), learned, next)
+            .in_transaction(|tx| {
+                let learned = learned_from(&write, result.as_deref(), key, &event);
+                tx.records_op_done(&p.event_id, row.idx, result.as_deref(), learned, next)
+            })
             .map_err(|e| e.to_string())?;
         marked = next;
         remember(&write, result, &mut created);
@@ -294,15 +287,21 @@ async fn process(state: &AppState, key: &str, p: &Pending) -> Result<(), String>
         "created" => created.conversation.clone(),
         id => Some(id.to_owned()),
     };
-    // The event's end and what its push reads, on one connection.
+    // The last write's end, the event's end and what its push reads, on one connection.
     let mut conn = store.lock();
-    conn.records_event_done(
-        &p.event_id,
-        session_conv
-            .as_deref()
-            .map(|c| (event.session_id.as_str(), c)),
-        "done",
-    )
+    conn.in_transaction(|tx| {
+        if let Some((idx, write, result)) = &last_done {
+            let learned = learned_from(write, result.as_deref(), key, &event);
+            tx.records_op_done(&p.event_id, *idx, result.as_deref(), learned, None)?;
+        }
+        tx.records_event_done(
+            &p.event_id,
+            session_conv
+                .as_deref()
+                .map(|c| (event.session_id.as_str(), c)),
+            "done",
+        )
+    })
     .map_err(|e| e.to_string())?;
     records.metrics.applied.fetch_add(1, Ordering::Relaxed);
     if let Some(t0) = records.peek_received(&p.delivery_id) {
@@ -341,6 +340,32 @@ fn push(state: &AppState, store: &Conn, key: &str, intent: Option<&str>) {
     );
     if let Some(t0) = records.take_received(&intent.delivery_id) {
         records.metrics.record_record(t0.elapsed());
+    }
+}
+
+/// What a write's answer taught the server, to store with its end.
+fn learned_from<'a>(
+    write: &'a Write,
+    result: Option<&'a str>,
+    key: &'a str,
+    event: &'a SessionEvent,
+) -> Option<Learned<'a>> {
+    match (write, result) {
+        (Write::CreateCustomer { .. }, Some(id)) => Some(Learned::Customer {
+            key,
+            id,
+            created_by_session: &event.session_id,
+        }),
+        (Write::CreateConversation { kind, channel, .. }, Some(id)) => {
+            Some(Learned::Conversation {
+                customer_key: key,
+                id,
+                channel: *channel,
+                menu: event.session.menu.as_deref(),
+                voicemail: *kind == ConversationKind::Voicemail,
+            })
+        }
+        _ => None,
     }
 }
 

@@ -326,18 +326,19 @@ impl db::Conn {
         .execute(params![event_id, idx as i64])?;
         Ok(())
     }
-    /// Marks one write done, with what it created, and records the new customer or conversation.
+    /// Marks one write done, with what it created, and records the new customer or conversation, in
+    /// the caller's transaction.
     ///
     /// `next`: the write that goes out right after, marked as about to go out in the same commit.
     pub fn records_op_done(
-        &mut self,
+        &self,
         event_id: &str,
         idx: u32,
         result_id: Option<&str>,
         learned: Option<Learned<'_>>,
         next: Option<u32>,
     ) -> Result<(), StoreError> {
-        let tx = self.transaction()?;
+        let tx = self;
         tx.prepare_cached(
             "UPDATE records_ops SET done = 1, result_id = ?3 WHERE event_id = ?1 AND idx = ?2",
         )?
@@ -378,17 +379,17 @@ impl db::Conn {
             }
             None => {}
         }
-        tx.commit()?;
         Ok(())
     }
-    /// The event is fully applied: bind its session to its conversation.
+    /// The event is fully applied: bind its session to its conversation (in the caller's
+    /// transaction, which may also hold its last write's end).
     pub fn records_event_done(
-        &mut self,
+        &self,
         event_id: &str,
         session: Option<(&str, &str)>,
         state: &str,
     ) -> Result<(), StoreError> {
-        let tx = self.transaction()?;
+        let tx = self;
         if let Some((session_id, conversation_id)) = session {
             tx.prepare_cached(
                 "INSERT INTO records_bindings (session_id, conversation_id) VALUES (?1, ?2)
@@ -398,9 +399,9 @@ impl db::Conn {
         }
         tx.prepare_cached("UPDATE records_events SET state = ?2 WHERE event_id = ?1")?
             .execute(params![event_id, state])?;
-        tx.commit()?;
         Ok(())
     }
+
     /// The conversation a session is bound to, by id only (for pushes).
     pub fn records_binding(&self, session_id: &str) -> Result<Option<String>, StoreError> {
         Ok(self

@@ -293,6 +293,17 @@ impl Conn {
         self.prepare(sql)
     }
 
+    /// `f` in a transaction: committed when it returns `Ok`, rolled back otherwise.
+    pub fn in_transaction<T, E: From<DbError>>(
+        &mut self,
+        f: impl FnOnce(&Conn) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let tx = self.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// A transaction: rolled back when dropped without `commit` (an error, a panic).
     pub fn transaction(&mut self) -> Result<Tx<'_>> {
         self.command("BEGIN")?;
