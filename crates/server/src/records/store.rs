@@ -151,14 +151,6 @@ impl Store {
             .query_row([], |r| r.get::<_, i64>(0))? as u64)
     }
 
-    /// Rules' events by state, for the figures and the tests.
-    pub fn records_count(&self, state: &str) -> Result<u64, StoreError> {
-        Ok(self
-            .lock()
-            .prepare_cached("SELECT COUNT(*) FROM records_events WHERE state = ?1")?
-            .query_row([state], |r| r.get::<_, i64>(0))? as u64)
-    }
-
     /// Remembers the Kustomer customer a lookup found for `key` (`created_by_session` stays empty: the
     /// server did not create it, so R18 never treats it as new). A customer already recorded, created
     /// by the server or found before, is kept as it is.
