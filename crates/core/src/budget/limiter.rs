@@ -17,6 +17,11 @@
 //! its status waiting by then (at 10/s with 500 agents this halved the median status latency). At
 //! 1/s the spacing is the window itself, so nothing changes there.
 //!
+//! An urgent send (a status batch, a call) keeps the spacing from the last *urgent* send only: the
+//! background tail's read of a moment ago does not make an agent's change wait a spacing (at 10/s the
+//! once-a-second tail put ~100 ms into one change in four of the relay bench's tail). A lower send
+//! keeps the spacing from any send, so the reads cannot bunch up either, and the window holds for all.
+//!
 //! On a 429 the bucket shrinks (multiplicative decrease: half the tokens, then a longer window once a
 //! single token is left) and grows back one step per calm period (additive increase), never above the
 //! configured rate.
@@ -45,8 +50,20 @@ pub struct Limiter {
     next_slot: u64,
     calm_since_ms: u64,
     spread: bool,
-    /// When the last token was spent (for the spread).
+    /// When the last token was spent (for the spread of lower sends).
     last_sent_ms: Option<u64>,
+    /// When the last token was spent on urgent work (for the spread of urgent sends).
+    #[serde(default)]
+    last_urgent_ms: Option<u64>,
+}
+
+/// Which spacing a send keeps when spreading (see the module's comment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Status batches, click-to-call, and reads that waited too long: spaced from urgent sends.
+    Urgent,
+    /// Reads and tailing: spaced from every send.
+    Lower,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +88,7 @@ impl Limiter {
             calm_since_ms: 0,
             spread: false,
             last_sent_ms: None,
+            last_urgent_ms: None,
         }
     }
 
@@ -94,9 +112,14 @@ impl Limiter {
         f64::from(self.limit) * 1_000.0 / self.window_ms as f64
     }
 
-    /// The earliest time the next request may go (`now_ms` if a token is there).
-    pub fn ready_at(&self, now_ms: u64) -> u64 {
-        let spaced = match (self.spread, self.last_sent_ms) {
+    /// The earliest time the next request of `class` may go (`now_ms` if a token is there). Never
+    /// later for [`Class::Urgent`] than for [`Class::Lower`].
+    pub fn ready_at(&self, now_ms: u64, class: Class) -> u64 {
+        let last = match class {
+            Class::Urgent => self.last_urgent_ms,
+            Class::Lower => self.last_sent_ms,
+        };
+        let spaced = match (self.spread, last) {
             (true, Some(last)) => last + self.spacing_ms(),
             _ => 0,
         };
@@ -119,15 +142,18 @@ impl Limiter {
         now_ms.max(times[limit - 1] + self.window_ms + self.margin_ms)
     }
 
-    /// Spends a token; call only when `ready_at(now_ms) <= now_ms`. Returns the request's slot, for
-    /// [`Limiter::answered`].
-    pub fn record(&mut self, now_ms: u64) -> u64 {
+    /// Spends a token on a send of `class`; call only when `ready_at(now_ms, class) <= now_ms`.
+    /// Returns the request's slot, for [`Limiter::answered`].
+    pub fn record(&mut self, now_ms: u64, class: Class) -> u64 {
         let horizon = SLOWEST_WINDOW_MS + self.margin_ms;
         self.sent
             .retain(|s| s.answered_at.is_none_or(|t| t + horizon > now_ms));
         let id = self.next_slot;
         self.next_slot += 1;
         self.last_sent_ms = Some(now_ms);
+        if class == Class::Urgent {
+            self.last_urgent_ms = Some(now_ms);
+        }
         self.sent.push_back(Slot {
             id,
             answered_at: None,
@@ -182,34 +208,34 @@ mod tests {
     #[test]
     fn one_per_second_spaces_sends_by_a_window_and_the_margin() {
         let mut l = Limiter::new(1, 50, 10_000);
-        assert_eq!(l.ready_at(0), 0);
-        let a = l.record(0);
+        assert_eq!(l.ready_at(0, Class::Urgent), 0);
+        let a = l.record(0, Class::Urgent);
         l.answered(a, 0);
-        assert_eq!(l.ready_at(10), 1_050);
-        let b = l.record(1_050);
+        assert_eq!(l.ready_at(10, Class::Urgent), 1_050);
+        let b = l.record(1_050, Class::Urgent);
         l.answered(b, 1_050);
-        assert_eq!(l.ready_at(1_100), 2_100);
+        assert_eq!(l.ready_at(1_100, Class::Urgent), 2_100);
     }
 
     #[test]
     fn ten_per_second_allows_a_burst_of_ten_then_waits_for_the_oldest() {
         let mut l = Limiter::new(10, 0, 10_000);
         for t in 0..10 {
-            assert_eq!(l.ready_at(t), t);
-            let slot = l.record(t);
+            assert_eq!(l.ready_at(t, Class::Urgent), t);
+            let slot = l.record(t, Class::Urgent);
             l.answered(slot, t);
         }
-        assert_eq!(l.ready_at(10), 1_000);
+        assert_eq!(l.ready_at(10, Class::Urgent), 1_000);
     }
 
     #[test]
     fn the_window_of_a_slow_request_starts_at_its_answer() {
         let mut l = Limiter::new(1, 50, 10_000);
-        let slot = l.record(0);
+        let slot = l.record(0, Class::Urgent);
         // In flight: it may reach CCAI at any moment, so nothing else goes.
-        assert!(l.ready_at(5_000) > 5_000);
+        assert!(l.ready_at(5_000, Class::Urgent) > 5_000);
         l.answered(slot, 5_000);
-        assert_eq!(l.ready_at(5_000), 6_050);
+        assert_eq!(l.ready_at(5_000, Class::Urgent), 6_050);
     }
 
     #[test]
@@ -240,9 +266,9 @@ mod tests {
                     l.answered(*slot, *at);
                 }
                 pending.retain(|(_, at)| *at > now);
-                if l.ready_at(now) <= now {
+                if l.ready_at(now, Class::Urgent) <= now {
                     got.push(now);
-                    pending.push((l.record(now), now + answer_after));
+                    pending.push((l.record(now, Class::Urgent), now + answer_after));
                 }
                 now += 1;
             }
@@ -251,6 +277,29 @@ mod tests {
                 "rate {rate}, answers after {answer_after} ms"
             );
         }
+    }
+
+    #[test]
+    fn an_urgent_send_keeps_the_spacing_from_urgent_sends_only() {
+        let mut l = Limiter::new(10, 50, 10_000).spread(true);
+        let read = l.record(0, Class::Lower);
+        l.answered(read, 2);
+        // The tail's read a moment ago does not hold the agent's change back...
+        assert_eq!(l.ready_at(20, Class::Urgent), 20);
+        let change = l.record(20, Class::Urgent);
+        l.answered(change, 22);
+        // ...but urgent sends stay a spacing apart, and a read waits a spacing after any send.
+        assert_eq!(l.ready_at(30, Class::Urgent), 125);
+        assert_eq!(l.ready_at(30, Class::Lower), 125);
+        // The window still holds for every class: ten sends in it, then the eleventh waits.
+        let mut now = 125;
+        for _ in 0..8 {
+            now = l.ready_at(now, Class::Urgent);
+            let slot = l.record(now, Class::Urgent);
+            l.answered(slot, now);
+        }
+        assert_eq!(l.ready_at(now + 105, Class::Lower), 1_052);
+        assert_eq!(l.ready_at(now + 105, Class::Urgent), 1_052);
     }
 
     #[test]

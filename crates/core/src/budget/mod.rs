@@ -36,7 +36,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-pub use limiter::Limiter;
+pub use limiter::{Class, Limiter};
 pub use tail::{TailCursor, TailEntry};
 pub use target::{target_name, TargetError};
 
@@ -300,11 +300,12 @@ impl Scheduler {
     /// The next request to make now, if the budget has a token for it.
     pub fn poll_action(&mut self, now_ms: u64) -> Option<Action> {
         self.limiter.recover(now_ms);
-        if now_ms < self.paused_until_ms || self.limiter.ready_at(now_ms) > now_ms {
+        if now_ms < self.paused_until_ms || self.limiter.ready_at(now_ms, Class::Urgent) > now_ms {
             return None;
         }
-        let action = self.next_action(now_ms)?;
-        let slot = self.limiter.record(now_ms);
+        let lower_ready = self.limiter.ready_at(now_ms, Class::Lower) <= now_ms;
+        let (action, class) = self.next_action(now_ms, lower_ready)?;
+        let slot = self.limiter.record(now_ms, class);
         match &action {
             Action::Send { request, .. } => {
                 if let Some(r) = self.in_flight.get_mut(request) {
@@ -322,13 +323,18 @@ impl Scheduler {
 
     /// When to call [`Scheduler::poll_action`] next, if anything waits.
     pub fn poll_timeout(&self, now_ms: u64) -> Option<u64> {
-        let has_work = !self.resend.is_empty() || self.lanes.has_ready() || !self.queue.is_empty();
-        if !has_work {
-            return self.limiter.next_recovery_at();
-        }
+        let urgent_work = !self.resend.is_empty()
+            || self.lanes.has_ready()
+            || self.queue.iter().any(|r| r.priority == Priority::Urgent);
+        let class = match (urgent_work, self.queue.is_empty()) {
+            (true, _) => Class::Urgent,
+            // A read that starves meanwhile goes as urgent, at the latest at this wake-up.
+            (false, false) => Class::Lower,
+            (false, true) => return self.limiter.next_recovery_at(),
+        };
         Some(
             self.limiter
-                .ready_at(now_ms)
+                .ready_at(now_ms, class)
                 .max(self.paused_until_ms)
                 .max(now_ms),
         )
@@ -434,22 +440,26 @@ impl Scheduler {
         }
     }
 
-    fn next_action(&mut self, now_ms: u64) -> Option<Action> {
+    /// The next send and the spacing it keeps; a read or tailing request only if `lower_ready`.
+    fn next_action(&mut self, now_ms: u64, lower_ready: bool) -> Option<(Action, Class)> {
+        let urgent = |a: Action| (a, Class::Urgent);
         if let Some(batch) = self.resend.pop_front() {
-            return self.send_batch(batch);
+            return self.send_batch(batch).map(urgent);
         }
         let starving = self.queue_position(|r| {
             r.priority != Priority::Urgent
                 && now_ms.saturating_sub(r.at_ms) >= self.cfg.starvation_ms
         });
         if let Some(i) = starving {
-            return Some(self.send_request(i));
+            return Some(urgent(self.send_request(i)));
         }
-        let urgent = self.queue_position(|r| r.priority == Priority::Urgent);
+        let first = self.queue_position(|r| r.priority == Priority::Urgent);
         let oldest_change = self.lanes.oldest_ready().map(|c| c.at_ms);
-        match (urgent, oldest_change) {
-            (Some(i), Some(at)) if self.queue[i].at_ms <= at => return Some(self.send_request(i)),
-            (Some(i), None) => return Some(self.send_request(i)),
+        match (first, oldest_change) {
+            (Some(i), Some(at)) if self.queue[i].at_ms <= at => {
+                return Some(urgent(self.send_request(i)))
+            }
+            (Some(i), None) => return Some(urgent(self.send_request(i))),
             (_, Some(_)) => {
                 let id = self.new_batch_id();
                 let changes = self.lanes.take_batch(id, self.cfg.max_batch);
@@ -463,9 +473,12 @@ impl Scheduler {
                         slot: 0,
                     },
                 );
-                return self.send_batch(id);
+                return self.send_batch(id).map(urgent);
             }
             (None, None) => {}
+        }
+        if !lower_ready {
+            return None;
         }
         let best = self
             .queue
@@ -473,7 +486,7 @@ impl Scheduler {
             .enumerate()
             .min_by_key(|(_, r)| (r.priority, r.at_ms, r.id))
             .map(|(i, _)| i)?;
-        Some(self.send_request(best))
+        Some((self.send_request(best), Class::Lower))
     }
 
     /// The oldest queued request matching `pred` (by time, then id).

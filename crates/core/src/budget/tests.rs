@@ -197,6 +197,39 @@ fn forgetting_drops_what_waits_and_what_would_be_resent_but_not_an_answer_on_its
 }
 
 #[test]
+fn a_tailing_read_a_moment_ago_does_not_hold_back_a_status_change() {
+    let mut s = Scheduler::new(
+        Config {
+            spread: true,
+            margin_ms: 50,
+            ..cfg(10)
+        },
+        1,
+    );
+    s.submit(1, Priority::Background, true, 0);
+    assert!(matches!(
+        s.poll_action(0),
+        Some(Action::Send { request: 1, .. })
+    ));
+    s.handle_answer(1, Answer::Final, 3);
+    // The agent's change goes at once, not a spacing (105 ms) after the read.
+    s.set_status(change(1, 11, "Break", 20));
+    assert_eq!(s.poll_timeout(20), Some(20));
+    assert!(matches!(s.poll_action(20), Some(Action::SetStatus { .. })));
+    // The next change and the next read each wait a spacing after that send.
+    s.set_status(change(2, 12, "Lunch", 30));
+    s.submit(2, Priority::Read, true, 30);
+    assert_eq!(s.poll_action(30), None);
+    assert_eq!(s.poll_timeout(30), Some(125));
+    assert!(matches!(s.poll_action(125), Some(Action::SetStatus { .. })));
+    assert_eq!(s.poll_timeout(125), Some(230));
+    assert!(matches!(
+        s.poll_action(230),
+        Some(Action::Send { request: 2, .. })
+    ));
+}
+
+#[test]
 fn urgent_before_reads_and_background_but_starving_reads_get_through() {
     let mut s = Scheduler::new(cfg(10), 1);
     s.submit(1, Priority::Background, true, 0);
