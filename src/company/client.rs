@@ -1,18 +1,27 @@
 //! Authorised JSON calls to the company server: `Authorization: Bearer <session>`, one refresh and one
 //! retry after a 401, then "signed out".
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use serde::{de::DeserializeOwned, Serialize};
 
 use super::server::{self, ServerUrl};
-use super::session;
+use super::session::{self, Tokens};
 use super::CompanyError;
 use crate::http::{self, Answer};
 
-/// A signed-in agent's handle on the company server. Cheap to clone; it reads the current tokens at
-/// every call, so a refresh made by another tab is used at once.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A signed-in agent's handle on the company server. Cheap to clone (clones share the session it
+/// remembers).
+#[derive(Clone, Debug)]
 pub struct Client {
     server: ServerUrl,
+    /// The session as this page last read or refreshed it, while fresh: a request does not first
+    /// wait for `chrome.storage.session`, which the browser's main thread answers, and that thread
+    /// is busiest exactly when a take-over needs the requests (another tab's navigation: 15–35 ms a
+    /// read in a trace). Another tab's refresh or a sign-out makes the server answer 401, and the one
+    /// refresh below reads the stored tokens again.
+    remembered: Rc<RefCell<Option<Tokens>>>,
 }
 
 impl Client {
@@ -20,10 +29,24 @@ impl Client {
     /// Does not sign in: see [`super::sign_in`].
     pub async fn connect() -> Result<Client, CompanyError> {
         let server = server::server_url().await.ok_or(CompanyError::NoServer)?;
-        session::stored(&server.url)
+        let tokens = session::stored(&server.url)
             .await
             .ok_or(CompanyError::SignedOut)?;
-        Ok(Client { server })
+        Ok(Client {
+            server,
+            remembered: Rc::new(RefCell::new(Some(tokens))),
+        })
+    }
+
+    /// A fresh session for this server: the remembered one, else the stored one (refreshed if due).
+    async fn session(&self, failed: Option<&str>) -> Result<Tokens, CompanyError> {
+        let remembered = self.remembered.borrow().clone();
+        let tokens = match remembered {
+            Some(t) if failed.is_none() && t.fresh() && t.server == self.server.url => t,
+            _ => session::session_token(&self.server, failed).await?,
+        };
+        *self.remembered.borrow_mut() = Some(tokens.clone());
+        Ok(tokens)
     }
 
     /// The server's base address, e.g. `https://ccai.example.com`.
@@ -64,15 +87,17 @@ impl Client {
         body: Option<String>,
     ) -> Result<Answer, CompanyError> {
         let url = format!("{}{path}", self.server.url);
-        let tokens = session::session_token(&self.server, None).await?;
+        let tokens = self.session(None).await?;
         let answer = attempt(method, &url, &tokens.session, body.clone()).await?;
         if answer.code != 401 {
             return Ok(answer);
         }
-        // One refresh (shared with every tab), one retry; a second 401 means the session is over.
-        let tokens = session::session_token(&self.server, Some(&tokens.session)).await?;
+        // The stored tokens again (another tab may have refreshed them), else one refresh (shared
+        // with every tab), one retry; a second 401 means the session is over.
+        let tokens = self.session(Some(&tokens.session)).await?;
         let answer = attempt(method, &url, &tokens.session, body).await?;
         if answer.code == 401 {
+            *self.remembered.borrow_mut() = None;
             session::forget().await;
             return Err(CompanyError::SignedOut);
         }
