@@ -274,17 +274,29 @@ async fn ring_push(figures: &mut BTreeMap<String, Value>) -> TestResult {
             v.as_array()?.get(round)?.as_f64()
         })
         .await?;
-        let log = sandbox.get_json("/sandbox/ccai/session-events/log").await?;
-        let sent_at = log
-            .as_array()
-            .and_then(|l| {
-                l.iter().find(|d| {
-                    d["session_ids"] == json!([id.to_string()])
-                        && d["states"] == json!(["Assigned"])
-                })
-            })
-            .and_then(|d| d["sent_at_ms"].as_f64())
-            .ok_or("the Assigned delivery in the log")?;
+        // The sandbox logs a delivery once the server has answered it, and the server pushes the
+        // ring before it answers: the log may show it a moment after the adapter does.
+        let sent_at = wait_for(
+            "the Assigned delivery in the log",
+            Duration::from_secs(5),
+            || async {
+                let log = sandbox
+                    .get_json("/sandbox/ccai/session-events/log")
+                    .await
+                    .ok()?;
+                // The delivery that carried the call's Assigned, alone or batched with other
+                // events (CCAI's `{count, events}` may carry several, A20).
+                log.as_array()?.iter().find(|d| {
+                    let holds = |key: &str, want: Value| {
+                        d[key].as_array().is_some_and(|a| a.contains(&want))
+                    };
+                    holds("session_ids", json!(id.to_string()))
+                        && holds("states", json!("Assigned"))
+                })?["sent_at_ms"]
+                    .as_f64()
+            },
+        )
+        .await?;
         samples.push(shown_at - sent_at);
         sandbox
             .control(&format!("/sandbox/ccai/calls/{id}/miss"), json!({}))
