@@ -44,6 +44,13 @@ pub struct World {
 }
 
 impl World {
+    /// Stops the company server's tasks and the sandbox's server (dropping a `Sandbox` leaves it
+    /// running).
+    pub async fn stop(self) {
+        drop(self.server);
+        self.sandbox.stop().await;
+    }
+
     pub async fn start(
         agents: usize,
         ccai_rate: u32,
