@@ -177,6 +177,21 @@ async fn ramp(a: &Args, counts: &[usize]) -> Map<String, Value> {
 }
 
 async fn run_once(a: &Args, rate: u32) -> Map<String, Value> {
+    let (figures, world) = measure(a, rate).await;
+    // The next run (a ramp's next step) must not share the cores with this one's sandbox, which a
+    // dropped handle leaves running (in `./build.sh bench`, 5,000 agents after the 3,000 of the
+    // step before signed in only 3,938 with a ring p99 of 51 s; alone, all 5,000 with 53 ms).
+    match Arc::try_unwrap(world) {
+        Ok(world) => world.stop().await,
+        Err(_) => {
+            eprintln!("loadtest: a task still holds the run's world: its sandbox keeps running")
+        }
+    }
+    figures
+}
+
+/// One run: a world started, the shift and the hour played, the figures read.
+async fn measure(a: &Args, rate: u32) -> (Map<String, Value>, Arc<World>) {
     let begun = Instant::now();
     let world = Arc::new(World::start(a.agents + 3, rate, a.spread, a.kustomer_budget).await);
     let mut missing = world.missing.clone();
@@ -446,14 +461,7 @@ async fn run_once(a: &Args, rate: u32) -> Map<String, Value> {
     if !missing.is_empty() {
         out.insert("loadtest_missing".into(), json!(missing));
     }
-    drop(l);
-    // The next ramp step must not share the cores with this one's sandbox, which a dropped handle
-    // leaves running (in `./build.sh bench`, 5,000 agents after the 3,000 of the step before
-    // signed in only 3,938 with a ring p99 of 51 s; alone, all 5,000 with 53 ms).
-    if let Ok(world) = Arc::try_unwrap(world) {
-        world.stop().await;
-    }
-    out
+    (out, world)
 }
 
 fn lock(log: &Shared) -> std::sync::MutexGuard<'_, Log> {
