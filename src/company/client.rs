@@ -38,11 +38,12 @@ impl Client {
         })
     }
 
-    /// A fresh session for this server: the remembered one, else the stored one (refreshed if due).
+    /// A fresh session for this server: the remembered one (only ever this server's: `connect` and
+    /// `session_token` read the stored tokens for it), else the stored one (refreshed if due).
     async fn session(&self, failed: Option<&str>) -> Result<Tokens, CompanyError> {
         let remembered = self.remembered.borrow().clone();
         let tokens = match remembered {
-            Some(t) if failed.is_none() && t.fresh() && t.server == self.server.url => t,
+            Some(t) if failed.is_none() && t.fresh() => t,
             _ => session::session_token(&self.server, failed).await?,
         };
         *self.remembered.borrow_mut() = Some(tokens.clone());

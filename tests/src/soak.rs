@@ -243,7 +243,8 @@ pub async fn run_soak(changes: usize, seed: u64) -> TestResult<SoakReport> {
         .http
         .delete(sandbox.url("/sandbox/faults"))
         .send()
-        .await?;
+        .await?
+        .error_for_status()?;
     let agent = expected.ccai;
     let want = *agent.last().unwrap_or(&0);
     let final_ok = wait_for(
