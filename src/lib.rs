@@ -61,16 +61,23 @@ pub fn start_operations() {
     operations::mount();
 }
 
-/// The phone module (`pkg/phones.js`), loaded by the adapter on first use: one question in JSON
-/// (`ccai_core::phone::wire::PhoneQuestion`), its answer in JSON; an unreadable question gets `null`.
+/// The phone module (`pkg/phones.js`), loaded by the adapter on first use: one question
+/// (`ccai_core::phone::wire::PhoneQuestion`, a plain object as JSON has it), its answer likewise; an
+/// unreadable question gets `null`. Plain objects through `serde_wasm_bindgen`, as every other message:
+/// JSON text would compile each type's code once more (issue 19).
 #[cfg(feature = "phones")]
 #[wasm_bindgen]
-pub fn phone_answer(question: &str) -> String {
+pub fn phone_answer(question: JsValue) -> JsValue {
     use ccai_core::phone::wire::{answer, PhoneQuestion};
-    serde_json::from_str::<PhoneQuestion>(question)
+    use serde::Serialize;
+    serde_wasm_bindgen::from_value::<PhoneQuestion>(question)
         .ok()
-        .and_then(|q| serde_json::to_string(&answer(&q)).ok())
-        .unwrap_or_else(|| "null".to_owned())
+        .and_then(|q| {
+            answer(&q)
+                .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+                .ok()
+        })
+        .unwrap_or(JsValue::NULL)
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]

@@ -42,3 +42,96 @@ async fn a_read_that_never_answers_loses_the_race_and_one_that_answered_wins_it(
         "a refusal is an answer too"
     );
 }
+
+/// The tagged wire enums (`ccai_core::wire_tag`) read and write, through `serde_wasm_bindgen` as the
+/// adapter does, the JSON serde's `#[serde(tag = …)]` wrote: a struct variant, a unit variant, a
+/// newtype holding another tagged enum, and bad input refused.
+#[wasm_bindgen_test]
+fn tagged_wire_enums_keep_their_json_in_the_browser() {
+    use ccai_core::mapping::MappingError;
+    use ccai_core::ownership::{Msg, TabId};
+    use ccai_core::settings::SettingsProblem;
+    use serde::Serialize;
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    let js = |text: &str| js_sys::JSON::parse(text).expect("json");
+    let text =
+        |v: &wasm_bindgen::JsValue| String::from(js_sys::JSON::stringify(v).expect("stringify"));
+
+    let hello = Msg::Hello {
+        from: TabId("t1".into()),
+    };
+    let written = hello.serialize(&ser).expect("writes");
+    let written: serde_json::Value = serde_json::from_str(&text(&written)).expect("json");
+    assert_eq!(written, serde_json::json!({"type": "Hello", "from": "t1"}));
+    let read: Msg =
+        serde_wasm_bindgen::from_value(js(r#"{"type":"Hello","from":"t1"}"#)).expect("reads");
+    assert_eq!(read, hello);
+
+    let empty = SettingsProblem::Mapping(MappingError::Empty);
+    let written = empty.serialize(&ser).expect("writes");
+    let written: serde_json::Value = serde_json::from_str(&text(&written)).expect("json");
+    assert_eq!(
+        written,
+        serde_json::json!({"problem": "Mapping", "kind": "Empty"})
+    );
+    let read: SettingsProblem =
+        serde_wasm_bindgen::from_value(js(r#"{"problem":"Mapping","kind":"Empty"}"#))
+            .expect("reads");
+    assert_eq!(read, empty);
+
+    let bad = serde_wasm_bindgen::from_value::<Msg>(js(r#"{"type":"Hello"}"#)).unwrap_err();
+    assert!(bad.to_string().contains("missing field `from`"), "{bad}");
+    let bad = serde_wasm_bindgen::from_value::<Msg>(js(r#"{"from":"t1"}"#)).unwrap_err();
+    assert!(bad.to_string().contains("missing field `type`"), "{bad}");
+}
+
+/// Nested tagged enums and large times survive the adapter's own round trip (the relay's state, as
+/// stored and mirrored), and a push reads as the server writes it.
+#[wasm_bindgen_test]
+fn relay_states_and_pushes_round_trip_in_the_browser() {
+    use ccai_core::relay::{PauseReason, RetryReason, SyncState};
+    use ccai_core::server_api::Push;
+    use serde::Serialize;
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    for s in [
+        SyncState::Live,
+        SyncState::Retrying {
+            next_attempt_at_ms: 1_765_000_000_000,
+            reason: RetryReason::RateLimited,
+        },
+        SyncState::Retrying {
+            next_attempt_at_ms: 5,
+            reason: RetryReason::ServerError { code: 503 },
+        },
+        SyncState::Paused {
+            reason: PauseReason::SignInRequired,
+        },
+    ] {
+        let js = s.serialize(&ser).expect("ser");
+        let text = String::from(js_sys::JSON::stringify(&js).expect("s"));
+        let back: Result<SyncState, _> = serde_wasm_bindgen::from_value(js);
+        let why = back.as_ref().err().map(|e| e.to_string());
+        assert_eq!(back.ok(), Some(s), "{text} {why:?}");
+    }
+    let js = js_sys::JSON::parse(
+        r#"{"type":"StatusApplied","key":"k","ccai_status":"x","applied_at_ms":1765000000000}"#,
+    )
+    .expect("j");
+    let p: Push = serde_wasm_bindgen::from_value(js).expect("push");
+    assert!(matches!(p, Push::StatusApplied { .. }));
+}
+
+/// The claim's answer (`ClaimedChange`, the outcome beside the epoch) reads as a `StatusOutcome`, as
+/// `sync/service.rs` reads it: the other field ignored, as serde's tag ignored it.
+#[wasm_bindgen_test]
+fn a_claims_answer_reads_as_its_outcome() {
+    use ccai_core::server_api::{ClaimedChange, StatusOutcome};
+    let read = |text: &str| js_sys::JSON::parse(text).expect("json");
+    let outcome: StatusOutcome =
+        serde_wasm_bindgen::from_value(read(r#"{"epoch":3,"outcome":"Queued"}"#)).expect("reads");
+    assert_eq!(outcome, StatusOutcome::Queued);
+    let claimed: ClaimedChange =
+        serde_wasm_bindgen::from_value(read(r#"{"outcome":"Fenced","current_epoch":4,"epoch":3}"#))
+            .expect("reads");
+    assert_eq!(claimed.outcome, StatusOutcome::Fenced { current_epoch: 4 });
+}

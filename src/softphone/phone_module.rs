@@ -9,20 +9,22 @@ use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen]
 extern "C" {
-    /// `adapter.js`: loads the module once and answers a question (JSON) with its answer (JSON).
+    /// `adapter.js`: loads the module once and answers a question with its answer (plain objects).
     #[wasm_bindgen(js_namespace = ccaiPhones, js_name = ask)]
-    fn ask_json(question: String) -> js_sys::Promise;
+    fn ask_js(question: JsValue) -> js_sys::Promise;
 }
 
 /// Asks the phone module; `None` when it could not be loaded or answered (said in the console).
 pub async fn ask(question: &PhoneQuestion) -> Option<PhoneAnswer> {
-    let json = serde_json::to_string(question).ok()?;
-    let answer = match JsFuture::from(ask_json(json)).await {
-        Ok(v) => v.as_string()?,
+    let question =
+        serde::Serialize::serialize(question, &serde_wasm_bindgen::Serializer::json_compatible())
+            .ok()?;
+    let answer = match JsFuture::from(ask_js(question)).await {
+        Ok(v) => v,
         Err(e) => {
             web_sys::console::warn_2(&"the phone module failed:".into(), &e);
             return None;
         }
     };
-    serde_json::from_str(&answer).ok()
+    serde_wasm_bindgen::from_value(answer).ok()
 }

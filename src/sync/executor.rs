@@ -145,7 +145,9 @@ impl Driver {
     }
 
     fn post<T: serde::Serialize>(&self, owner: bool, msg: &T) {
-        let Ok(js) = serde_wasm_bindgen::to_value(msg) else {
+        // Plain objects (`json_compatible`): the tagged messages are written as maps (`wire_tag`), which
+        // the default serializer would make JavaScript `Map`s, which the receiving tab cannot read.
+        let Ok(js) = msg.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) else {
             return;
         };
         self.with_io(|io| {

@@ -190,15 +190,25 @@ pub async fn click_in_adapter(browser: &Browser, css: &str) -> TestResult {
 
 /// Waits (10 s) until `css` inside the adapter shows `needle`; returns the whole text.
 pub async fn wait_adapter_text(browser: &Browser, css: &str, needle: &str) -> TestResult<String> {
-    wait_for(
+    let last = std::sync::Mutex::new(None::<String>);
+    let waited = wait_for(
         &format!("{css} to say {needle:?}"),
         Duration::from_secs(10),
         || async {
             let text = adapter_text(browser, css).await.ok()?;
+            *last.lock().unwrap_or_else(|e| e.into_inner()) = Some(text.clone());
             text.contains(needle).then_some(text)
         },
     )
-    .await
+    .await;
+    // A timeout says what the agent saw instead.
+    waited.map_err(|e| {
+        format!(
+            "{e}; it said {:?}",
+            last.lock().unwrap_or_else(|e| e.into_inner())
+        )
+        .into()
+    })
 }
 
 /// Picks the CCAI status `id` in the adapter's own status menu, with the mouse.

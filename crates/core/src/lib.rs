@@ -20,3 +20,4 @@ pub mod softphone;
 pub mod standing;
 pub mod status;
 pub mod status_sync;
+pub mod wire_tag;

@@ -39,7 +39,7 @@ impl MappingEntry {
 /// Why a row cannot be used. Rows are numbered from 1, as the options page shows them, and every
 /// message names the status so the admin knows which row to fix.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
-#[serde(tag = "kind")]
+#[serde(remote = "Self")]
 pub enum MappingError {
     #[error("the mapping is empty: map at least one Kustomer status to a CCAI status")]
     Empty,
@@ -76,6 +76,7 @@ pub enum MappingError {
         ccai_name: String,
     },
 }
+crate::internally_tagged!(MappingError, "kind");
 
 /// What a Kustomer status becomes in CCAI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

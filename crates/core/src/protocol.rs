@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// What the content script tells the frame.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[serde(remote = "Self")]
 pub enum PageMessage {
     /// A snapshot of what the Kustomer page shows; sent at connect and whenever it changes.
     PageFacts(PageFacts),
@@ -26,6 +26,7 @@ pub enum PageMessage {
     /// ([`FrameMessage::CallLive`]): the agent may cancel the leave, and the tab stays the owner.
     PageLeaving,
 }
+crate::internally_tagged!(PageMessage, "type");
 
 /// One text from the page, with the content script's id for its place on the page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,7 +63,7 @@ pub struct PageFacts {
 
 /// What the frame tells the content script.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[serde(remote = "Self")]
 pub enum FrameMessage {
     /// The panel's size in CSS pixels; the content script sizes the frame's host to it, pinned
     /// bottom-left.
@@ -89,6 +90,7 @@ pub enum FrameMessage {
     /// ownership over (the agent may cancel).
     CallLive { live: bool },
 }
+crate::internally_tagged!(FrameMessage, "type");
 
 /// Whether `path` is a conversation path the frame may ask the page to open: origin-relative, no
 /// scheme, no `..`, only URL-safe id characters.
@@ -163,8 +165,8 @@ mod tests {
             last: 3,
         };
         assert_eq!(
-            serde_json::to_string(&msg).expect("serialises"),
-            r#"{"type":"PhoneVerdicts","ids":[1,1,3],"starts":[3,20,0],"ends":[14,36,16],"displays":["+34 612 34 56 78","+1 415-555-0100","+1 800-901-3355, extension 7246433"],"last":3}"#
+            serde_json::to_value(&msg).expect("serialises"),
+            serde_json::json!({"type": "PhoneVerdicts", "ids": [1, 1, 3], "starts": [3, 20, 0], "ends": [14, 36, 16], "displays": ["+34 612 34 56 78", "+1 415-555-0100", "+1 800-901-3355, extension 7246433"], "last": 3})
         );
     }
 
@@ -186,13 +188,16 @@ mod tests {
 
     #[test]
     fn frame_messages_carry_their_tag() {
-        let json = serde_json::to_string(&FrameMessage::Resize {
+        let json = serde_json::to_value(FrameMessage::Resize {
             width: 320,
             height: 48,
         })
         .expect("ser");
-        assert_eq!(json, r#"{"type":"Resize","width":320,"height":48}"#);
-        let json = serde_json::to_string(&FrameMessage::CallLive { live: true }).expect("ser");
-        assert_eq!(json, r#"{"type":"CallLive","live":true}"#);
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "Resize", "width": 320, "height": 48})
+        );
+        let json = serde_json::to_value(FrameMessage::CallLive { live: true }).expect("ser");
+        assert_eq!(json, serde_json::json!({"type": "CallLive", "live": true}));
     }
 }

@@ -40,7 +40,7 @@ pub struct AgentCcai {
 
 /// What the server did with a [`StatusChange`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome")]
+#[serde(remote = "Self")]
 pub enum StatusOutcome {
     /// Accepted and queued for CCAI (200).
     Queued,
@@ -55,6 +55,7 @@ pub enum StatusOutcome {
     /// own key (`StatusApplied`/`StatusFailed` with a key starting `kustomer:`).
     AlreadySet,
 }
+crate::internally_tagged!(StatusOutcome, "outcome");
 
 /// The agent's Kustomer status as the server knows it (`GET /api/v1/status`), and which path
 /// supplied it: the page (the extension's selectors) or Kustomer's work sessions (B8).
@@ -118,7 +119,7 @@ pub struct CallRequest {
 /// reason, 503 when CCAI is busy or unreachable before anything was sent, 502 when the call may or may
 /// not have started).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(remote = "Self", rename_all = "snake_case")]
 pub enum CallOutcome {
     /// 201 from CCAI: the call is assigned to the agent (A13). `call_id` is the A12 object's `id` when
     /// CCAI's answer carries it: the session id of the pushes that follow.
@@ -130,6 +131,7 @@ pub enum CallOutcome {
     /// 202 from CCAI: the agent must finish in CCAI's adapter (pick an outbound number or a ticket).
     FinishInWidget { e164: String },
 }
+crate::internally_tagged!(CallOutcome, "outcome");
 
 /// A call's state as it reaches the agent's adapter (from CCAI's session events, A20).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,7 +145,7 @@ pub enum CallState {
 
 /// One event pushed to an agent's connection (`GET /api/v1/events`, SSE, JSON in `data:`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[serde(remote = "Self")]
 pub enum Push {
     /// The company's settings changed (or, first thing on a connection, what they are).
     Settings {
@@ -200,6 +202,7 @@ pub enum Push {
     /// connection of the same session).
     Lagged { dropped: u64 },
 }
+crate::internally_tagged!(Push, "type");
 
 /// The signed-in agent, as `GET /api/v1/me` returns it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -329,7 +332,7 @@ pub enum CheckName {
 
 /// What came of one check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(remote = "Self", rename_all = "snake_case")]
 pub enum CheckOutcome {
     /// The vendor answered with the company's credentials: `count` things found (of `of`, where a
     /// total applies).
@@ -345,6 +348,7 @@ pub enum CheckOutcome {
     /// The vendor answered 2xx with a body that is not what its documentation describes.
     Unreadable,
 }
+crate::internally_tagged!(CheckOutcome, "outcome");
 
 /// Any error the server answers: `{"error": "<words>"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

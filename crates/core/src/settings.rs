@@ -150,7 +150,7 @@ impl SyncSettings {
 /// server's 422, `SettingsRefused::details`) it is tagged `problem`, so a mapping problem keeps its own
 /// `kind` beside it: `{"problem": "Mapping", "kind": "SystemStatusTarget", "row": 2, …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
-#[serde(tag = "problem")]
+#[serde(remote = "Self")]
 pub enum SettingsProblem {
     #[error("mapping {0}")]
     Mapping(MappingError),
@@ -169,6 +169,7 @@ pub enum SettingsProblem {
     #[error("these settings are of schema {schema}, newer than this version knows ({known})")]
     NewerSchema { schema: u32, known: u32 },
 }
+crate::internally_tagged!(SettingsProblem, "problem");
 
 /// Whether `url` may be the panel's link to CCAI's adapter: empty (no link), or an `https://` address
 /// with a host and no spaces, short enough for a link. Nothing else is opened from the agent's panel.

@@ -6,7 +6,7 @@ use super::{Epoch, TabId};
 
 /// What tabs say to each other on the `BroadcastChannel`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[serde(remote = "Self")]
 pub enum Msg {
     /// A tab arrived or probes a silent owner; the owner answers with `OwnerAnnounce`.
     Hello {
@@ -32,9 +32,10 @@ pub enum Msg {
         epoch: Epoch,
     },
 }
+crate::internally_tagged!(Msg, "type");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[serde(remote = "Self")]
 pub enum OwnerEvent {
     /// The tab loaded.
     Started,
@@ -69,9 +70,10 @@ pub enum OwnerEvent {
     /// A timer fired; see [`super::Ownership::next_tick_ms`].
     Tick,
 }
+crate::internally_tagged!(OwnerEvent, "type");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[serde(remote = "Self")]
 pub enum OwnerAction {
     /// Queue for the lock, or with `steal` take it now (cancel any queued request of ours first).
     RequestLock {
@@ -98,6 +100,7 @@ pub enum OwnerAction {
     /// Stop sending; finish or abandon the in-flight send, store the queue, then send `RelayStopped`.
     StopRelay,
 }
+crate::internally_tagged!(OwnerAction, "type");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnershipConfig {

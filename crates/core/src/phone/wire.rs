@@ -8,7 +8,7 @@ use super::{Dialable, PhoneError};
 
 /// A question for the phone module; `countries` are the admin's, in order (C2).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "ask")]
+#[serde(remote = "Self")]
 pub enum PhoneQuestion {
     /// The numbers in each text (C1): [`super::find`].
     Find {
@@ -26,6 +26,7 @@ pub enum PhoneQuestion {
         countries: Vec<String>,
     },
 }
+crate::internally_tagged!(PhoneQuestion, "ask");
 
 /// A number found in a text: its UTF-16 span and how it is said.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +40,7 @@ pub struct FoundSpan {
 
 /// The module's answer to a [`PhoneQuestion`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "answer")]
+#[serde(remote = "Self")]
 pub enum PhoneAnswer {
     /// One list per text asked about, in the order asked.
     Found { spans: Vec<Vec<FoundSpan>> },
@@ -48,6 +49,7 @@ pub enum PhoneAnswer {
         number: Result<Dialable, PhoneError>,
     },
 }
+crate::internally_tagged!(PhoneAnswer, "answer");
 
 /// Answers one question.
 pub fn answer(question: &PhoneQuestion) -> PhoneAnswer {

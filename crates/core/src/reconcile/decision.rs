@@ -27,7 +27,7 @@ pub struct SyncConfig {
 
 /// Something that happened on one side, with the time the extension observed it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[serde(remote = "Self")]
 pub enum SyncEvent {
     SignedIn {
         kustomer: KustomerStatusId,
@@ -58,9 +58,10 @@ pub enum SyncEvent {
         at_ms: u64,
     },
 }
+crate::internally_tagged!(SyncEvent, "type");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[serde(remote = "Self")]
 pub enum Decision {
     SetCcai {
         status: CcaiStatusId,
@@ -77,18 +78,20 @@ pub enum Decision {
         notice: Notice,
     },
 }
+crate::internally_tagged!(Decision, "type");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind")]
+#[serde(remote = "Self")]
 pub enum DeferReason {
     /// We knew CCAI was in this system status and did not ask.
     SystemStatus { current: CcaiStatusId },
     /// We asked and CCAI said no, in these words.
     Refused { message: String },
 }
+crate::internally_tagged!(DeferReason, "kind");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind")]
+#[serde(remote = "Self")]
 pub enum Notice {
     /// The agent's Kustomer status has no row in the mapping: nothing is relayed.
     UnmappedKustomerStatus { status: KustomerStatusId },
@@ -102,3 +105,4 @@ pub enum Notice {
         chosen: CcaiStatusId,
     },
 }
+crate::internally_tagged!(Notice, "kind");

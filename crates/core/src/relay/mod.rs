@@ -62,7 +62,7 @@ pub struct Transmit {
 
 /// What came back from CCAI for one [`Transmit`], as the driver classifies the HTTP answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[serde(remote = "Self")]
 pub enum Outcome {
     /// 200 and the agent's entry shows the new status.
     Ok { applied: CcaiStatusId },
@@ -79,10 +79,11 @@ pub enum Outcome {
     /// Any other 4xx: the request itself is wrong and will not get better by retrying.
     PermanentClientError { code: u16, reason: String },
 }
+crate::internally_tagged!(Outcome, "type");
 
 /// What the driver should tell the reconciler and the agent after [`Relay::on_result`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[serde(remote = "Self")]
 pub enum RelayReport {
     /// Feed the reconciler `CcaiChanged { status, by_system: false }`.
     Applied { status: CcaiStatusId },
@@ -100,14 +101,16 @@ pub enum RelayReport {
         reason: String,
     },
 }
+crate::internally_tagged!(RelayReport, "type");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind")]
+#[serde(remote = "Self")]
 pub enum RetryReason {
     RateLimited,
     ServerError { code: u16 },
     ConnectionDropped,
 }
+crate::internally_tagged!(RetryReason, "kind");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PauseReason {
@@ -116,7 +119,7 @@ pub enum PauseReason {
 
 /// What the agent sees of the relay: live, retrying (and when), paused, or failed (and why).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state")]
+#[serde(remote = "Self")]
 pub enum SyncState {
     Live,
     Retrying {
@@ -131,6 +134,7 @@ pub enum SyncState {
         reason: String,
     },
 }
+crate::internally_tagged!(SyncState, "state");
 
 /// Everything that must survive a reload. Whether a change was in flight is deliberately not kept:
 /// after a restore it is sent again with the same key, which is safe whatever happened to the first try.

@@ -75,13 +75,14 @@ pub enum WriteAnswer {
 
 /// The owner's view, which followers mirror read-only (the `ccai-sync:<agent>` channel).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[serde(remote = "Self")]
 pub enum Mirror {
     Mirror {
         ccai: Option<CcaiStatusId>,
         sync: Option<SyncState>,
     },
 }
+crate::internally_tagged!(Mirror, "type");
 
 /// Whether this tab drives the agent's status (S6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
