@@ -7,8 +7,11 @@
 use serde::{Deserialize, Serialize};
 
 /// What the content script tells the frame.
+// serde's own tag, not `wire_tag`: a page's 1,000 phone candidates (and their verdicts) go in one
+// message, which `wire_tag`'s buffer would cross into JavaScript three times (measured: the page's
+// phone scan +30 to +50 ms); the content script reads `type`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[serde(tag = "type")]
 pub enum PageMessage {
     /// A snapshot of what the Kustomer page shows; sent at connect and whenever it changes.
     PageFacts(PageFacts),
@@ -26,7 +29,6 @@ pub enum PageMessage {
     /// ([`FrameMessage::CallLive`]): the agent may cancel the leave, and the tab stays the owner.
     PageLeaving,
 }
-crate::internally_tagged!(PageMessage, "type");
 
 /// One text from the page, with the content script's id for its place on the page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,9 +63,9 @@ pub struct PageFacts {
     pub path: String,
 }
 
-/// What the frame tells the content script.
+/// What the frame tells the content script (serde's own tag, as [`PageMessage`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
+#[serde(tag = "type")]
 pub enum FrameMessage {
     /// The panel's size in CSS pixels; the content script sizes the frame's host to it, pinned
     /// bottom-left.
@@ -90,7 +92,6 @@ pub enum FrameMessage {
     /// ownership over (the agent may cancel).
     CallLive { live: bool },
 }
-crate::internally_tagged!(FrameMessage, "type");
 
 /// Whether `path` is a conversation path the frame may ask the page to open: origin-relative, no
 /// scheme, no `..`, only URL-safe id characters.
