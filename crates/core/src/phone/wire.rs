@@ -1,6 +1,7 @@
 //! The phone module's questions and answers (issue 19): the extension ships libphonenumber as its own
 //! WASM module, loaded when the page's first texts arrive, so the adapter's start-up does not carry its
-//! metadata. The adapter asks in JSON and the module answers with [`answer`]: pure, tested here.
+//! metadata. The adapter asks with a plain object and the module answers with [`answer`]: pure,
+//! tested here.
 
 use serde::{Deserialize, Serialize};
 
