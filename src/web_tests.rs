@@ -113,25 +113,23 @@ fn relay_states_and_pushes_round_trip_in_the_browser() {
         let why = back.as_ref().err().map(|e| e.to_string());
         assert_eq!(back.ok(), Some(s), "{text} {why:?}");
     }
-    let js = js_sys::JSON::parse(
+    let p: Push = crate::company::parse(
         r#"{"type":"StatusApplied","key":"k","ccai_status":"x","applied_at_ms":1765000000000}"#,
     )
-    .expect("j");
-    let p: Push = serde_wasm_bindgen::from_value(js).expect("push");
+    .expect("push");
     assert!(matches!(p, Push::StatusApplied { .. }));
 }
 
-/// The claim's answer (`ClaimedChange`, the outcome beside the epoch) reads as a `StatusOutcome`, as
-/// `sync/service.rs` reads it: the other field ignored, as serde's tag ignored it.
+/// The claim's answer (`ClaimedChange`, the outcome beside the epoch) reads as a `StatusOutcome`,
+/// through the parse `sync/service.rs` uses: the other field ignored, as serde's tag ignored it.
 #[wasm_bindgen_test]
 fn a_claims_answer_reads_as_its_outcome() {
     use ccai_core::server_api::{ClaimedChange, StatusOutcome};
-    let read = |text: &str| js_sys::JSON::parse(text).expect("json");
     let outcome: StatusOutcome =
-        serde_wasm_bindgen::from_value(read(r#"{"epoch":3,"outcome":"Queued"}"#)).expect("reads");
+        crate::company::parse(r#"{"epoch":3,"outcome":"Queued"}"#).expect("reads");
     assert_eq!(outcome, StatusOutcome::Queued);
     let claimed: ClaimedChange =
-        serde_wasm_bindgen::from_value(read(r#"{"outcome":"Fenced","current_epoch":4,"epoch":3}"#))
+        crate::company::parse(r#"{"outcome":"Fenced","current_epoch":4,"epoch":3}"#)
             .expect("reads");
     assert_eq!(claimed.outcome, StatusOutcome::Fenced { current_epoch: 4 });
 }
