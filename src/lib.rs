@@ -22,12 +22,15 @@ mod chrome;
 pub(crate) mod company;
 mod frame;
 mod http;
+#[cfg(feature = "operations")]
 mod operations;
+#[cfg(feature = "options")]
 mod options;
 mod settings;
 mod softphone;
 mod sync;
 mod timer;
+mod ui;
 mod upgrade;
 
 use wasm_bindgen::prelude::*;

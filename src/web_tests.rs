@@ -79,9 +79,10 @@ fn tagged_wire_enums_keep_their_json_in_the_browser() {
             .expect("reads");
     assert_eq!(read, empty);
 
-    let bad = serde_wasm_bindgen::from_value::<Msg>(js(r#"{"type":"Hello"}"#)).unwrap_err();
+    let bad = serde_wasm_bindgen::from_value::<Msg>(js(r#"{"type":"Hello"}"#))
+        .expect_err("no such variant");
     assert!(bad.to_string().contains("missing field `from`"), "{bad}");
-    let bad = serde_wasm_bindgen::from_value::<Msg>(js(r#"{"from":"t1"}"#)).unwrap_err();
+    let bad = serde_wasm_bindgen::from_value::<Msg>(js(r#"{"from":"t1"}"#)).expect_err("no tag");
     assert!(bad.to_string().contains("missing field `type`"), "{bad}");
 }
 
@@ -132,4 +133,56 @@ fn a_claims_answer_reads_as_its_outcome() {
         crate::company::parse(r#"{"outcome":"Fenced","current_epoch":4,"epoch":3}"#)
             .expect("reads");
     assert_eq!(claimed.outcome, StatusOutcome::Fenced { current_epoch: 4 });
+}
+
+/// The adapter's view layer (`src/ui`): a binding shows its value at once, follows a change after the
+/// task that made it (several changes, one refresh), touches the DOM only when its value changed, and
+/// a watcher hears each change once, with the value it replaces.
+#[wasm_bindgen_test]
+async fn a_binding_follows_its_value_after_the_task_and_only_on_change() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use crate::ui::{bind, document, watch, Var};
+
+    let el = document().create_element("p").expect("an element");
+    let name = Var::new(String::from("Available"));
+    let runs = Rc::new(RefCell::new(0));
+    let counted = runs.clone();
+    bind::text(&el, move || {
+        *counted.borrow_mut() += 1;
+        name.get()
+    });
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let log = heard.clone();
+    watch(
+        move || name.get().len(),
+        move |before, now| log.borrow_mut().push((before.copied(), *now)),
+    );
+    assert_eq!(el.text_content().as_deref(), Some("Available"));
+
+    name.set(String::from("Lunch"));
+    name.set(String::from("Break"));
+    assert_eq!(
+        el.text_content().as_deref(),
+        Some("Available"),
+        "not before the task ends"
+    );
+    let tick = || {
+        wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(
+            &wasm_bindgen::JsValue::from(0),
+        ))
+    };
+    let _ = tick().await;
+    assert_eq!(el.text_content().as_deref(), Some("Break"));
+    assert_eq!(*runs.borrow(), 2, "two changes in one task: one refresh");
+
+    // The same text again: the DOM is left alone (a text node replaced would be read out again).
+    let node = el.first_child().expect("a text node");
+    name.set(String::from("Break"));
+    let _ = tick().await;
+    assert!(el
+        .first_child()
+        .is_some_and(|n| n.is_same_node(Some(&node))));
+    assert_eq!(*heard.borrow(), [(None, 9), (Some(9), 5)]);
 }

@@ -9,14 +9,11 @@ use std::rc::Rc;
 
 use ccai_core::protocol::{FrameMessage, PageMessage};
 use ccai_core::status::KustomerStatusId;
-use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-
-use panel::Panel;
-use status_menu::StatusMenu;
 
 pub use crate::frame::{AdapterState, Bridge};
-use crate::sync::{Driver, SyncHandle};
+use crate::softphone::CallState;
+use crate::sync::Driver;
+use crate::ui::{self, bind, Var};
 
 use crate::chrome::i18n::{t, t1};
 
@@ -24,16 +21,14 @@ use crate::chrome::i18n::{t, t1};
 pub fn mount(bridge: Bridge) {
     let bridge = Rc::new(bridge);
     let state = AdapterState::new();
-    let calls = crate::softphone::CallState::new();
-    let Some(root) = document().get_element_by_id("root") else {
-        return;
-    };
-    if let Some(html) = document().document_element() {
+    let calls = CallState::new();
+    let document = ui::document();
+    if let Some(html) = document.document_element() {
         // The language of the messages shown, not `getUILanguage` (which can say en-US while the
         // messages are Spanish): a screen reader pronounces the panel by this (WCAG 3.1.1).
         let _ = html.set_attribute("lang", &t("optLang"));
     }
-    document().set_title(&t("extName"));
+    document.set_title(&t("extName"));
 
     // Status sync exists from the start, so the menu's first pick and the page's first facts go
     // into its machine (which holds a pick until this tab's term, or refuses it: issue 14).
@@ -61,41 +56,54 @@ pub fn mount(bridge: Bridge) {
         });
     }
 
-    let sync = driver.clone();
-    let handle = leptos::mount::mount_to(root.unchecked_into(), move || {
-        provide_context(state);
-        provide_context(calls);
-        provide_context::<SyncHandle>(StoredValue::new_local(sync));
-        view! { <Adapter/> }
-    });
-    handle.forget();
-
-    if let Some(panel) = document().query_selector(".adapter").ok().flatten() {
-        bridge.watch_size(&panel);
-    }
-    leptos::task::spawn_local(startup::run(state, bridge, driver));
+    bind(state, calls, &driver);
+    let adapter = ui::by_id::<web_sys::Element>("adapter");
+    bridge.watch_size(&adapter);
+    wasm_bindgen_futures::spawn_local(startup::run(state, bridge, driver));
 }
 
-/// The panel (hidden while minimised) above the always-visible status bar.
-#[component]
-fn Adapter() -> impl IntoView {
-    let state = expect_context::<AdapterState>();
-    let toggle = move |_| {
-        state.minimised.update(|m| *m = !*m);
-        startup::save_minimised(state.minimised.get_untracked());
-    };
+/// Fills `adapter.html`'s markup in and shows it: the panel (hidden while minimised) above the
+/// always-visible status bar.
+fn bind(state: AdapterState, calls: CallState, driver: &Driver) {
+    let root = ui::by_id::<web_sys::HtmlElement>("root");
+    ui::localize(&root);
+    let adapter = ui::by_id::<web_sys::Element>("adapter");
+    bind::class(&adapter, "minimised", move || state.minimised.get());
+    announcer(state, calls);
+    crate::softphone::bind(state, calls);
+    panel::bind(state, driver);
+    status_menu::bind(state, driver);
+    crate::softphone::bind_badge(state, calls);
+    let toggle = ui::by_id::<web_sys::Element>("panel-toggle");
     let toggle_label = move || {
-        if state.minimised.get() {
+        Some(if state.minimised.get() {
             t("restorePanel")
         } else {
             t("minimisePanel")
-        }
+        })
     };
-    // Status and call changes, whichever side made them, are spoken: outside the panel, so also when
-    // minimised.
-    // A short log, not one text: a status change that follows a call change at once (an answered
-    // call makes CCAI say "In call") must not replace it before it is read.
-    let announcements = RwSignal::new(Vec::<String>::new());
+    bind::attr(&toggle, "aria-expanded", move || {
+        Some((!state.minimised.get()).to_string())
+    });
+    bind::attr(&toggle, "aria-label", toggle_label);
+    bind::attr(&toggle, "title", toggle_label);
+    if let Some(arrow) = toggle.first_element_child() {
+        bind::text(&arrow, move || {
+            (if state.minimised.get() { "▴" } else { "▾" }).to_owned()
+        });
+    }
+    ui::on(&toggle, "click", move |_: web_sys::Event| {
+        state.minimised.update(|m| *m = !*m);
+        startup::save_minimised(state.minimised.get());
+    });
+    let _ = root.remove_attribute("hidden");
+}
+
+/// Status and call changes, whichever side made them, are spoken: outside the panel, so also when
+/// minimised. A short log, not one text: a status change that follows a call change at once (an
+/// answered call makes CCAI say "In call") must not replace it before it is read.
+fn announcer(state: AdapterState, calls: CallState) {
+    let announcements = Var::new(Vec::<String>::new());
     let announce = move |words: String| {
         announcements.update(|log| {
             log.push(words);
@@ -103,53 +111,32 @@ fn Adapter() -> impl IntoView {
             log.drain(..extra);
         })
     };
-    Effect::new(move |prev: Option<Option<i64>>| {
-        let current = state.current.get();
-        if prev.is_some_and(|p| p != current) {
-            if let Some(status) = state.current_status() {
-                announce(t1("statusAnnounce", &status.name));
+    ui::watch(
+        move || state.current.get(),
+        move |before, _| {
+            if before.is_some() {
+                if let Some(status) = state.current_status() {
+                    announce(t1("statusAnnounce", &status.name));
+                }
             }
-        }
-        current
-    });
-    let calls = expect_context::<crate::softphone::CallState>();
-    let said = Memo::new(move |_| crate::softphone::spoken(&calls.view()));
-    Effect::new(move |prev: Option<Option<String>>| {
-        let now = said.get();
-        if prev.is_some_and(|p| p != now) {
-            if let Some(words) = now.clone() {
-                announce(words);
+        },
+    );
+    ui::watch(
+        move || crate::softphone::spoken(&calls.view()),
+        move |before, now| {
+            if let (Some(_), Some(words)) = (before, now) {
+                announce(words.clone());
             }
-        }
-        now
-    });
-    view! {
-        <div class="adapter" class:minimised=move || state.minimised.get()>
-            <div id="announcer" class="visually-hidden" role="log" aria-live="polite">
-                {move || announcements.get().into_iter().map(|words| view! { <p>{words}</p> }).collect_view()}
-            </div>
-            <crate::softphone::Softphone/>
-            <Panel/>
-            <div class="bar" role="toolbar" aria-label=t("statusBarLabel")>
-                <StatusMenu/>
-                <crate::softphone::CallBadge/>
-                <button
-                    class="toggle"
-                    id="panel-toggle"
-                    aria-controls="panel"
-                    aria-expanded=move || (!state.minimised.get()).to_string()
-                    aria-label=toggle_label
-                    title=toggle_label
-                    on:click=toggle
-                >
-                    <span aria-hidden="true">{move || if state.minimised.get() { "▴" } else { "▾" }}</span>
-                </button>
-            </div>
-        </div>
-    }
+        },
+    );
+    let log = ui::by_id::<web_sys::Element>("announcer");
+    ui::watch(
+        move || announcements.get(),
+        move |_, lines| bind::lines(&log, "p", lines),
+    );
 }
 
 /// Tells the content script the adapter is interactive, after the frame has painted it.
 pub(crate) fn announce_ready(bridge: Rc<Bridge>) {
-    request_animation_frame(move || bridge.send(&FrameMessage::Ready));
+    ui::request_animation_frame(move || bridge.send(&FrameMessage::Ready));
 }

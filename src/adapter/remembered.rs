@@ -23,7 +23,7 @@ pub fn keep(remembered: &[CcaiStatus], listed: &[CcaiStatus]) {
         return;
     }
     let listed = listed.to_vec();
-    leptos::task::spawn_local(async move {
+    wasm_bindgen_futures::spawn_local(async move {
         // Only a faster first paint is lost if this fails: the next load asks the server anyway.
         let _ = storage::set(KEY, &listed).await;
     });

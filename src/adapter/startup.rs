@@ -4,7 +4,6 @@
 use std::rc::Rc;
 
 use ccai_core::server_api::{AgentCcai, Me};
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::chrome::storage;
@@ -25,7 +24,7 @@ struct UiPrefs {
 }
 
 pub fn save_minimised(minimised: bool) {
-    leptos::task::spawn_local(async move {
+    wasm_bindgen_futures::spawn_local(async move {
         let _ = storage::set(UI_KEY, &UiPrefs { minimised }).await;
     });
 }
@@ -45,7 +44,7 @@ pub async fn run(state: AdapterState, bridge: Rc<Bridge>, driver: Driver) {
     {
         let again = driver.clone();
         driver.on_restart(move || {
-            leptos::task::spawn_local(start(state, None, again.clone()));
+            wasm_bindgen_futures::spawn_local(start(state, None, again.clone()));
         });
     }
     // Signed out while running (the session ended, an admin signed the agent out): the queue waits
@@ -86,7 +85,7 @@ async fn start(state: AdapterState, mut ready: Option<Rc<Bridge>>, driver: Drive
         Ok((me, ccai)) => {
             state
                 .statuses
-                .with_untracked(|shown| remembered::keep(shown, &ccai.statuses));
+                .with(|shown| remembered::keep(shown, &ccai.statuses));
             state.statuses.set(ccai.statuses.clone());
             state.agent_id.set(Some(ccai.ccai_agent_id));
             state.current.set(ccai.current.map(|s| s.id.0));

@@ -100,7 +100,7 @@ fn policy_read() -> Option<(Promise, f64)> {
             return Some(read.clone());
         }
         let reading = storage::managed_reading(POLICY_KEY)?;
-        leptos::task::spawn_local(remember_policy(reading.clone()));
+        wasm_bindgen_futures::spawn_local(remember_policy(reading.clone()));
         let read = (reading, js_sys::Date::now() + POLICY_WAIT_MS);
         *p.borrow_mut() = Some(read.clone());
         Some(read)

@@ -1,9 +1,10 @@
-//! The adapter frame's reactive state, provided once at the root.
+//! The adapter frame's state as it shows it, made once at mount and handed to whatever needs it.
 
 use ccai_core::protocol::PageFacts;
-use leptos::prelude::*;
 
 use ccai_core::status::CcaiStatus;
+
+use crate::ui::Var;
 
 /// Something the agent must know, shown in the panel's live region.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,35 +54,35 @@ pub use ccai_core::status_sync::Role;
 
 #[derive(Clone, Copy)]
 pub struct AdapterState {
-    pub minimised: RwSignal<bool>,
+    pub minimised: Var<bool>,
     /// CCAI's statuses, as the company server read them (A9).
-    pub statuses: RwSignal<Vec<CcaiStatus>>,
+    pub statuses: Var<Vec<CcaiStatus>>,
     /// The status CCAI confirmed, never merely the one requested (USERS.md: "status that lies").
-    pub current: RwSignal<Option<i64>>,
-    pub agent_id: RwSignal<Option<i64>>,
-    pub notice: RwSignal<Option<Notice>>,
-    pub page: RwSignal<Option<PageFacts>>,
-    pub busy: RwSignal<bool>,
-    pub role: RwSignal<Role>,
+    pub current: Var<Option<i64>>,
+    pub agent_id: Var<Option<i64>>,
+    pub notice: Var<Option<Notice>>,
+    pub page: Var<Option<PageFacts>>,
+    pub busy: Var<bool>,
+    pub role: Var<Role>,
     /// The relay's state in words (live, retrying at…, paused, failed), mirrored in every tab.
-    pub sync: RwSignal<Option<String>>,
+    pub sync: Var<Option<String>>,
     /// The relay waits for a new sign-in (CCAI answered 401).
-    pub paused: RwSignal<bool>,
+    pub paused: Var<bool>,
 }
 
 impl AdapterState {
     pub fn new() -> Self {
         Self {
-            minimised: RwSignal::new(false),
-            statuses: RwSignal::new(Vec::new()),
-            current: RwSignal::new(None),
-            agent_id: RwSignal::new(None),
-            notice: RwSignal::new(Some(Notice::Loading)),
-            page: RwSignal::new(None),
-            busy: RwSignal::new(false),
-            role: RwSignal::new(Role::Unknown),
-            sync: RwSignal::new(None),
-            paused: RwSignal::new(false),
+            minimised: Var::new(false),
+            statuses: Var::new(Vec::new()),
+            current: Var::new(None),
+            agent_id: Var::new(None),
+            notice: Var::new(Some(Notice::Loading)),
+            page: Var::new(None),
+            busy: Var::new(false),
+            role: Var::new(Role::Unknown),
+            sync: Var::new(None),
+            paused: Var::new(false),
         }
     }
 

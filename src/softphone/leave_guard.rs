@@ -3,21 +3,22 @@
 //! `CallView::is_live`), and its `beforeunload` asks the browser's "Leave site?" question while it does.
 
 use ccai_core::protocol::FrameMessage;
-use leptos::prelude::*;
 
 use super::CallState;
 use crate::frame::{AdapterState, Role};
+use crate::ui;
 
-/// Keeps the content script told, from now on. Needs a reactive owner (the softphone's view).
+/// Keeps the content script told, from now on.
 pub(super) fn watch(state: AdapterState, calls: CallState) {
-    let live = Memo::new(move |_| {
+    ui::watch(
         // Only the owner places calls and opens conversations: a follower's tab can close freely.
-        state.role.get() == Role::Owner && calls.view().is_live()
-    });
-    Effect::new(move |_| {
-        let live = live.get();
-        if let Some(s) = calls.shared() {
-            s.borrow().bridge.send(&FrameMessage::CallLive { live });
-        }
-    });
+        move || state.role.get() == Role::Owner && calls.view().is_live(),
+        move |_, live| {
+            if let Some(s) = calls.shared() {
+                s.borrow()
+                    .bridge
+                    .send(&FrameMessage::CallLive { live: *live });
+            }
+        },
+    );
 }

@@ -19,53 +19,52 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use ccai_core::softphone::{CallBoard, CallView};
-use leptos::prelude::*;
 
 pub use phones::on_page_message;
-pub use view::{spoken, CallBadge, Softphone};
+pub use view::{bind, bind_badge, spoken};
 
 use crate::frame::{AdapterState, Bridge};
+use crate::ui::Var;
 
-/// The softphone's reactive state, provided at the adapter's root beside [`AdapterState`].
+/// The softphone's state as the frame shows it, made at mount beside [`AdapterState`].
 #[derive(Clone, Copy)]
 pub struct CallState {
     /// The dialer's text, as typed or as a Phone control filled it.
-    pub dial: RwSignal<String>,
+    pub dial: Var<String>,
     /// A refusal or failure in words (role=alert).
-    pub message: RwSignal<Option<String>>,
+    pub message: Var<Option<String>>,
     /// A note that is not a problem (e.g. finish the call in CCAI's adapter).
-    pub note: RwSignal<Option<String>>,
+    pub note: Var<Option<String>>,
     /// The address of CCAI's own adapter (the company's settings); empty: no link.
-    pub adapter_url: RwSignal<String>,
+    pub adapter_url: Var<String>,
     /// Bumped whenever the board changed: the views re-read it.
-    version: RwSignal<u64>,
+    version: Var<u64>,
     /// This frame's clock (ms), ticking while a call is shown, for the timer.
-    now_ms: RwSignal<f64>,
+    now_ms: Var<f64>,
     /// What the push handler, the dialer and the message handler share outside the reactive tree.
-    shared: StoredValue<Option<Rc<RefCell<Shared>>>, LocalStorage>,
+    shared: Var<Option<Rc<RefCell<Shared>>>>,
 }
 
 impl CallState {
     pub fn new() -> Self {
         Self {
-            dial: RwSignal::new(String::new()),
-            message: RwSignal::new(None),
-            note: RwSignal::new(None),
-            adapter_url: RwSignal::new(String::new()),
-            version: RwSignal::new(0),
-            now_ms: RwSignal::new(now()),
-            shared: StoredValue::new_local(None),
+            dial: Var::new(String::new()),
+            message: Var::new(None),
+            note: Var::new(None),
+            adapter_url: Var::new(String::new()),
+            version: Var::new(0),
+            now_ms: Var::new(now()),
+            shared: Var::new(None),
         }
     }
 
     fn shared(&self) -> Option<Rc<RefCell<Shared>>> {
-        self.shared.get_value()
+        self.shared.get()
     }
 
-    /// The call as the core shows it now (tracked: re-renders when the board changes or the clock
+    /// The call as the core shows it now (the frame refreshes when the board changes or the clock
     /// ticks).
     pub fn view(&self) -> CallView {
-        self.version.track();
         let now = self.now_ms.get().max(0.0) as u64;
         self.shared()
             .map(|s| s.borrow().board.view(now))
@@ -103,7 +102,7 @@ struct Shared {
 /// Starts the softphone: reads the phone countries, then follows the agent's pushed calls.
 pub fn start(bridge: Rc<Bridge>, state: AdapterState, calls: CallState) {
     let countries = crate::settings::SyncSettings::default().phone_countries;
-    calls.shared.set_value(Some(Rc::new(RefCell::new(Shared {
+    calls.shared.set(Some(Rc::new(RefCell::new(Shared {
         bridge,
         state,
         countries,
@@ -112,7 +111,6 @@ pub fn start(bridge: Rc<Bridge>, state: AdapterState, calls: CallState) {
         board: CallBoard::new(),
         armed: None,
     }))));
-    // Runs before Leptos mounts (and initialises its executor): wasm-bindgen's own spawner.
     wasm_bindgen_futures::spawn_local(async move {
         let settings = crate::settings::load().await;
         pushed::apply_settings(calls, &settings);

@@ -8,7 +8,6 @@
 use ccai_core::phone::wire::{FoundSpan, PhoneAnswer, PhoneQuestion};
 use ccai_core::phone::{self, Dialable, PhoneError};
 use ccai_core::protocol::{FrameMessage, PageMessage, PhoneCandidate};
-use leptos::prelude::*;
 
 use super::phone_module::ask;
 use super::CallState;
@@ -226,8 +225,8 @@ fn chosen(calls: CallState, text: String) {
 
 /// Focus moves after the panel has re-rendered (it may have been minimised).
 fn focus_call() {
-    request_animation_frame(|| {
-        let el = document().get_element_by_id("call-button");
+    crate::ui::request_animation_frame(|| {
+        let el = crate::ui::document().get_element_by_id("call-button");
         if let Some(el) =
             el.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
         {

@@ -3,7 +3,6 @@
 //! once: CCAI documents no idempotency (A7), so a failure is said, never retried by itself.
 
 use ccai_core::server_api::{CallOutcome, CallRequest};
-use leptos::prelude::*;
 
 use super::{now, CallState};
 use crate::chrome::i18n::{t, t1};
@@ -11,8 +10,8 @@ use crate::company::{Client, CompanyError};
 
 /// The agent pressed Call.
 pub fn place(calls: CallState) {
-    let text = calls.dial.get_untracked();
-    leptos::task::spawn_local(async move {
+    let text = calls.dial.get();
+    wasm_bindgen_futures::spawn_local(async move {
         let dialable = match super::phones::normalise(calls, text.clone()).await {
             Some(Ok(d)) => d,
             _ => {

@@ -9,11 +9,11 @@ use ccai_core::protocol::{is_conversation_path, FrameMessage};
 use ccai_core::server_api::Push;
 use ccai_core::settings::SyncSettings;
 use ccai_core::softphone::Action;
-use leptos::prelude::*;
 
 use super::{now, CallState, Shared};
 use crate::company;
 use crate::frame::{AdapterState, Role};
+use crate::ui;
 
 /// Subscribes to the agent's pushes for the page's life.
 pub(super) fn follow(calls: CallState) {
@@ -21,22 +21,17 @@ pub(super) fn follow(calls: CallState) {
 }
 
 /// Keeps the board told of this tab's role (only the owner tab opens conversations, S6), and the
-/// timer's clock ticking. Needs a reactive owner (the softphone's view).
+/// timer's clock ticking.
 pub(super) fn watch_role(state: AdapterState, calls: CallState) {
-    Effect::new(move |_| {
-        let owner = state.role.get() == Role::Owner;
-        calls.with_board(|b| b.handle_role(owner));
-    });
-    let tick = calls.now_ms;
-    let interval = leptos::prelude::set_interval_with_handle(
-        move || tick.set(now()),
-        std::time::Duration::from_millis(500),
+    ui::watch(
+        move || state.role.get() == Role::Owner,
+        move |_, owner| {
+            let owner = *owner;
+            calls.with_board(|b| b.handle_role(owner));
+        },
     );
-    on_cleanup(move || {
-        if let Ok(h) = interval {
-            h.clear();
-        }
-    });
+    let tick = calls.now_ms;
+    ui::every(500, move || tick.set(now()));
 }
 
 fn on_push(calls: CallState, push: &Push) {
@@ -77,7 +72,7 @@ pub(super) fn apply_settings(calls: CallState, settings: &SyncSettings) {
     } else {
         ""
     };
-    if calls.adapter_url.get_untracked() != url {
+    if calls.adapter_url.get() != url {
         calls.adapter_url.set(url.to_owned());
     }
 }
@@ -103,7 +98,7 @@ pub(super) fn after_change(calls: CallState, shared: &Rc<RefCell<Shared>>) {
     if let Some(due) = due.filter(|d| armed != Some(*d)) {
         shared.borrow_mut().armed = Some(due);
         let wait = due.saturating_sub(now() as u64);
-        leptos::task::spawn_local(async move {
+        wasm_bindgen_futures::spawn_local(async move {
             crate::timer::sleep_ms(wait.min(i32::MAX as u64) as i32).await;
             calls.with_board(|b| b.handle_timeout(now() as u64));
         });

@@ -7,12 +7,13 @@
 
 use ccai_core::server_api::CallState as Pushed;
 use ccai_core::softphone::{CallView, Shown};
-use leptos::prelude::*;
+use web_sys::{Element, HtmlInputElement};
 
 use super::place::place;
 use super::{clock, CallState};
 use crate::chrome::i18n::{t, t1};
 use crate::frame::AdapterState;
+use crate::ui::{self, bind};
 
 fn state_words(state: Pushed) -> String {
     match state {
@@ -33,108 +34,110 @@ pub fn spoken(view: &CallView) -> Option<String> {
     }
 }
 
-#[component]
-pub fn Softphone() -> impl IntoView {
-    let state = expect_context::<AdapterState>();
-    let calls = expect_context::<CallState>();
+/// Binds the softphone's part of `adapter.html`: the dialer, the message lines, the live call (in the
+/// markup only while there is one) and the way to CCAI's adapter.
+pub fn bind(state: AdapterState, calls: CallState) {
     super::pushed::watch_role(state, calls);
     super::leave_guard::watch(state, calls);
-    let shown = Memo::new(move |_| calls.view().shown);
-    let idle = move || shown.with(|s| *s == Shown::Idle);
+    let shown = move || calls.view().shown;
+    let idle = move || shown() == Shown::Idle;
     let ringing = move || {
-        shown.with(|s| {
-            matches!(
-                s,
-                Shown::Live {
-                    state: Pushed::Ringing,
-                    ..
-                }
-            )
-        })
+        matches!(
+            shown(),
+            Shown::Live {
+                state: Pushed::Ringing,
+                ..
+            }
+        )
     };
     let full = move || !state.minimised.get();
-    let ended = move || {
-        calls.view().ended.map(|e| match e.seconds {
-            Some(s) => format!("{} ({})", t("callEnded"), clock(s)),
-            None => t("callEnded"),
-        })
-    };
-    view! {
-        <section id="softphone" class="softphone" aria-label=t("phoneDialerTitle")
-            hidden=move || !full() && !ringing()>
-            <form id="dialer" class="dialer" hidden=move || !idle() || !full()
-                on:submit=move |e| { e.prevent_default(); place(calls); }>
-                <input id="dial-input" type="tel" autocomplete="off" maxlength="64"
-                    aria-label=t("phoneNumberLabel") placeholder=t("phoneNumberLabel")
-                    prop:value=move || calls.dial.get()
-                    on:input=move |e| { calls.dial.set(event_target_value(&e)); calls.message.set(None); }/>
-                <button id="call-button" type="submit">{t("callButton")}</button>
-            </form>
-            <p id="call-message" class="notice problem" role="alert">{move || calls.message.get().unwrap_or_default()}</p>
-            <p id="call-note" class="notice" role="status">{move || calls.note.get().unwrap_or_default()}</p>
-            <p id="call-ended" class="call-ended" role="status" hidden=move || !idle()>{move || ended().unwrap_or_default()}</p>
-            <Show when=move || !idle()>
-                <LiveCall/>
-            </Show>
-            <InCcai/>
-        </section>
+    bind::flag(&ui::by_id("softphone"), "hidden", move || {
+        !full() && !ringing()
+    });
+
+    let dialer = ui::by_id::<Element>("dialer");
+    bind::flag(&dialer, "hidden", move || !idle() || !full());
+    ui::on(&dialer, "submit", move |e: web_sys::Event| {
+        e.prevent_default();
+        place(calls);
+    });
+    let input = ui::by_id::<HtmlInputElement>("dial-input");
+    {
+        let input = input.clone();
+        ui::watch(
+            move || calls.dial.get(),
+            move |_, dial| input.set_value(dial),
+        );
     }
+    ui::on(&input.clone(), "input", move |_: web_sys::Event| {
+        calls.dial.set(input.value());
+        calls.message.set(None);
+    });
+    bind::text(&ui::by_id("call-message"), move || {
+        calls.message.get().unwrap_or_default()
+    });
+    bind::text(&ui::by_id("call-note"), move || {
+        calls.note.get().unwrap_or_default()
+    });
+    let ended = ui::by_id::<Element>("call-ended");
+    bind::flag(&ended, "hidden", move || !idle());
+    bind::text(&ended, move || {
+        calls
+            .view()
+            .ended
+            .map(|e| match e.seconds {
+                Some(s) => format!("{} ({})", t("callEnded"), clock(s)),
+                None => t("callEnded"),
+            })
+            .unwrap_or_default()
+    });
+    live_call(calls, idle);
+    let url = move || calls.adapter_url.get();
+    let link = ui::by_id::<Element>("open-ccai-adapter");
+    bind::attr(&link, "href", move || Some(url()));
+    bind::flag(&link, "hidden", move || url().is_empty());
 }
 
-#[component]
-fn LiveCall() -> impl IntoView {
-    let calls = expect_context::<CallState>();
+/// The call placed or pushed: its state, timer and extension. In the markup only while there is one.
+fn live_call(calls: CallState, idle: impl Fn() -> bool + 'static) {
     let view = move || calls.view().shown;
-    let status = move || match view() {
+    let call_view = ui::by_id::<Element>("call-view");
+    let in_ccai = ui::by_id::<Element>("in-ccai");
+    let softphone = ui::by_id::<Element>("softphone");
+    bind::text(&ui::by_id("call-status"), move || match view() {
         Shown::Placing { number, .. } => t1("callPlacing", &number),
         Shown::Live { state, .. } => state_words(state),
         Shown::Idle => String::new(),
-    };
+    });
     let seconds = move || match view() {
         Shown::Live { seconds, .. } => seconds,
         _ => None,
     };
+    let timer = ui::by_id::<Element>("call-timer");
+    bind::flag(&timer, "hidden", move || seconds().is_none());
+    bind::text(&timer, move || seconds().map(clock).unwrap_or_default());
     let extension = move || match view() {
         Shown::Placing { extension, .. } | Shown::Live { extension, .. } => extension,
         Shown::Idle => None,
     };
-    view! {
-        <div id="call-view" class="call-view">
-            <p class="call-head">
-                <span id="call-status" role="status" aria-live="polite">{status}</span>
-                " "
-                <span id="call-timer" aria-label=t("callTimerLabel") hidden=move || seconds().is_none()>
-                    {move || seconds().map(clock).unwrap_or_default()}
-                </span>
-            </p>
-            <p id="call-extension" class="dtmf" hidden=move || extension().is_none()>
-                {move || extension().map(|x| t1("callExtensionInCcai", &x)).unwrap_or_default()}
-            </p>
-        </div>
-    }
-}
-
-/// CCAI offers no API to answer, hold, mute, key digits, transfer or chat (A16, A18): the panel says
-/// so and opens CCAI's own adapter, whose address the admin set (a new tab; none when unset).
-#[component]
-fn InCcai() -> impl IntoView {
-    let calls = expect_context::<CallState>();
-    let url = move || calls.adapter_url.get();
-    view! {
-        <p id="in-ccai" class="in-ccai">
-            <span id="in-ccai-text">{t("callControlsInCcai")}</span>
-            " "
-            <a id="open-ccai-adapter" href=url target="_blank" rel="noopener noreferrer"
-                hidden=move || url().is_empty()>{t("openCcaiAdapter")}</a>
-        </p>
-    }
+    let dtmf = ui::by_id::<Element>("call-extension");
+    bind::flag(&dtmf, "hidden", move || extension().is_none());
+    bind::text(&dtmf, move || {
+        extension()
+            .map(|x| t1("callExtensionInCcai", &x))
+            .unwrap_or_default()
+    });
+    ui::watch(idle, move |_, idle| {
+        if *idle {
+            call_view.remove();
+        } else {
+            let _ = softphone.insert_before(&call_view, Some(&in_ccai));
+        }
+    });
 }
 
 /// In the status bar: the call's state and timer while the panel is minimised (A2: the call goes on).
-#[component]
-pub fn CallBadge() -> impl IntoView {
-    let state = expect_context::<AdapterState>();
-    let calls = expect_context::<CallState>();
+pub fn bind_badge(state: AdapterState, calls: CallState) {
     let text = move || {
         if !state.minimised.get() {
             return None;
@@ -150,9 +153,7 @@ pub fn CallBadge() -> impl IntoView {
             }),
         }
     };
-    view! {
-        <span id="call-badge" class="call-badge" hidden=move || text().is_none()>
-            {move || text().unwrap_or_default()}
-        </span>
-    }
+    let badge = ui::by_id::<Element>("call-badge");
+    bind::flag(&badge, "hidden", move || text().is_none());
+    bind::text(&badge, move || text().unwrap_or_default());
 }

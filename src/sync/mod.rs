@@ -21,15 +21,11 @@ use ccai_core::ownership::TabId;
 use ccai_core::server_api::KustomerStatusList;
 use ccai_core::status::{CcaiStatus, CcaiStatusId, KustomerCatalog, KustomerStatusId};
 use ccai_core::status_sync::{Lifecycle, Setup, StatusSync, View};
-use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::BroadcastChannel;
 
 use crate::company::Client;
 use crate::frame::{AdapterState, Bridge, Notice};
-
-/// This tab's status sync, provided to the components as context.
-pub type SyncHandle = StoredValue<Driver, LocalStorage>;
 
 /// The effects' resources, once the agent is known.
 struct Io {
@@ -132,7 +128,7 @@ impl Driver {
             agent: agent_id.to_string(),
             agent_email: agent_email.clone(),
             statuses: catalog.clone(),
-            current: self.0.state.current.get_untracked().map(CcaiStatusId),
+            current: self.0.state.current.get().map(CcaiStatusId),
             settings,
             kustomer,
         };

@@ -4,7 +4,6 @@ use ccai_core::reconcile::{DeferReason, Notice as CoreNotice};
 use ccai_core::relay::{RetryReason, SyncState};
 use ccai_core::status::CcaiStatusId;
 use ccai_core::status_sync::{SyncNotice, View};
-use leptos::prelude::*;
 
 use super::Driver;
 use crate::chrome::i18n::{t, t1};
@@ -55,7 +54,7 @@ impl Driver {
     }
 
     fn status_name(&self, id: CcaiStatusId) -> String {
-        self.0.state.statuses.with_untracked(|all| {
+        self.0.state.statuses.with(|all| {
             all.iter()
                 .find(|s| s.id == id)
                 .map_or_else(|| id.0.to_string(), |s| s.name.clone())
@@ -98,7 +97,7 @@ impl Driver {
                     .0
                     .state
                     .page
-                    .with_untracked(|p| p.as_ref().and_then(|f| f.status_name.clone()));
+                    .with(|p| p.as_ref().and_then(|f| f.status_name.clone()));
                 Notice::Unmapped(name.unwrap_or_else(|| status.to_string()))
             }
             CoreNotice::UnmappedCcaiStatus { status } => {

@@ -15,7 +15,6 @@ use ccai_core::status_sync::{TermStart, Write, WriteAnswer};
 
 use super::Driver;
 use crate::company::{Client, CompanyError};
-use leptos::prelude::WithUntracked;
 
 /// How long a queued change's outcome is awaited on the push stream before the server's acceptance
 /// stands for it (the server carries an accepted change to CCAI exactly once on its own).
@@ -54,7 +53,7 @@ impl Driver {
         };
         // The page's Kustomer status as it stands, so the server counts it as relayed by the page
         // (its own work-session reading of it is then not written a second time).
-        let kustomer = self.0.state.page.with_untracked(|p| {
+        let kustomer = self.0.state.page.with(|p| {
             p.as_ref()
                 .filter(|f| f.markup_found)
                 .and_then(|f| f.status_id.clone())

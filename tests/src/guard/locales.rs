@@ -150,6 +150,41 @@ pub fn msg_refs(text: &str) -> Vec<String> {
     keys
 }
 
+/// Keys the adapter's markup names for `src/ui`'s `localize` (`data-t`, `data-t-label`,
+/// `data-t-placeholder`).
+pub fn data_t_refs(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    for attribute in ["data-t=\"", "data-t-label=\"", "data-t-placeholder=\""] {
+        let mut rest = text;
+        while let Some(at) = rest.find(attribute) {
+            let after = &rest[at + attribute.len()..];
+            if let Some(end) = after.find('"') {
+                keys.push(after[..end].to_owned());
+            }
+            rest = after;
+        }
+    }
+    keys
+}
+
+/// Spoken attributes with words typed into the markup instead of a `data-t-*` key or `__MSG_`.
+pub fn hard_coded_in_markup(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for name in SPOKEN_ATTRIBUTES {
+        let needle = format!(" {name}=\"");
+        let mut rest = text;
+        while let Some(at) = rest.find(&needle) {
+            let after = &rest[at + needle.len()..];
+            let value = after.split('"').next().unwrap_or_default();
+            if has_words(value) && !value.contains("__MSG_") {
+                found.push(format!("{name}={value:?}"));
+            }
+            rest = after;
+        }
+    }
+    found
+}
+
 /// Words a person would read, as opposed to symbols ("▾", "✓", "·", "—") and numbers.
 fn has_words(s: &str) -> bool {
     s.chars().filter(|c| c.is_alphabetic()).count() >= 2
@@ -310,6 +345,12 @@ pub fn check() -> LocaleReport {
             .to_string();
         used.extend(keys_in_code(&text).into_iter().map(|k| (k, rel.clone())));
         used.extend(msg_refs(&text).into_iter().map(|k| (k, rel.clone())));
+        used.extend(data_t_refs(&text).into_iter().map(|k| (k, rel.clone())));
+        for hit in hard_coded_in_markup(&text) {
+            report
+                .problems
+                .push(format!("{rel}: hard-coded {hit}: put it in _locales"));
+        }
     }
     report.keys_used = used.iter().map(|(k, _)| k).collect::<BTreeSet<_>>().len();
     for (key, file) in used {
@@ -344,6 +385,14 @@ mod tests {
             ["text node \"Hello there\"", "aria-label=\"Close it\""]
         );
         assert!(hard_coded(r#"let s = "Hello there"; view! { <p>{s}</p> }"#).is_empty());
+    }
+
+    #[test]
+    fn reads_the_markups_keys_and_flags_its_typed_words() {
+        let html = r#"<h1 data-t="title"></h1><ul data-t-label="list" aria-label="Pick one">
+            <input data-t-placeholder="hint" title="__MSG_x__" aria-label="▾"></ul>"#;
+        assert_eq!(data_t_refs(html), ["title", "list", "hint"]);
+        assert_eq!(hard_coded_in_markup(html), ["aria-label=\"Pick one\""]);
     }
 
     #[test]
