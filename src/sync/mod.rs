@@ -204,9 +204,14 @@ impl Driver {
 
     /// Feeds one event in, then carries out what the machine decided, arms its timer and renders it.
     fn feed(&self, event: impl FnOnce(&mut StatusSync, u64)) {
+        event(&mut self.0.machine.borrow_mut(), now_ms());
+        self.carry_out();
+    }
+
+    /// What follows every event, compiled once rather than once per kind of event (issue 19).
+    fn carry_out(&self) {
         let actions: Vec<_> = {
             let mut m = self.0.machine.borrow_mut();
-            event(&mut m, now_ms());
             std::iter::from_fn(|| m.poll_action()).collect()
         };
         for action in actions {

@@ -34,19 +34,12 @@ pub fn watch<V: PartialEq + 'static>(
 
 /// Keeps `el`'s text as `f` says (a text, never markup).
 pub fn text(el: &Element, f: impl Fn() -> String + 'static) {
-    let el = el.clone();
-    watch(f, move |_, now| el.set_text_content(Some(now)));
+    text_dyn(el.clone(), Box::new(f));
 }
 
 /// Keeps the attribute `name` as `f` says; `None` removes it.
 pub fn attr(el: &Element, name: &'static str, f: impl Fn() -> Option<String> + 'static) {
-    let el = el.clone();
-    watch(f, move |_, now| {
-        let _ = match now {
-            Some(v) => el.set_attribute(name, v),
-            None => el.remove_attribute(name),
-        };
-    });
+    attr_dyn(el.clone(), name, Box::new(f));
 }
 
 /// Keeps a boolean attribute (`hidden`, `disabled`) present while `f` is true.
@@ -59,6 +52,20 @@ pub fn class(el: &Element, name: &'static str, f: impl Fn() -> bool + 'static) {
     let el = el.clone();
     watch(f, move |_, on| {
         let _ = el.class_list().toggle_with_force(name, *on);
+    });
+}
+
+// The bindings' bodies are compiled once, not once per binding: only the closures differ (issue 19).
+fn text_dyn(el: Element, f: Box<dyn Fn() -> String>) {
+    watch(f, move |_, now| el.set_text_content(Some(now)));
+}
+
+fn attr_dyn(el: Element, name: &'static str, f: Box<dyn Fn() -> Option<String>>) {
+    watch(f, move |_, now| {
+        let _ = match now {
+            Some(v) => el.set_attribute(name, v),
+            None => el.remove_attribute(name),
+        };
     });
 }
 
