@@ -40,7 +40,7 @@ pub fn mount(bridge: Bridge) {
         let driver = driver.clone();
         bridge.on_message(move |msg| match msg {
             PageMessage::PageFacts(facts) => {
-                // The page signal first: the driver words its notices with the page's status name.
+                // The page's facts first: the driver words its notices with the page's status name.
                 page.set(Some(facts.clone()));
                 let status = facts
                     .status_id

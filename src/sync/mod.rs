@@ -51,7 +51,7 @@ struct Shared {
     state: AdapterState,
     bridge: Rc<Bridge>,
     timer: Cell<Option<i32>>,
-    /// The view last rendered, so a signal is set only when its part changed.
+    /// The view last rendered, so a shown value is set only when its part changed.
     shown: RefCell<Option<View>>,
     /// Writes waiting for their pushed outcome, by key.
     outcomes: RefCell<HashMap<String, pushed::Waiter>>,

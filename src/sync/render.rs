@@ -1,4 +1,4 @@
-//! The machine's view and notices, in the agent's words and the adapter's signals.
+//! The machine's view and notices, in the agent's words and the adapter's shown values.
 
 use ccai_core::reconcile::{DeferReason, Notice as CoreNotice};
 use ccai_core::relay::{RetryReason, SyncState};
@@ -10,7 +10,7 @@ use crate::chrome::i18n::{t, t1};
 use crate::frame::Notice;
 
 impl Driver {
-    /// Sets each signal whose part of the view changed. Before the machine starts only `busy` is its
+    /// Sets each value whose part of the view changed. Before the machine starts only `busy` is its
     /// own: the status shown is start-up's.
     pub(super) fn render(&self) {
         let (view, started) = self.with_machine(|m| (m.view().clone(), m.is_started()));
