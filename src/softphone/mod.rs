@@ -39,8 +39,9 @@ pub struct CallState {
     pub adapter_url: Var<String>,
     /// Bumped whenever the board changed: the views re-read it.
     version: Var<u64>,
-    /// This frame's clock (ms), ticking while a call is shown, for the timer.
-    now_ms: Var<f64>,
+    /// The frame's clock (ms) at the timer's last tick: set every 500 ms while a call is live, so the
+    /// timer re-renders (an idle frame is not woken).
+    ticked_at: Var<f64>,
     /// What the push handler, the dialer and the message handler share outside the reactive tree.
     shared: Var<Option<Rc<RefCell<Shared>>>>,
 }
@@ -53,7 +54,7 @@ impl CallState {
             note: Var::new(None),
             adapter_url: Var::new(String::new()),
             version: Var::new(0),
-            now_ms: Var::new(now()),
+            ticked_at: Var::new(now()),
             shared: Var::new(None),
         }
     }
@@ -65,7 +66,7 @@ impl CallState {
     /// The call as the core shows it now (the frame refreshes when the board changes or the clock
     /// ticks).
     pub fn view(&self) -> CallView {
-        let now = self.now_ms.get().max(0.0) as u64;
+        let now = now().max(0.0) as u64;
         self.shared()
             .map(|s| s.borrow().board.view(now))
             .unwrap_or_else(|| CallBoard::new().view(now))

@@ -21,7 +21,7 @@ pub(super) fn follow(calls: CallState) {
 }
 
 /// Keeps the board told of this tab's role (only the owner tab opens conversations, S6), and the
-/// timer's clock ticking.
+/// timer ticking while a call is live.
 pub(super) fn watch_role(state: AdapterState, calls: CallState) {
     ui::watch(
         move || state.role.get() == Role::Owner,
@@ -30,8 +30,11 @@ pub(super) fn watch_role(state: AdapterState, calls: CallState) {
             calls.with_board(|b| b.handle_role(owner));
         },
     );
-    let tick = calls.now_ms;
-    ui::every(500, move || tick.set(now()));
+    ui::every(500, move || {
+        if calls.view().is_live() {
+            calls.ticked_at.set(now());
+        }
+    });
 }
 
 fn on_push(calls: CallState, push: &Push) {
