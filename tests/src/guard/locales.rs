@@ -138,51 +138,43 @@ pub fn keys_in_code(text: &str) -> Vec<String> {
 
 /// `__MSG_key__` references (manifest, HTML).
 pub fn msg_refs(text: &str) -> Vec<String> {
-    let mut keys = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find("__MSG_") {
-        let after = &rest[at + 6..];
-        if let Some(end) = after.find("__") {
-            keys.push(after[..end].to_owned());
-        }
-        rest = after;
-    }
-    keys
+    between(text, "__MSG_", "__")
 }
 
 /// Keys the adapter's markup names for `src/ui`'s `localize` (`data-t`, `data-t-label`,
 /// `data-t-placeholder`).
 pub fn data_t_refs(text: &str) -> Vec<String> {
-    let mut keys = Vec::new();
-    for attribute in ["data-t=\"", "data-t-label=\"", "data-t-placeholder=\""] {
-        let mut rest = text;
-        while let Some(at) = rest.find(attribute) {
-            let after = &rest[at + attribute.len()..];
-            if let Some(end) = after.find('"') {
-                keys.push(after[..end].to_owned());
-            }
-            rest = after;
+    ["data-t=\"", "data-t-label=\"", "data-t-placeholder=\""]
+        .into_iter()
+        .flat_map(|attribute| between(text, attribute, "\""))
+        .collect()
+}
+
+/// Every text that stands between `start` and the next `end` in `text`.
+fn between(text: &str, start: &str, end: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(start) {
+        let after = &rest[at + start.len()..];
+        if let Some(stop) = after.find(end) {
+            found.push(after[..stop].to_owned());
         }
+        rest = after;
     }
-    keys
+    found
 }
 
 /// Spoken attributes with words typed into the markup instead of a `data-t-*` key or `__MSG_`.
 pub fn hard_coded_in_markup(text: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for name in SPOKEN_ATTRIBUTES {
-        let needle = format!(" {name}=\"");
-        let mut rest = text;
-        while let Some(at) = rest.find(&needle) {
-            let after = &rest[at + needle.len()..];
-            let value = after.split('"').next().unwrap_or_default();
-            if has_words(value) && !value.contains("__MSG_") {
-                found.push(format!("{name}={value:?}"));
-            }
-            rest = after;
-        }
-    }
-    found
+    SPOKEN_ATTRIBUTES
+        .iter()
+        .flat_map(|name| {
+            between(text, &format!(" {name}=\""), "\"")
+                .into_iter()
+                .filter(|value| has_words(value) && !value.contains("__MSG_"))
+                .map(move |value| format!("{name}={value:?}"))
+        })
+        .collect()
 }
 
 /// Words a person would read, as opposed to symbols ("▾", "✓", "·", "—") and numbers.
