@@ -56,15 +56,14 @@ pub fn mount(bridge: Bridge) {
         });
     }
 
-    bind(state, calls, &driver);
-    let adapter = ui::by_id::<web_sys::Element>("adapter");
+    let adapter = bind(state, calls, &driver);
     bridge.watch_size(&adapter);
     wasm_bindgen_futures::spawn_local(startup::run(state, bridge, driver));
 }
 
 /// Fills `adapter.html`'s markup in and shows it: the panel (hidden while minimised) above the
-/// always-visible status bar.
-fn bind(state: AdapterState, calls: CallState, driver: &Driver) {
+/// always-visible status bar. Returns that whole block, whose size the frame takes.
+fn bind(state: AdapterState, calls: CallState, driver: &Driver) -> web_sys::Element {
     let root = ui::by_id::<web_sys::HtmlElement>("root");
     ui::localize(&root);
     let adapter = ui::by_id::<web_sys::Element>("adapter");
@@ -97,6 +96,7 @@ fn bind(state: AdapterState, calls: CallState, driver: &Driver) {
         startup::save_minimised(state.minimised.get());
     });
     let _ = root.remove_attribute("hidden");
+    adapter
 }
 
 /// Status and call changes, whichever side made them, are spoken: outside the panel, so also when

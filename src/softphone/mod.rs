@@ -37,11 +37,6 @@ pub struct CallState {
     pub note: Var<Option<String>>,
     /// The address of CCAI's own adapter (the company's settings); empty: no link.
     pub adapter_url: Var<String>,
-    /// Bumped whenever the board changed: the views re-read it.
-    version: Var<u64>,
-    /// The frame's clock (ms) at the timer's last tick: set every 500 ms while a call is live, so the
-    /// timer re-renders (an idle frame is not woken).
-    ticked_at: Var<f64>,
     /// What the push handler, the dialer and the message handler share outside the reactive tree.
     shared: Var<Option<Rc<RefCell<Shared>>>>,
 }
@@ -53,8 +48,6 @@ impl CallState {
             message: Var::new(None),
             note: Var::new(None),
             adapter_url: Var::new(String::new()),
-            version: Var::new(0),
-            ticked_at: Var::new(now()),
             shared: Var::new(None),
         }
     }
@@ -77,7 +70,7 @@ impl CallState {
         let s = self.shared()?;
         let out = f(&mut s.borrow_mut().board);
         pushed::after_change(*self, &s);
-        self.version.update(|v| *v += 1);
+        crate::ui::changed();
         Some(out)
     }
 }

@@ -11,7 +11,7 @@ pub mod bind;
 mod var;
 
 pub use bind::{by_id, localize, on, watch};
-pub use var::Var;
+pub use var::{changed, Var};
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;

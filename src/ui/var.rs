@@ -64,8 +64,9 @@ pub(super) fn register(mut binding: Box<dyn FnMut()>) {
 }
 
 /// A value changed: one refresh in a microtask, however many changed in this task (a task sets
-/// several in a row; the paint that follows shows them all).
-fn changed() {
+/// several in a row; the paint that follows shows them all). Called by [`Var`]'s setters, and by
+/// whoever changed something the bindings read that is not a `Var` (the call board, the clock).
+pub fn changed() {
     RUNTIME.with(|rt| {
         if rt.queued.replace(true) {
             return;
