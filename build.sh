@@ -14,9 +14,10 @@ ROOT=$PWD
 DIST=${DIST_DIR:-$ROOT/dist/extension}
 WASM_DIR=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release
 WASM=$WASM_DIR/app.wasm
-# The extension's WASM files in pkg/, each `name:features` of the crate: the adapter frame, the admin's
+# The extension's WASM files in pkg/, each `name:features` of the crate: the adapter frame's view and its
+# engine (loaded after the view's first paint), the admin's
 # pages (options and operations share one file: the same people, the same server API) and the phone module.
-ENTRIES="adapter:adapter admin:options,operations phones:phones"
+ENTRIES="adapter:adapter engine:engine admin:options,operations phones:phones"
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 # Each step says when it started (seconds since build.sh began), so a slow CI run shows where it went.

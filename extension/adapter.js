@@ -1,6 +1,9 @@
-// Loader of the adapter frame. It registers the port listener synchronously, before the WASM loads,
-// so the content script's first facts are buffered rather than lost, then hands the port to Rust.
-import init, { start_adapter } from './pkg/adapter.js';
+// Loader of the adapter frame, in two halves (issue 19): the view (pkg/adapter_bg.wasm: the markup's
+// bindings, painted at once) and, after its first paint, the engine (pkg/engine_bg.wasm: status sync,
+// the company server, the softphone). It registers the port listener synchronously, before any WASM
+// loads, so the content script's first facts wait for the engine rather than being lost; the agent's
+// intents asked before the engine runs wait likewise, in order.
+import init, { start_adapter, show_frame } from './pkg/adapter.js';
 
 const nonce = location.hash.slice(1);
 // What the first paint shows (the panel minimised or not, CCAI's statuses remembered from the last load:
@@ -31,6 +34,8 @@ const firstPaint = new Promise((resolve) => { painted = resolve; });
 function post(msg) {
   if (msg && msg.type === 'Resize') lastSize = msg;
   if (msg && msg.type === 'Ready') {
+    // Said once: by the view when it painted the remembered statuses, else by the engine.
+    if (ready) return;
     // Kept for a port that connects later. `parsedAt` (wall-clock ms) is when Chromium had parsed this
     // frame, before any of our code ran: `./build.sh bench` reports it as the floor under start-up.
     const nav = performance.getEntriesByType('navigation')[0];
@@ -76,11 +81,25 @@ function lock(name, steal, onGranted, onLost) {
   return () => { cancelled = true; abort.abort(); release(); };
 }
 
+// The view's intents, for the engine once it runs.
+const intents = [];
+let toEngine = null;
+globalThis.ccaiFrame = {
+  intent(i) { if (toEngine) toEngine(i); else intents.push(i); },
+};
+
 await init({ module_or_path: './pkg/adapter_bg.wasm' });
-start_adapter({
+start_adapter({ firstPaintItems, watchSize, ready: () => post({ type: 'Ready' }) });
+
+// The engine after the view's first paint: its bytes and compile never delay the agent's panel.
+await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+const engine = await import('./pkg/engine.js');
+await engine.default({ module_or_path: './pkg/engine_bg.wasm' });
+engine.start_engine({
   firstPaintItems,
   post,
   subscribe(fn) { deliver = fn; pending.splice(0).forEach(fn); },
-  watchSize,
   lock,
+  show: show_frame,
+  intents(fn) { toEngine = fn; intents.splice(0).forEach(fn); },
 });

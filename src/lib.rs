@@ -1,6 +1,7 @@
-//! The extension's WASM: the adapter frame shown inside the Kustomer page, the options page, the
-//! operations page and the phone module. Each is built as its own file (issue 19: one Cargo feature per
-//! entry, `build.sh`), so a page loads only the code its entry reaches; all four by default.
+//! The extension's WASM: the adapter frame shown inside the Kustomer page (its view, and its engine
+//! loaded after the view's first paint), the options page, the operations page and the phone module.
+//! Each is built as its own file (issue 19: one Cargo feature per entry, `build.sh`), so a page loads
+//! only the code its entry reaches; all by default.
 //!
 //! Architecture invariant: this crate is the browser edge. Decisions live in `ccai-core`; this crate
 //! turns browser events into core inputs and core outputs into fetches, storage writes and views.
@@ -10,6 +11,7 @@
 #![cfg_attr(
     not(all(
         feature = "adapter",
+        feature = "engine",
         feature = "options",
         feature = "operations",
         feature = "phones"
@@ -20,6 +22,7 @@
 mod adapter;
 mod chrome;
 pub(crate) mod company;
+mod engine;
 mod frame;
 mod http;
 #[cfg(feature = "operations")]
@@ -35,15 +38,29 @@ mod upgrade;
 
 use wasm_bindgen::prelude::*;
 
-pub use adapter::Bridge;
+#[cfg(feature = "adapter")]
+/// Entry point of `adapter.html`'s view, called by `adapter.js` at once.
+#[wasm_bindgen]
+pub fn start_adapter(bridge: adapter::Bridge) {
+    console_error_panic_hook::set_once();
+    adapter::mount(bridge);
+}
 
 #[cfg(feature = "adapter")]
-/// Entry point of `adapter.html`, called by `adapter.js` with the port to the content script.
+/// What the engine tells the view to show (`frame::FrameView`, a plain object).
 #[wasm_bindgen]
-pub fn start_adapter(bridge: Bridge) {
+pub fn show_frame(view: JsValue) {
+    adapter::show(view);
+}
+
+#[cfg(feature = "engine")]
+/// Entry point of the adapter frame's engine, which `adapter.js` loads after the view's first paint
+/// with the port to the content script and the way to the view.
+#[wasm_bindgen]
+pub fn start_engine(bridge: frame::Bridge) {
     console_error_panic_hook::set_once();
     upgrade::forget_earlier_secrets();
-    adapter::mount(bridge);
+    engine::start(bridge);
 }
 
 #[cfg(feature = "options")]

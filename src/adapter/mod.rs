@@ -1,27 +1,47 @@
-//! The adapter frame: the panel and the bottom-left status dropdown inside the Kustomer page.
+//! The adapter frame's view (issue 19's first bundle, `pkg/adapter_bg.wasm`): the panel and the
+//! bottom-left status dropdown inside the Kustomer page. It paints `adapter.html`'s markup at once,
+//! from the statuses remembered at the last load, and then shows what the engine
+//! (`crate::engine`, loaded after this first paint) tells it; what the agent asks for goes back to the
+//! engine as an [`Intent`]. It decides nothing about statuses or calls.
 
+mod bridge;
+mod call_view;
 mod panel;
-mod remembered;
-mod startup;
+mod prefs;
 mod status_menu;
 
-use std::rc::Rc;
+use std::cell::Cell;
 
-use ccai_core::protocol::{FrameMessage, PageMessage};
-use ccai_core::status::KustomerStatusId;
-
-pub use crate::frame::{AdapterState, Bridge};
-use crate::softphone::CallState;
-use crate::sync::Driver;
-use crate::ui::{self, bind, Var};
+use ccai_core::status::CcaiStatus;
 
 use crate::chrome::i18n::{t, t1};
+use crate::frame::{FrameView, Intent};
+use crate::ui::{self, bind, Var};
+pub use bridge::Bridge;
 
-/// Mounts the adapter into `#root` and starts talking to CCAI and the content script.
+/// What the view shows: the engine's [`FrameView`] and the view's own choice, the panel minimised.
+#[derive(Clone, Copy)]
+pub struct ViewState {
+    pub shown: Var<FrameView>,
+    pub minimised: Var<bool>,
+}
+
+impl ViewState {
+    pub fn current_status(&self) -> Option<CcaiStatus> {
+        self.shown.with(|v| {
+            let id = v.current?;
+            v.statuses.iter().find(|s| s.id.0 == id).cloned()
+        })
+    }
+}
+
+thread_local! {
+    /// Where the engine's views go ([`show`]); set once at mount.
+    static SHOWN: Cell<Option<Var<FrameView>>> = const { Cell::new(None) };
+}
+
+/// Mounts the view into `#root`, painted from what was remembered at the last load.
 pub fn mount(bridge: Bridge) {
-    let bridge = Rc::new(bridge);
-    let state = AdapterState::new();
-    let calls = CallState::new();
     let document = ui::document();
     if let Some(html) = document.document_element() {
         // The language of the messages shown, not `getUILanguage` (which can say en-US while the
@@ -29,72 +49,80 @@ pub fn mount(bridge: Bridge) {
         let _ = html.set_attribute("lang", &t("optLang"));
     }
     document.set_title(&t("extName"));
-
-    // Status sync exists from the start, so the menu's first pick and the page's first facts go
-    // into its machine (which holds a pick until this tab's term, or refuses it: issue 14).
-    let driver = Driver::new(state, bridge.clone());
-    // Before the port's buffered messages are delivered: the first phone candidates need it.
-    crate::softphone::start(bridge.clone(), state, calls);
-    {
-        let page = state.page;
-        let driver = driver.clone();
-        bridge.on_message(move |msg| match msg {
-            PageMessage::PageFacts(facts) => {
-                // The page's facts first: the driver words its notices with the page's status name.
-                page.set(Some(facts.clone()));
-                let status = facts
-                    .status_id
-                    .clone()
-                    .filter(|_| facts.markup_found)
-                    .map(KustomerStatusId);
-                driver.page_facts(status, facts.kustomer_email.clone());
-            }
-            PageMessage::PageLeaving => driver.page_leaving(),
-            other => {
-                crate::softphone::on_page_message(calls, &other);
-            }
-        });
-    }
-
-    let adapter = bind(state, calls, &driver);
+    let view = ViewState {
+        // What the engine's first view will say, until it does.
+        shown: Var::new(FrameView {
+            notice: Some(t("loading")),
+            kustomer_status: t("kustomerWaiting"),
+            ..FrameView::default()
+        }),
+        minimised: Var::new(false),
+    };
+    SHOWN.set(Some(view.shown));
+    let adapter = bind(view);
     bridge.watch_size(&adapter);
-    wasm_bindgen_futures::spawn_local(startup::run(state, bridge, driver));
+    wasm_bindgen_futures::spawn_local(prefs::first_paint(view, bridge));
+}
+
+/// The engine's view of the frame (a [`FrameView`] as a plain object); anything else is ignored.
+pub fn show(view: wasm_bindgen::JsValue) {
+    if let (Some(shown), Ok(view)) = (SHOWN.get(), serde_wasm_bindgen::from_value(view)) {
+        shown.set(view);
+    }
+}
+
+/// Asks the engine for `intent` (`adapter.js` holds it until the engine runs).
+pub fn ask(intent: Intent) {
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    if let Ok(js) = serde::Serialize::serialize(&intent, &ser) {
+        bridge::intent(js);
+    }
 }
 
 /// Fills `adapter.html`'s markup in and shows it: the panel (hidden while minimised) above the
 /// always-visible status bar. Returns that whole block, whose size the frame takes.
-fn bind(state: AdapterState, calls: CallState, driver: &Driver) -> web_sys::Element {
+fn bind(view: ViewState) -> web_sys::Element {
     let root = ui::by_id::<web_sys::HtmlElement>("root");
     ui::localize(&root);
     let adapter = ui::by_id::<web_sys::Element>("adapter");
-    bind::class(&adapter, "minimised", move || state.minimised.get());
-    announcer(state, calls);
-    crate::softphone::bind(state, calls);
-    panel::bind(state, driver);
-    status_menu::bind(state, driver);
-    crate::softphone::bind_badge(state, calls);
+    let minimised = view.minimised;
+    bind::class(&adapter, "minimised", move || minimised.get());
+    announcer(view);
+    call_view::bind(view);
+    panel::bind(view);
+    status_menu::bind(view);
+    call_view::bind_badge(view);
     let toggle = ui::by_id::<web_sys::Element>("panel-toggle");
     let toggle_label = move || {
-        Some(if state.minimised.get() {
+        Some(if minimised.get() {
             t("restorePanel")
         } else {
             t("minimisePanel")
         })
     };
     bind::attr(&toggle, "aria-expanded", move || {
-        Some((!state.minimised.get()).to_string())
+        Some((!minimised.get()).to_string())
     });
     bind::attr(&toggle, "aria-label", toggle_label);
     bind::attr(&toggle, "title", toggle_label);
     if let Some(arrow) = toggle.first_element_child() {
         bind::text(&arrow, move || {
-            (if state.minimised.get() { "▴" } else { "▾" }).to_owned()
+            (if minimised.get() { "▴" } else { "▾" }).to_owned()
         });
     }
     ui::on(&toggle, "click", move |_: web_sys::Event| {
-        state.minimised.update(|m| *m = !*m);
-        startup::save_minimised(state.minimised.get());
+        minimised.update(|m| *m = !*m);
+        prefs::save_minimised(minimised.get());
     });
+    // A Phone control pressed in the page opens the panel (C1).
+    ui::watch(
+        move || view.shown.with(|v| v.panel_opened),
+        move |before, _| {
+            if before.is_some() {
+                minimised.set(false);
+            }
+        },
+    );
     let _ = root.remove_attribute("hidden");
     adapter
 }
@@ -102,7 +130,7 @@ fn bind(state: AdapterState, calls: CallState, driver: &Driver) -> web_sys::Elem
 /// Status and call changes, whichever side made them, are spoken: outside the panel, so also when
 /// minimised. A short log, not one text: a status change that follows a call change at once (an
 /// answered call makes CCAI say "In call") must not replace it before it is read.
-fn announcer(state: AdapterState, calls: CallState) {
+fn announcer(view: ViewState) {
     let announcements = Var::new(Vec::<String>::new());
     let announce = move |words: String| {
         announcements.update(|log| {
@@ -112,17 +140,17 @@ fn announcer(state: AdapterState, calls: CallState) {
         })
     };
     ui::watch(
-        move || state.current.get(),
+        move || view.shown.with(|v| v.current),
         move |before, _| {
             if before.is_some() {
-                if let Some(status) = state.current_status() {
+                if let Some(status) = view.current_status() {
                     announce(t1("statusAnnounce", &status.name));
                 }
             }
         },
     );
     ui::watch(
-        move || crate::softphone::spoken(&calls.view()),
+        move || view.shown.with(|v| v.call.words.clone()),
         move |before, now| {
             if let (Some(_), Some(words)) = (before, now) {
                 announce(words.clone());
@@ -134,9 +162,4 @@ fn announcer(state: AdapterState, calls: CallState) {
         move || announcements.get(),
         move |_, lines| bind::lines(&log, "p", lines),
     );
-}
-
-/// Tells the content script the adapter is interactive, after the frame has painted it.
-pub(crate) fn announce_ready(bridge: Rc<Bridge>) {
-    ui::request_animation_frame(move || bridge.send(&FrameMessage::Ready));
 }

@@ -2,55 +2,43 @@
 
 use web_sys::Element;
 
-use crate::chrome::i18n::t;
-use crate::frame::{AdapterState, Role};
-use crate::sync::Driver;
+use super::{ask, ViewState};
+use crate::frame::Intent;
 use crate::ui::{self, bind};
 
-pub fn bind(state: AdapterState, driver: &Driver) {
+pub fn bind(view: ViewState) {
+    let shown = view.shown;
     let panel = ui::by_id::<Element>("panel");
-    bind::flag(&panel, "hidden", move || state.minimised.get());
+    bind::flag(&panel, "hidden", move || view.minimised.get());
     bind::text(&ui::by_id("kustomer-status"), move || {
-        state.page.with(|page| match page {
-            None => t("kustomerWaiting"),
-            Some(f) if !f.markup_found => t("kustomerStatusNotFound"),
-            Some(f) => f
-                .status_name
-                .clone()
-                .unwrap_or_else(|| t("kustomerStatusNotFound")),
-        })
+        shown.with(|v| v.kustomer_status.clone())
     });
-    bind::text(&ui::by_id("owner-text"), move || match state.role.get() {
-        Role::Owner => t("ownerThisTab"),
-        Role::Follower => t("ownerOtherTab"),
-        Role::Unknown => String::new(),
+    bind::text(&ui::by_id("owner-text"), move || {
+        shown.with(|v| v.owner.clone())
     });
     let use_this_tab = ui::by_id::<Element>("use-this-tab");
-    bind::flag(&use_this_tab, "hidden", move || {
-        state.role.get() != Role::Follower
-    });
-    let d = driver.clone();
+    bind::flag(&use_this_tab, "hidden", move || !shown.with(|v| v.follower));
     ui::on(&use_this_tab, "click", move |_: web_sys::Event| {
-        d.use_this_tab()
+        ask(Intent::UseThisTab)
     });
     bind::text(&ui::by_id("sync-state"), move || {
-        state.sync.get().unwrap_or_default()
+        shown.with(|v| v.sync.clone()).unwrap_or_default()
     });
     let sign_in = ui::by_id::<Element>("sign-in-again");
-    bind::flag(&sign_in, "hidden", move || !state.paused.get());
-    let d = driver.clone();
+    bind::flag(&sign_in, "hidden", move || !shown.with(|v| v.paused));
     ui::on(&sign_in, "click", move |_: web_sys::Event| {
-        d.sign_in_again()
+        ask(Intent::SignIn)
     });
     let notice = ui::by_id::<Element>("notice");
     bind::text(&notice, move || {
-        state.notice.get().map(|n| n.text()).unwrap_or_default()
+        shown.with(|v| v.notice.clone()).unwrap_or_default()
     });
     bind::attr(&notice, "class", move || {
         Some(
-            match state.notice.get() {
-                Some(n) if n.is_problem() => "notice problem",
-                _ => "notice",
+            if shown.with(|v| v.notice.is_some() && v.notice_problem) {
+                "notice problem"
+            } else {
+                "notice"
             }
             .to_owned(),
         )

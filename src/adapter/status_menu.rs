@@ -4,12 +4,13 @@
 use ccai_core::status::CcaiStatus;
 use web_sys::{Element, HtmlElement, KeyboardEvent};
 
+use super::{ask, ViewState};
 use crate::chrome::i18n::{t, t1};
-use crate::frame::AdapterState;
-use crate::sync::Driver;
+use crate::frame::Intent;
 use crate::ui::{self, bind, Var};
 
-pub fn bind(state: AdapterState, driver: &Driver) {
+pub fn bind(state: ViewState) {
+    let shown = state.shown;
     let open = Var::new(false);
     let active = Var::new(0usize);
     let button = ui::by_id::<HtmlElement>("status-button");
@@ -22,10 +23,7 @@ pub fn bind(state: AdapterState, driver: &Driver) {
     let open_menu = {
         let list = list.clone();
         move || {
-            let current = state.current.get();
-            let index = state
-                .statuses
-                .with(|all| all.iter().position(|s| Some(s.id.0) == current));
+            let index = shown.with(|v| v.statuses.iter().position(|s| Some(s.id.0) == v.current));
             active.set(index.unwrap_or(0));
             open.set(true);
             let list = list.clone();
@@ -43,10 +41,9 @@ pub fn bind(state: AdapterState, driver: &Driver) {
     };
     let choose = {
         let close_menu = close_menu.clone();
-        let driver = driver.clone();
         move |status: CcaiStatus| {
             close_menu();
-            change_status(&driver, status);
+            change_status(status);
         }
     };
 
@@ -57,14 +54,14 @@ pub fn bind(state: AdapterState, driver: &Driver) {
         Some(t1("statusButtonLabel", &label()))
     });
     bind::flag(&button, "disabled", move || {
-        state.statuses.with(Vec::is_empty)
+        shown.with(|v| v.statuses.is_empty())
     });
     bind::attr(&button, "aria-busy", move || {
-        Some(state.busy.get().to_string())
+        Some(shown.with(|v| v.busy).to_string())
     });
     if let Some(dot) = button.first_element_child() {
         bind::attr(&dot, "data-status-id", move || {
-            state.current.get().map(|i| i.to_string())
+            shown.with(|v| v.current).map(|i| i.to_string())
         });
     }
     if let Some(name) = button.last_element_child() {
@@ -94,7 +91,7 @@ pub fn bind(state: AdapterState, driver: &Driver) {
     {
         let choose = choose.clone();
         ui::on(&list, "keydown", move |ev: KeyboardEvent| {
-            let count = state.statuses.with(Vec::len);
+            let count = shown.with(|v| v.statuses.len());
             if count == 0 {
                 return;
             }
@@ -104,7 +101,7 @@ pub fn bind(state: AdapterState, driver: &Driver) {
                 "Home" => active.set(0),
                 "End" => active.set(count - 1),
                 "Enter" | " " => {
-                    if let Some(s) = state.statuses.with(|all| all.get(active.get()).cloned()) {
+                    if let Some(s) = shown.with(|v| v.statuses.get(active.get()).cloned()) {
                         choose(s);
                     }
                 }
@@ -128,7 +125,7 @@ pub fn bind(state: AdapterState, driver: &Driver) {
     // The options' clicks and hovers, by delegation: the options are remade when the list changes.
     ui::on(&list, "click", move |ev: web_sys::Event| {
         if let Some(i) = option_index(&ev) {
-            if let Some(s) = state.statuses.with(|all| all.get(i).cloned()) {
+            if let Some(s) = shown.with(|v| v.statuses.get(i).cloned()) {
                 choose(s);
             }
         }
@@ -140,7 +137,7 @@ pub fn bind(state: AdapterState, driver: &Driver) {
     });
     let options = list.clone();
     ui::watch(
-        move || (state.statuses.get(), state.current.get(), active.get()),
+        move || shown.with(|v| (v.statuses.clone(), v.current, active.get())),
         move |_, (statuses, current, active)| render_options(&options, statuses, *current, *active),
     );
 }
@@ -178,9 +175,8 @@ fn option_index(ev: &web_sys::Event) -> Option<usize> {
 }
 
 /// S1: the agent picks a status; CCAI's confirmation (or refusal, in its own words) is what shows.
-/// Only the owner's relay writes (key and term on every request): status sync's machine holds a pick
-/// made before this tab's term and relays or refuses it then, as the menu once posted to CCAI itself
-/// from any tab (issue 14).
-fn change_status(driver: &Driver, status: CcaiStatus) {
-    driver.choose(status.id.0);
+/// Only the owner's relay writes (key and term on every request): the engine's status sync holds a
+/// pick made before this tab's term and relays or refuses it then (issue 14).
+fn change_status(status: CcaiStatus) {
+    ask(Intent::Pick(status.id.0));
 }

@@ -1,11 +1,14 @@
-//! The port to the content script, as `adapter.js` hands it over.
+//! The engine's ways out, as `adapter.js` hands them over: the port to the content script, the view,
+//! the Web Locks.
 
 use ccai_core::protocol::{FrameMessage, PageMessage};
 use wasm_bindgen::prelude::*;
 
+use super::{FrameView, Intent};
+
 #[wasm_bindgen]
 extern "C" {
-    /// `{ post, subscribe, watchSize }` from `adapter.js`.
+    /// `{ firstPaintItems, post, subscribe, lock, show, intents }` from `adapter.js`.
     pub type Bridge;
     #[wasm_bindgen(method)]
     fn post(this: &Bridge, msg: JsValue);
@@ -15,8 +18,12 @@ extern "C" {
     /// names the keys: [`crate::adapter`]'s `ui` and `ccaiStatuses`).
     #[wasm_bindgen(method, getter, js_name = firstPaintItems)]
     pub fn first_paint_items(this: &Bridge) -> js_sys::Promise;
-    #[wasm_bindgen(method, js_name = watchSize)]
-    pub fn watch_size(this: &Bridge, el: &web_sys::Element);
+    /// Hands the view what to show (a [`FrameView`], a plain object).
+    #[wasm_bindgen(method)]
+    fn show(this: &Bridge, view: JsValue);
+    /// Subscribes to the view's intents, those asked before the engine ran first.
+    #[wasm_bindgen(method)]
+    fn intents(this: &Bridge, on_intent: &Closure<dyn FnMut(JsValue)>);
     /// Requests the Web Lock `name` (or steals it); returns the function that releases it or cancels
     /// the request.
     #[wasm_bindgen(method)]
@@ -35,6 +42,25 @@ impl Bridge {
         if let Ok(js) = serde::Serialize::serialize(msg, &ser) {
             self.post(js);
         }
+    }
+
+    /// Tells the view what to show.
+    pub fn show_view(&self, view: &FrameView) {
+        let ser = serde_wasm_bindgen::Serializer::json_compatible();
+        if let Ok(js) = serde::Serialize::serialize(view, &ser) {
+            self.show(js);
+        }
+    }
+
+    /// Calls `handler` for each intent of the agent's, in order.
+    pub fn on_intent(&self, mut handler: impl FnMut(Intent) + 'static) {
+        let closure = Closure::<dyn FnMut(JsValue)>::new(move |js: JsValue| {
+            if let Ok(intent) = serde_wasm_bindgen::from_value::<Intent>(js) {
+                handler(intent);
+            }
+        });
+        self.intents(&closure);
+        closure.forget();
     }
 
     /// Calls `handler` for every well-formed message; anything else is dropped, because the content

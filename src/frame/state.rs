@@ -1,4 +1,5 @@
-//! The adapter frame's state as it shows it, made once at mount and handed to whatever needs it.
+//! The engine's state of the frame, made once at start and handed to whatever needs it; the view
+//! is told it as a [`super::FrameView`] (`crate::engine`).
 
 use ccai_core::protocol::PageFacts;
 
@@ -54,7 +55,6 @@ pub use ccai_core::status_sync::Role;
 
 #[derive(Clone, Copy)]
 pub struct AdapterState {
-    pub minimised: Var<bool>,
     /// CCAI's statuses, as the company server read them (A9).
     pub statuses: Var<Vec<CcaiStatus>>,
     /// The status CCAI confirmed, never merely the one requested (USERS.md: "status that lies").
@@ -73,7 +73,6 @@ pub struct AdapterState {
 impl AdapterState {
     pub fn new() -> Self {
         Self {
-            minimised: Var::new(false),
             statuses: Var::new(Vec::new()),
             current: Var::new(None),
             agent_id: Var::new(None),
@@ -84,11 +83,5 @@ impl AdapterState {
             sync: Var::new(None),
             paused: Var::new(false),
         }
-    }
-
-    pub fn current_status(&self) -> Option<CcaiStatus> {
-        let id = self.current.get()?;
-        self.statuses
-            .with(|all| all.iter().find(|s| s.id.0 == id).cloned())
     }
 }

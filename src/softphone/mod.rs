@@ -13,7 +13,6 @@ mod phone_module;
 mod phones;
 mod place;
 mod pushed;
-mod view;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -21,7 +20,7 @@ use std::rc::Rc;
 use ccai_core::softphone::{CallBoard, CallView};
 
 pub use phones::on_page_message;
-pub use view::{bind, bind_badge, spoken};
+pub use place::place;
 
 use crate::frame::{AdapterState, Bridge};
 use crate::ui::Var;
@@ -37,6 +36,10 @@ pub struct CallState {
     pub note: Var<Option<String>>,
     /// The address of CCAI's own adapter (the company's settings); empty: no link.
     pub adapter_url: Var<String>,
+    /// Counts of a Phone control pressed (the panel opens) and of its number in the dialer (Call takes
+    /// the focus): the view's to carry out.
+    pub panel_opened: Var<u32>,
+    pub call_focused: Var<u32>,
     /// What the push handler, the dialer and the message handler share outside the reactive tree.
     shared: Var<Option<Rc<RefCell<Shared>>>>,
 }
@@ -48,6 +51,8 @@ impl CallState {
             message: Var::new(None),
             note: Var::new(None),
             adapter_url: Var::new(String::new()),
+            panel_opened: Var::new(0),
+            call_focused: Var::new(0),
             shared: Var::new(None),
         }
     }
@@ -78,7 +83,6 @@ impl CallState {
 /// What the push handler and the message handler need outside the reactive tree.
 struct Shared {
     bridge: Rc<Bridge>,
-    state: AdapterState,
     /// National numbers are read in these countries (settings, C2).
     countries: Vec<String>,
     /// Candidates waiting their turn: those that arrived before the settings were read (so the first
@@ -94,11 +98,10 @@ struct Shared {
 }
 
 /// Starts the softphone: reads the phone countries, then follows the agent's pushed calls.
-pub fn start(bridge: Rc<Bridge>, state: AdapterState, calls: CallState) {
+pub fn start(bridge: Rc<Bridge>, calls: CallState) {
     let countries = crate::settings::SyncSettings::default().phone_countries;
     calls.shared.set(Some(Rc::new(RefCell::new(Shared {
         bridge,
-        state,
         countries,
         waiting: Some(Vec::new()),
         verdicts: phones::Verdicts::default(),
@@ -121,6 +124,18 @@ pub fn start(bridge: Rc<Bridge>, state: AdapterState, calls: CallState) {
         }
         pushed::follow(calls);
     });
+}
+
+/// Keeps the board told of this tab's role and the content script of a live call, from now on.
+pub fn watch(state: AdapterState, calls: CallState) {
+    pushed::watch_role(state, calls);
+    leave_guard::watch(state, calls);
+}
+
+/// The agent typed in the dialer: the text is the dialer's, and an earlier refusal no longer applies.
+pub fn dial(calls: CallState, text: String) {
+    calls.dial.set(text);
+    calls.message.set(None);
 }
 
 pub(crate) fn now() -> f64 {

@@ -201,9 +201,7 @@ async fn answer(calls: CallState, batch: &[PhoneCandidate]) {
 /// span the control stood for, read as it was found (same number, same extension). A string the core
 /// refuses is said so, and nothing is dialled.
 fn chosen(calls: CallState, text: String) {
-    let Some(s) = calls.shared() else { return };
-    let state = s.borrow().state;
-    state.minimised.set(false);
+    calls.panel_opened.update(|n| *n += 1);
     wasm_bindgen_futures::spawn_local(async move {
         let question = PhoneQuestion::ReadFound {
             text: text.clone(),
@@ -213,24 +211,13 @@ fn chosen(calls: CallState, text: String) {
             Some(Ok(d)) => {
                 calls.message.set(None);
                 calls.dial.set(d.display);
-                focus_call();
+                // The view moves the focus to Call once it has shown the number.
+                calls.call_focused.update(|n| *n += 1);
             }
             _ => {
                 let shown: String = text.chars().take(phone::MAX_TEXT).collect();
                 calls.message.set(Some(t1("phoneNotDialable", &shown)));
             }
-        }
-    });
-}
-
-/// Focus moves after the panel has re-rendered (it may have been minimised).
-fn focus_call() {
-    crate::ui::request_animation_frame(|| {
-        let el = crate::ui::document().get_element_by_id("call-button");
-        if let Some(el) =
-            el.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-        {
-            let _ = el.focus();
         }
     });
 }

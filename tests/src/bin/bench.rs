@@ -177,7 +177,10 @@ fn sizes(ext: &Path, figures: &mut BTreeMap<String, Value>) -> TestResult {
         "options.css",
     ])?;
     let phones = gz_of(&["pkg/phones_bg.wasm", "pkg/phones.js"])?;
+    // The adapter's second half, loaded after the view's first paint.
+    let engine = gz_of(&["pkg/engine_bg.wasm", "pkg/engine.js"])?;
     report(figures, "adapter_startup_bytes_gz", startup as f64);
+    report(figures, "engine_module_bytes_gz", engine as f64);
     report(figures, "options_bytes_gz", options as f64);
     report(figures, "phone_module_bytes_gz", phones as f64);
     report(figures, "wasm_gz_bytes", wasm as f64);

@@ -1,46 +1,22 @@
-//! What the adapter does once mounted: restore the panel, sign in to the company server, read CCAI's
-//! statuses and the agent's current one through it, and start status sync.
+//! What the engine does once loaded: sign in to the company server, read CCAI's statuses and the
+//! agent's current one through it, and start status sync.
 
 use std::rc::Rc;
 
 use ccai_core::server_api::{AgentCcai, Me};
-use serde::{Deserialize, Serialize};
 
-use crate::chrome::storage;
 use crate::company::{self, Client, CompanyError, SignInState};
-use crate::frame::{AdapterState, Bridge, Notice};
+use crate::frame::{remembered, AdapterState, Bridge, Notice};
 use crate::sync::Driver;
 
-use super::remembered;
-
-/// Read by `adapter.js` with the other first-paint items.
-const UI_KEY: &str = "ui";
-
-/// Per-browser UI choices that survive a reload (SPEC A2).
-#[derive(Default, Serialize, Deserialize)]
-#[serde(default)]
-struct UiPrefs {
-    minimised: bool,
-}
-
-pub fn save_minimised(minimised: bool) {
-    wasm_bindgen_futures::spawn_local(async move {
-        let _ = storage::set(UI_KEY, &UiPrefs { minimised }).await;
-    });
+/// The statuses remembered at the last load (the view painted them already): the engine's first view
+/// shows the same, and start-up keeps the server's list when it differs.
+pub async fn remember(state: AdapterState, bridge: &Bridge) {
+    let remembered = remembered::load(&bridge.first_paint_items()).await;
+    state.statuses.set(remembered);
 }
 
 pub async fn run(state: AdapterState, bridge: Rc<Bridge>, driver: Driver) {
-    // The menu is usable at first paint from the statuses remembered at the last load; the frame says
-    // it is ready as soon as it has painted them (issue 19), else once the server has answered.
-    let items = bridge.first_paint_items();
-    let remembered = remembered::load(&items).await;
-    let prefs = storage::get_from::<UiPrefs>(&items, UI_KEY).await;
-    state.minimised.set(prefs.is_some_and(|p| p.minimised));
-    let mut ready = Some(bridge);
-    if !remembered.is_empty() {
-        state.statuses.set(remembered);
-        announce(&mut ready);
-    }
     {
         let again = driver.clone();
         driver.on_restart(move || {
@@ -55,7 +31,7 @@ pub async fn run(state: AdapterState, bridge: Rc<Bridge>, driver: Driver) {
             state.notice.set(Some(Notice::SignedOut));
         }
     });
-    start(state, ready, driver).await;
+    start(state, Some(bridge), driver).await;
 }
 
 /// Tells the content script the frame is interactive, once: `ready` holds the bridge until then.
