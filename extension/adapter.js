@@ -91,8 +91,19 @@ globalThis.ccaiFrame = {
 await init({ module_or_path: './pkg/adapter_bg.wasm' });
 start_adapter({ firstPaintItems, watchSize, ready: () => post({ type: 'Ready' }) });
 
-// The engine after the view's first paint: its bytes and compile never delay the agent's panel.
-await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+// The engine after the view's first paint: its bytes and compile never delay the agent's panel. A tab
+// opened or kept in the background paints nothing (no animation frame comes until it is shown), and
+// its status sync must run all the same: there the engine loads at once.
+await new Promise((resolve) => {
+  if (document.hidden) return resolve();
+  document.addEventListener('visibilitychange', resolve, { once: true });
+  requestAnimationFrame(() => {
+    // Right after the frame, unthrottled (a timer in a tab just hidden can wait a second or more).
+    const channel = new MessageChannel();
+    channel.port1.onmessage = resolve;
+    channel.port2.postMessage(null);
+  });
+});
 const engine = await import('./pkg/engine.js');
 await engine.default({ module_or_path: './pkg/engine_bg.wasm' });
 engine.start_engine({

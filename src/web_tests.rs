@@ -186,3 +186,57 @@ async fn a_binding_follows_its_value_after_the_task_and_only_on_change() {
         .is_some_and(|n| n.is_same_node(Some(&node))));
     assert_eq!(*heard.borrow(), [(None, 9), (Some(9), 5)]);
 }
+
+/// The frame's two halves are two WASM files of one build: what the engine sends (`Bridge::show_view`,
+/// `serde_wasm_bindgen`'s JSON-compatible values) is what the view reads (`adapter::show`), and each
+/// intent the view asks for reaches the engine as it was asked.
+#[wasm_bindgen_test]
+fn the_engines_view_and_the_views_intents_cross_between_the_halves_unchanged() {
+    use crate::frame::{CallShown, FrameView, Intent};
+    use ccai_core::status::{CcaiStatus, CcaiStatusId};
+    use serde::Serialize;
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    let view = FrameView {
+        statuses: vec![CcaiStatus {
+            id: CcaiStatusId(-2),
+            name: "Break <b>".into(),
+            color: Some("#fff".into()),
+        }],
+        current: Some(-2),
+        busy: true,
+        notice: Some("Kustomer could not be read".into()),
+        notice_problem: true,
+        dial: "+34 612 34 56 78".into(),
+        call: CallShown {
+            active: true,
+            seconds: Some(4_000),
+            words: Some("Connected".into()),
+            ..CallShown::default()
+        },
+        panel_opened: 2,
+        ..FrameView::default()
+    };
+    let js = view.serialize(&ser).unwrap();
+    assert_eq!(
+        serde_wasm_bindgen::from_value::<FrameView>(js).unwrap(),
+        view
+    );
+    for intent in [
+        Intent::Pick(-10),
+        Intent::UseThisTab,
+        Intent::SignIn,
+        Intent::Dial("612 34".into()),
+        Intent::Call,
+    ] {
+        let js = intent.serialize(&ser).unwrap();
+        assert_eq!(
+            serde_wasm_bindgen::from_value::<Intent>(js).unwrap(),
+            intent
+        );
+    }
+    // Something that is not a view (a page's script cannot reach this frame, but a bug could) is
+    // not shown.
+    assert!(
+        serde_wasm_bindgen::from_value::<FrameView>(wasm_bindgen::JsValue::from_str("x")).is_err()
+    );
+}
