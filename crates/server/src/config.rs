@@ -79,7 +79,8 @@ pub struct Config {
     /// The prefix of the external ids this server gives Kustomer records (default `ccaik`), so that
     /// CCAI's own Kustomer integration (A21), or a second server, never shares ours.
     pub external_id_prefix: String,
-    /// Workers applying the record rules (one customer's events always go to the same one).
+    /// Workers applying the record rules (a free one takes the next customer with work; one customer's
+    /// events are applied by one worker at a time, in order).
     pub records_workers: usize,
     /// How long a customer's later session waits for an earlier one's end before it is applied anyway.
     pub records_gap_ms: u64,

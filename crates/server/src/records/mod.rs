@@ -28,7 +28,6 @@ use std::time::{Duration, Instant};
 use ccai_core::records::ccai_events::SessionEventsBody;
 use ccai_core::records::ccai_translate::customer_key;
 use ccai_core::records::Channel;
-use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::config::Config;
@@ -155,17 +154,15 @@ pub struct Records {
     /// Session → (agent, conversation) last told by `Push::CallRecord`, so that each of a session's
     /// deliveries does not tell it again. In memory: after a restart it is told once more.
     told: Mutex<HashMap<String, (String, String)>>,
-    workers: Vec<mpsc::UnboundedSender<String>>,
+    /// The customer keys with work, for the workers.
+    queue: engine::KeyQueue,
 }
 
-/// The receiving ends of the workers' queues and of the notes' queue, for `spawn`.
-pub struct Workers(Vec<mpsc::UnboundedReceiver<String>>, NoteQueue);
+/// How many workers to start, and the receiving end of the notes' queue, for `spawn`.
+pub struct Workers(usize, NoteQueue);
 
 impl Records {
     pub fn new(cfg: &Config) -> Result<(Records, Workers), reqwest::Error> {
-        let (txs, rxs): (Vec<_>, Vec<_>) = (0..cfg.records_workers.max(1))
-            .map(|_| mpsc::unbounded_channel())
-            .unzip();
         let (notes, note_queue) = Notes::new();
         let records = Records {
             kustomer: Kustomer::new(&cfg.kustomer_api, &cfg.kustomer_api_key)?,
@@ -176,16 +173,14 @@ impl Records {
             metrics: Metrics::default(),
             received: Mutex::new(HashMap::new()),
             told: Mutex::new(HashMap::new()),
-            workers: txs,
+            queue: engine::KeyQueue::default(),
         };
-        Ok((records, Workers(rxs, note_queue)))
+        Ok((records, Workers(cfg.records_workers.max(1), note_queue)))
     }
 
-    /// Tells the customer's worker there is work.
+    /// Tells the workers there is work for the customer.
     pub fn notify(&self, customer_key: &str) {
-        let i = engine::worker_of(customer_key, self.workers.len());
-        // A closed channel means the server is stopping; the inbox keeps the delivery for the restart.
-        let _ = self.workers[i].send(customer_key.to_owned());
+        self.queue.notify(customer_key);
     }
 
     fn received_at(&self, delivery_id: &str, at: Instant) {
@@ -261,8 +256,9 @@ pub fn spawn(
     tasks: &mut JoinSet<()>,
 ) -> Result<(), StoreError> {
     tasks.spawn(notes::run(state.clone(), workers.1));
-    for rx in workers.0 {
-        tasks.spawn(engine::run_worker(state.clone(), rx));
+    tasks.spawn(engine::run_tick(state.clone()));
+    for _ in 0..workers.0 {
+        tasks.spawn(engine::run_worker(state.clone()));
     }
     // With a lease, the instance takes the unfinished work when it comes to act (`acting`).
     if state.0.lease.is_none() {
