@@ -216,9 +216,9 @@ fn the_engines_view_and_the_views_intents_cross_between_the_halves_unchanged() {
         panel_opened: 2,
         ..FrameView::default()
     };
-    let js = view.serialize(&ser).unwrap();
+    let js = view.serialize(&ser).expect("a view serializes");
     assert_eq!(
-        serde_wasm_bindgen::from_value::<FrameView>(js).unwrap(),
+        serde_wasm_bindgen::from_value::<FrameView>(js).expect("the view reads it"),
         view
     );
     for intent in [
@@ -228,9 +228,9 @@ fn the_engines_view_and_the_views_intents_cross_between_the_halves_unchanged() {
         Intent::Dial("612 34".into()),
         Intent::Call,
     ] {
-        let js = intent.serialize(&ser).unwrap();
+        let js = intent.serialize(&ser).expect("an intent serializes");
         assert_eq!(
-            serde_wasm_bindgen::from_value::<Intent>(js).unwrap(),
+            serde_wasm_bindgen::from_value::<Intent>(js).expect("the engine reads it"),
             intent
         );
     }

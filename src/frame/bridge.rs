@@ -15,7 +15,7 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn subscribe(this: &Bridge, on_message: &Closure<dyn FnMut(JsValue)>);
     /// `chrome.storage.local`'s items for the first paint, read while the WASM compiled (`adapter.js`
-    /// names the keys: [`crate::adapter`]'s `ui` and `ccaiStatuses`).
+    /// names the keys; the engine reads `ccaiStatuses`, [`super::remembered`]).
     #[wasm_bindgen(method, getter, js_name = firstPaintItems)]
     pub fn first_paint_items(this: &Bridge) -> js_sys::Promise;
     /// Hands the view what to show (a [`FrameView`], a plain object).
