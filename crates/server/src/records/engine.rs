@@ -55,6 +55,17 @@ struct Keys {
     waiting: HashSet<String>,
 }
 
+impl Keys {
+    /// Puts `key` in line unless it is there already; true when it was not.
+    fn enqueue(&mut self, key: String) -> bool {
+        let new = self.queued.insert(key.clone());
+        if new {
+            self.ready.push_back(key);
+        }
+        new
+    }
+}
+
 impl KeyQueue {
     fn keys(&self) -> std::sync::MutexGuard<'_, Keys> {
         self.keys.lock().unwrap_or_else(|e| e.into_inner())
@@ -68,8 +79,7 @@ impl KeyQueue {
             return;
         }
         k.waiting.remove(key);
-        if k.queued.insert(key.to_owned()) {
-            k.ready.push_back(key.to_owned());
+        if k.enqueue(key.to_owned()) {
             drop(k);
             self.ready_now.notify_one();
         }
@@ -101,9 +111,7 @@ impl KeyQueue {
         let mut k = self.keys();
         k.draining.remove(&key);
         if k.again.remove(&key) {
-            if k.queued.insert(key.clone()) {
-                k.ready.push_back(key);
-            }
+            k.enqueue(key);
             drop(k);
             self.ready_now.notify_one();
         } else if !finished {
@@ -117,10 +125,7 @@ impl KeyQueue {
         let waiting = std::mem::take(&mut k.waiting);
         let mut any = false;
         for key in waiting {
-            if k.queued.insert(key.clone()) {
-                k.ready.push_back(key);
-                any = true;
-            }
+            any |= k.enqueue(key);
         }
         drop(k);
         if any {
@@ -154,7 +159,6 @@ pub async fn run_worker(state: AppState) {
     }
 }
 
-/// Applies everything the key has; true when nothing is left.
 /// Applies everything the key has; true when nothing is left.
 async fn drain(state: &AppState, key: &str) -> bool {
     loop {
